@@ -1,0 +1,3 @@
+from jishu.cli import main
+
+main()

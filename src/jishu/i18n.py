@@ -1,0 +1,294 @@
+"""Every sentence jishu says to a clerk, in Chinese (default) and English.
+
+Problem messages are looked up by problem code; the other keys are for the command line and reports.
+Templates use str.format fields: {file}, {line}, {column}, {value}, {detail}.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+DATE_HINT_ZH = "请写成 2022-03-05、2022/3/5、2022.3.5、20220305 或 2022年3月5日"
+DATE_HINT_EN = "write it as 2022-03-05, 2022/3/5, 2022.3.5, 20220305 or 2022年3月5日"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # ---- whole-file problems (the file is unusable; exit 2) ----
+    "file_missing": (
+        "数据目录 {detail} 中找不到{column}文件（{value}）",
+        "no {column} file ({value}) in the data folder {detail}",
+    ),
+    "data_dir_missing": (
+        "数据目录 {detail} 不存在或不是文件夹（用 --data 或环境变量 JISHU_DATA 指定）",
+        "the data folder {detail} does not exist or is not a folder (set it with --data or JISHU_DATA)",
+    ),
+    "file_unreadable": (
+        "无法读取该文件：{detail}",
+        "the file cannot be read: {detail}",
+    ),
+    "file_empty": (
+        "文件是空的，连表头都没有",
+        "the file is empty: it has no header line",
+    ),
+    "file_binary": (
+        "文件第 {line} 行含有空字节（NUL），不像是CSV文本文件；请在Excel/WPS中“另存为”CSV UTF-8（逗号分隔）",
+        "line {line} contains NUL bytes, so this is not a CSV text file; in Excel/WPS use Save As → CSV UTF-8 "
+        "(comma delimited)",
+    ),
+    "file_utf16": (
+        "文件是UTF-16编码（Excel的“Unicode文本”），请“另存为”CSV UTF-8（逗号分隔）",
+        "the file is UTF-16 (Excel's 'Unicode Text'); use Save As → CSV UTF-8 (comma delimited)",
+    ),
+    "file_encoding": (
+        "文件无法按 {detail} 编码读取（第 {line} 行有无法识别的字节）；请“另存为”CSV UTF-8，或用 --encoding 指定编码",
+        "the file cannot be read as {detail} (line {line} has bytes that are not text in it); save it as "
+        "CSV UTF-8 or give --encoding",
+    ),
+    "csv_quote": (
+        "第 {line} 行有一个没有配对的英文双引号，后面各行都会被并进一个单元格；请检查该行的引号",
+        "line {line} opens a double quote that is never closed, so every later line would run into one cell; "
+        "check the quotes on that line",
+    ),
+    "csv_malformed": (
+        "第 {line} 行不是有效的CSV：{detail}",
+        "line {line} is not valid CSV: {detail}",
+    ),
+    "header_missing": (
+        "缺少必需的列：{value}。文件中的表头为：{detail}",
+        "required column(s) missing: {value}. The headers found are: {detail}",
+    ),
+    "header_separator": (
+        "缺少必需的列：{value}。表头“{detail}”看起来是用“{column}”分隔的；jishu需要逗号分隔的CSV",
+        "required column(s) missing: {value}. The header '{detail}' looks separated by '{column}'; jishu needs "
+        "comma-separated CSV",
+    ),
+    "header_duplicate": (
+        "同一列出现了不止一次：{value}（表头：{detail}）；请删除重复的列",
+        "a column appears more than once: {value} (headers: {detail}); remove the repeated column",
+    ),
+    # ---- row problems ----
+    "required_missing": (
+        "“{column}”为空，这一列必须填写",
+        "'{column}' is empty; this column must be filled in",
+    ),
+    "in_province_missing": (
+        "填写了介绍机构，但“{column}”为空；请填 是 或 否",
+        "an agency is given but '{column}' is empty; fill in yes or no",
+    ),
+    "id_scientific": (
+        "身份证号“{value}”被Excel显示成了科学计数法，后几位已经丢失；请把该列设为“文本”格式后重新录入",
+        "ID number '{value}' was turned into scientific notation by Excel and its last digits are lost; "
+        "format the column as Text and enter the numbers again",
+    ),
+    "id_15digit": (
+        "身份证号“{value}”是15位旧号码，请改为18位号码",
+        "ID number '{value}' is an old 15-digit number; enter the 18-digit number",
+    ),
+    "id_format": (
+        "身份证号“{value}”格式不对：应为18位，前17位是数字，最后一位是数字或X",
+        "ID number '{value}' is malformed: it must be 18 characters, 17 digits and a digit or X",
+    ),
+    "id_checksum": (
+        "身份证号“{value}”最后一位校验码不对，可能有录入错误，请核对",
+        "ID number '{value}' fails its check character; it was probably mistyped",
+    ),
+    "id_birthdate": (
+        "身份证号“{value}”中的出生日期不对（应为1900-01-01至{detail}之间的真实日期）",
+        "ID number '{value}' has an impossible birth date (it must be a real date from 1900-01-01 to {detail})",
+    ),
+    "id_region_unknown": (
+        "身份证号“{value}”的地区码 {detail} 不在行政区划代码表中，请核对（该行仍然计入）",
+        "ID number '{value}' has region code {detail}, which is not in the table of division codes; "
+        "please check (the row is still counted)",
+    ),
+    "uscc_format": (
+        "统一社会信用代码“{value}”格式不对：应为18位，前8位是数字，其余是数字或大写字母（不含I、O、Z、S、V）",
+        "credit code '{value}' is malformed: 18 characters, the first 8 digits, the rest digits or capital "
+        "letters (no I, O, Z, S, V)",
+    ),
+    "uscc_checksum": (
+        "统一社会信用代码“{value}”最后一位校验码不对，可能有录入错误，请核对",
+        "credit code '{value}' fails its check character; it was probably mistyped",
+    ),
+    "date_format": (
+        "“{column}”的值“{value}”不是可识别的日期；" + DATE_HINT_ZH,
+        "'{column}' value '{value}' is not a date jishu can read; " + DATE_HINT_EN,
+    ),
+    "date_invalid": (
+        "“{column}”的值“{value}”不是真实存在的日期",
+        "'{column}' value '{value}' is not a real calendar date",
+    ),
+    "date_order": (
+        "“{column}”的值“{value}”早于{detail}",
+        "'{column}' value '{value}' is earlier than {detail}",
+    ),
+    "bool_invalid": (
+        "“{column}”的值“{value}”无法识别；请填 是 或 否（也可用 Y/N、yes/no、true/false、1/0）",
+        "'{column}' value '{value}' is not yes or no; use 是/否, Y/N, yes/no, true/false or 1/0",
+    ),
+    "level_invalid": (
+        "等级“{value}”无法识别；请填 1–5、一级…五级，或 高级技师、技师、高级工、中级工、初级工；没有等级请留空",
+        "level '{value}' is not recognised; use 1-5, 一级…五级, or 高级技师, 技师, 高级工, 中级工, 初级工; "
+        "leave it empty when there is no level",
+    ),
+    "size_invalid": (
+        "企业规模“{value}”无法识别；请填 大型、中型、小型 或 微型",
+        "employer size '{value}' is not recognised; use 大型/中型/小型/微型 or large/medium/small/micro",
+    ),
+    "kind_invalid": (
+        "补贴类型“{value}”无法识别；请填 employer（吸纳就业补助）或 agency（职业介绍补贴）",
+        "subsidy kind '{value}' is not recognised; use employer (吸纳就业补助) or agency (职业介绍补贴)",
+    ),
+    "int_invalid": (
+        "“{column}”的值“{value}”应为不小于0的整数",
+        "'{column}' value '{value}' must be a whole number, 0 or more",
+    ),
+    "amount_invalid": (
+        "“{column}”的值“{value}”应为不小于0的金额（元，最多两位小数）",
+        "'{column}' value '{value}' must be an amount in yuan, 0 or more, with at most two decimals",
+    ),
+    "duplicate": (
+        "与 {detail} 重复（{column}相同），只计一次",
+        "repeats {detail} (same {column}); counted once",
+    ),
+    # ---- targets.yaml ----
+    "targets_missing": (
+        "找不到目标任务文件 {detail}（用 --targets 或环境变量 JISHU_TARGETS 指定）",
+        "the targets file {detail} does not exist (set it with --targets or JISHU_TARGETS)",
+    ),
+    "targets_unreadable": (
+        "无法读取目标任务文件：{detail}",
+        "the targets file cannot be read: {detail}",
+    ),
+    "targets_yaml": (
+        "目标任务文件不是有效的YAML：{detail}",
+        "the targets file is not valid YAML: {detail}",
+    ),
+    "targets_invalid": (
+        "目标任务文件中“{column}”有误：{detail}",
+        "targets file, '{column}': {detail}",
+    ),
+    "targets_township_sum": (
+        "{column}：各乡镇目标之和 {value} 与全县目标 {detail} 不一致",
+        "{column}: the township targets add up to {value}, the county target is {detail}",
+    ),
+}
+
+# Words used by the reports and the command line.
+WORDS: dict[str, tuple[str, str]] = {
+    "metric": ("指标", "Metric"),
+    "target": ("目标", "Target"),
+    "actual": ("完成", "Actual"),
+    "rate": ("完成率", "Rate"),
+    "time_progress": ("序时进度", "Time progress"),
+    "status": ("状态", "Status"),
+    "remaining": ("剩余", "Remaining"),
+    "projection": ("年末预计", "Projected"),
+    "projection_period": ("期末预计", "Projected"),
+    "done": ("已完成", "done"),
+    "ahead": ("超序时", "ahead"),
+    "behind": ("滞后", "behind"),
+    "rows": ("读取", "rows"),
+    "accepted": ("有效", "accepted"),
+    "rejected": ("拒收", "rejected"),
+    "duplicates": ("重复", "duplicates"),
+    "warnings": ("提示", "warnings"),
+    "township": ("乡镇", "Township"),
+    "month": ("月份", "Month"),
+    "quarter": ("季度", "Quarter"),
+    "rank": ("排名", "Rank"),
+    "no_township": ("（未填乡镇）", "(no township)"),
+    "file": ("文件", "File"),
+    "line": ("行", "Line"),
+    "column": ("列", "Column"),
+    "value": ("值", "Value"),
+    "code": ("代码", "Code"),
+    "severity": ("级别", "Severity"),
+    "message": ("说明", "Message"),
+    "error": ("错误", "error"),
+    "duplicate": ("重复", "duplicate"),
+    "warning": ("提示", "warning"),
+    "period": ("统计期", "Period"),
+    "as_of": ("截至", "As of"),
+    "window": ("统计区间", "Window"),
+    "footer_counts": (
+        "{ledger}：读取 {rows} 行，有效 {accepted}，拒收 {rejected}，重复 {duplicates}",
+        "{ledger}: {rows} rows read, {accepted} accepted, {rejected} rejected, {duplicates} duplicates",
+    ),
+    "footer_rejected": (
+        "共有 {n} 行被拒收，未计入统计；运行 `jishu check` 查看每一行的问题",
+        "{n} rows were rejected and not counted; run `jishu check` to list each one",
+    ),
+    "check_ok": ("没有发现问题", "no problems found"),
+    "check_summary": (
+        "错误 {errors} 处，重复 {duplicates} 处，提示 {warnings} 处",
+        "{errors} errors, {duplicates} duplicates, {warnings} warnings",
+    ),
+    "at": ("{file} 第 {line} 行", "{file} line {line}"),
+    "ledger_trainings": ("培训台账", "trainings"),
+    "ledger_certificates": ("取证台账", "certificates"),
+    "ledger_hires": ("就业台账", "hires"),
+    "ledger_payouts": ("补贴发放台账", "payouts"),
+    "error_prefix": ("错误", "Error"),
+    # subsidy
+    "kind_employer": ("吸纳就业补助", "employer subsidy"),
+    "kind_agency": ("职业介绍补贴", "agency subsidy"),
+    "payee": ("单位", "Payee"),
+    "kind": ("补贴类型", "Kind"),
+    "rate_yuan": ("标准（元/人）", "Rate (yuan/person)"),
+    "cap": ("累计上限（元）", "Cap (yuan)"),
+    "no_cap": ("不设上限", "no cap"),
+    "already_paid": ("已发放（元）", "Already paid (yuan)"),
+    "amount_due": ("本次应发（元）", "Due now (yuan)"),
+    "amount_eligible": ("符合条件金额（元）", "Eligible (yuan)"),
+    "cap_remaining": ("上限剩余（元）", "Cap remaining (yuan)"),
+    "eligible_n": ("符合条件人数", "Eligible hires"),
+    "ineligible_n": ("不符合人数", "Ineligible hires"),
+    "person": ("身份证号", "ID number"),
+    "name": ("姓名", "Name"),
+    "hire_date": ("入职日期", "Hired"),
+    "due_date": ("满期日", "Qualifies on"),
+    "amount": ("金额（元）", "Amount (yuan)"),
+    "reasons": ("原因", "Reasons"),
+    "eligible": ("符合", "eligible"),
+    "ineligible": ("不符合", "not eligible"),
+    "paid": ("已发放", "paid"),
+    "totals": ("合计", "Totals"),
+    "liability": ("即将到期的补贴（按满期月份）", "Upcoming liability (by the month hires qualify)"),
+    "due_month": ("满期月份", "Month"),
+    "hires_n": ("人数", "Hires"),
+    "employer_id": ("统一社会信用代码", "Credit code"),
+    "not_sme": ("非中小微企业", "not a small, medium or micro enterprise"),
+    "no_certificate": ("入职时未持证", "no certificate at hire"),
+    "too_recent": ("入职未满{months}个月", "hired less than {months} months ago"),
+    "left_early": ("未满{months}个月即离职", "left within {months} months"),
+    "insurance_short": ("社保缴费不足{months}个月", "social insurance paid for fewer than {months} months"),
+    "already_subsidized": ("已因更早的入职享受过补贴", "already subsidized for an earlier hire"),
+    "cap_reached": ("已达单位累计上限", "the payee's cap is reached"),
+    "out_of_province": ("非省内就业", "not employed in Henan"),
+    "payee_unknown": ("找不到{kind}“{query}”", "no {kind} '{query}'"),
+    "payee_ambiguous": ("名称“{query}”对应多个单位，请改用统一社会信用代码", "the name '{query}' matches several payees; use the credit code"),
+    "close_matches": ("相近的有：", "close matches:"),
+    "no_close_matches": ("没有相近的名称或代码", "no close names or codes"),
+    "export_written": ("已写出发放清单 {path}（{n} 人，{amount} 元）", "wrote the payout list {path} ({n} hires, {amount} yuan)"),
+    "full_ids_warning": (
+        "注意：{path} 含有完整身份证号，仅限财务发放使用，请妥善保管（文件权限已设为仅本人可读写）",
+        "warning: {path} holds full ID numbers, for the finance office only; keep it safe (file mode set to 0600)",
+    ),
+}
+
+
+def lang_index(lang: str) -> int:
+    return 1 if lang == "en" else 0
+
+
+def word(key: str, lang: str, **fields: object) -> str:
+    text = WORDS[key][lang_index(lang)]
+    return text.format(**fields) if fields else text
+
+
+def message(code: str, lang: str, **fields: object) -> str:
+    """The clerk-facing sentence for a problem code, with its fields filled in."""
+    template = MESSAGES[code][lang_index(lang)]
+    values = {"file": "", "line": "", "column": "", "value": "", "detail": ""}
+    values.update({k: ("" if v is None else v) for k, v in fields.items()})
+    return template.format(**values)

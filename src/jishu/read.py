@@ -1,0 +1,263 @@
+"""Read one ledger CSV into raw string columns, each record with the physical line it starts on.
+
+SPEC §2: UTF-8 with or without BOM, else GB18030 (what Excel/WPS writes on Chinese Windows), or what
+--encoding says; comma separated, quoted fields, CRLF. Blank lines are skipped. A short record has
+empty values for its missing cells; cells beyond the header are ignored.
+
+The fast path is pyarrow's CSV reader; record starts are found on the raw bytes with numpy (a newline
+ends a record when an even number of quote characters precedes it). Files pyarrow cannot take as
+they are (ragged records, stray quotes) go through Python's csv module, which gives the same result.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+_CHUNK = 1 << 26  # bytes scanned at a time, so temporaries stay small on multi-GB files
+
+
+class FileProblem(Exception):
+    """A whole file is unusable (SPEC §5 exit 2). `code` is a problem code of i18n.MESSAGES."""
+
+    def __init__(self, code: str, line: int | None = None, detail: str = "", value: str = "", column: str = ""):
+        super().__init__(code)
+        self.code = code
+        self.line = line
+        self.detail = detail
+        self.value = value
+        self.column = column
+
+
+@dataclass
+class RawTable:
+    """The cells of a CSV file as read: header cells and one string column per header position."""
+
+    header: list[str]
+    columns: list[pa.Array]  # one per header cell, "" for a missing cell
+    lines: np.ndarray  # int64 physical line number where each record starts
+    encoding: str
+    path: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.lines)
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        if path.is_dir():
+            raise FileProblem("file_unreadable", detail="是一个文件夹，不是文件 / it is a folder, not a file")
+        return path.read_bytes()
+    except FileProblem:
+        raise
+    except OSError as exc:
+        raise FileProblem("file_unreadable", detail=exc.strerror or type(exc).__name__) from None
+
+
+def _line_of(data: bytes | memoryview, pos: int) -> int:
+    return bytes(data[:pos]).count(b"\n") + 1
+
+
+def decode(data: bytes, encoding: str | None) -> tuple[bytes, str]:
+    """UTF-8 bytes of the file, and the encoding it was read in."""
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise FileProblem("file_encoding", line=_line_of(data, exc.start), detail=encoding) from None
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        return text.encode("utf-8"), encoding
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+        _check_utf8(data, "UTF-8")
+        return data, "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileProblem("file_utf16")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        head = data[:200]
+        if head.count(b"\x00") * 3 >= len(head):  # every other byte NUL: UTF-16 without a BOM
+            raise FileProblem("file_utf16")
+        raise FileProblem("file_binary", line=_line_of(data, nul))
+    if _is_utf8(data):
+        return data, "utf-8"
+    try:
+        return data.decode("gb18030").encode("utf-8"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise FileProblem("file_encoding", line=_line_of(data, exc.start), detail="UTF-8 / GB18030") from None
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Strict UTF-8 validation without making a str of the whole file (pyarrow validates in C)."""
+    if data.isascii():
+        return True
+    buf = pa.py_buffer(data)
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
+    raw = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, buf])
+    try:
+        raw.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _check_utf8(data: bytes, name: str) -> None:
+    if not _is_utf8(data):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FileProblem("file_encoding", line=_line_of(data, exc.start), detail=name) from None
+
+
+def _positions(b: np.ndarray, byte: int) -> np.ndarray:
+    parts = [np.flatnonzero(b[i : i + _CHUNK] == byte) + i for i in range(0, len(b), _CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+@dataclass
+class _Layout:
+    lines: np.ndarray  # physical line of each non-blank record (header included)
+    quoted_newlines: bool
+    balanced: bool  # an even number of quote characters in the file
+    open_quote_line: int | None
+    max_record: int  # longest record in bytes
+
+
+def layout(data: bytes) -> _Layout:
+    """Where the records of a CSV start, from its bytes (a newline inside quotes does not end one)."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    newlines = _positions(b, 10)
+    if data.find(b'"') >= 0:
+        quotes = _positions(b, 34)
+        inside = (np.searchsorted(quotes, newlines) % 2) == 1
+        ends = newlines[~inside]
+        balanced = len(quotes) % 2 == 0
+        quoted_newlines = bool(inside.any())
+    else:
+        quotes = None
+        ends = newlines
+        balanced = True
+        quoted_newlines = False
+    starts = np.concatenate([[0], ends + 1])
+    stops = np.concatenate([ends, [len(b)]])
+    length = stops - starts
+    last_byte = b[np.maximum(stops - 1, 0)] if len(b) else np.zeros(len(stops), dtype=np.uint8)
+    blank = (length == 0) | ((length == 1) & (last_byte == 13))
+    keep = ~blank
+    record_lines = np.searchsorted(newlines, starts[keep]) + 1
+    open_quote_line = None
+    if not balanced and quotes is not None:
+        last_start = starts[np.searchsorted(starts, quotes[-1], side="right") - 1]
+        open_quote_line = int(np.searchsorted(newlines, last_start)) + 1
+    return _Layout(
+        lines=record_lines.astype(np.int64),
+        quoted_newlines=quoted_newlines,
+        balanced=balanced,
+        open_quote_line=open_quote_line,
+        max_record=int(length.max()) if len(length) else 0,
+    )
+
+
+def split_header(data: bytes, first_line: int) -> list[str]:
+    """The cells of the header record (the first non-blank record)."""
+    text = data[: 1 << 20].decode("utf-8", errors="replace")
+    lines = text.splitlines(keepends=True)[first_line - 1 :]
+    reader = csv.reader(io.StringIO("".join(lines), newline=""))
+    for row in reader:
+        if row:
+            return row
+    return []
+
+
+def read_table(path: Path, encoding: str | None = None) -> RawTable:
+    """Read one CSV file. Raises FileProblem when the file as a whole cannot be used."""
+    data, used = decode(read_bytes(path), encoding)
+    shape = layout(data)
+    if len(shape.lines) == 0:
+        raise FileProblem("file_empty")
+    header = split_header(data, int(shape.lines[0]))
+    if shape.balanced:
+        table = _read_fast(data, header, shape)
+        if table is not None:
+            return RawTable(header, table, shape.lines[1:], used, str(path))
+    return _read_slow(data, used, str(path))
+
+
+def _read_fast(data: bytes, header: list[str], shape: _Layout) -> list[pa.Array] | None:
+    names = [f"c{i}" for i in range(len(header))]
+
+    def refuse(_row: object) -> str:
+        return "error"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)),
+            read_options=pacsv.ReadOptions(
+                column_names=names, block_size=max(1 << 22, 2 * shape.max_record + 1024)
+            ),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=shape.quoted_newlines, invalid_row_handler=refuse
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if table.num_rows != len(shape.lines):
+        return None  # a record structure the byte scan did not predict: let the csv module decide
+    return [table.column(i).combine_chunks().slice(1) for i in range(len(names))]
+
+
+def _read_slow(data: bytes, used: str, path: str) -> RawTable:
+    csv.field_size_limit(sys.maxsize)
+    text = data.decode("utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for row in reader:
+            if row:
+                rows.append(row)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise FileProblem("csv_quote", line=start) from None
+        raise FileProblem("csv_malformed", line=start, detail=str(exc)) from None
+    if not rows:
+        raise FileProblem("file_empty")
+    header, body = rows[0], rows[1:]
+    width = len(header)
+    padded = [r[:width] + [""] * (width - len(r)) for r in body]
+    columns = [pa.array([r[i] for r in padded], type=pa.string()) for i in range(width)]
+    return RawTable(header, columns, np.array(lines[1:], dtype=np.int64), used, path)
+
+
+def normalise_header(cell: str) -> str:
+    """Header cells: NFKC (full-width → half-width), trimmed, lower case for English names."""
+    return unicodedata.normalize("NFKC", cell).strip().strip("\ufeff").strip().lower()
+
+
+def normalise(values: pa.Array) -> pa.Array:
+    """Cell values (SPEC §2): NFKC-normalised and trimmed (full-width space included); "" → null."""
+    if not pc.all(pc.string_is_ascii(values)).as_py():
+        values = pc.utf8_normalize(values, "NFKC")
+    values = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
