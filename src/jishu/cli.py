@@ -344,6 +344,54 @@ def _write_export(path: Path, text: str, full_ids: bool, rows: list[dict], lang:
         _say(word("full_ids_warning", code, path=path))
 
 
+@app.command()
+def summary(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the dated summary files (created if missing).")],
+    as_of: AsOfOpt = None,
+    lock_wait: Annotated[
+        float, typer.Option("--lock-wait", envvar="JISHU_LOCK_WAIT", min=0, help="Seconds to wait for another run.")
+    ] = 60.0,
+    data: DataOpt = DEFAULT_DATA,
+    targets: TargetsOpt = DEFAULT_TARGETS,
+    encoding: EncodingOpt = None,
+    lang: LangOpt = Lang.zh,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """The nightly job: write DIR/summary-<as-of>.json, .md and .html, latest.json and history.csv."""
+    day = parse_as_of(as_of, lang)
+    encoding = check_encoding(encoding, lang)
+    if out.exists() and not out.is_dir():
+        _usage(lang, f"--out {out} 是一个文件，不是文件夹", f"--out {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _usage(lang, f"无法创建文件夹 {out}：{exc.strerror}", f"cannot create the folder {out}: {exc.strerror}")
+    from jishu import summary as nightly
+
+    log("summary started: as of %s, data %s, out %s" % (day, data, out))
+    try:
+        with nightly.folder_lock(out, lock_wait):
+            plan = load_targets(targets, lang)
+            books = load_ledgers(data, day, encoding, no_cache, lang)
+            log(f"ledgers read: {books.files_read} files validated, {books.cache_hits} from cache, "
+                f"{books.rejected} rows rejected")
+            report = nightly.build(books, plan, day, _lang(lang))
+            nightly.write_all(out, report, _lang(lang), log)
+    except nightly.Locked:
+        log(f"another summary run holds {out / nightly.LOCK_NAME}; gave up after {lock_wait:g} s")
+        raise typer.Exit(EXIT_LOCKED) from None
+    except OSError as exc:
+        _usage(lang, f"无法写入 {out}：{exc.strerror}", f"cannot write to {out}: {exc.strerror}")
+    log("summary done")
+
+
+def log(text: str) -> None:
+    """A timestamped line on stderr (the cron log)."""
+    from jishu.ids import scrub
+
+    _say(f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} jishu: {scrub(text)}")
+
+
 def main() -> None:
     """Console entry point: no traceback reaches a clerk; IDs are masked even in a crash report."""
     try:
