@@ -1,9 +1,108 @@
-"""The validated cache (placeholder until the scale work): no entries are kept yet."""
+"""The validated cache: each ledger file's validated rows and problems, stored as Parquet.
+
+Where: $JISHU_CACHE if set; else `.jishu-cache/` inside the data folder; if the data folder is
+read-only, the user cache folder ($XDG_CACHE_HOME/jishu or ~/.cache/jishu), one subfolder per data
+folder. One entry per ledger file, named after the file's path: it is used only when the file's
+size and modification time, jishu's version, the cache schema and --encoding all match, so a changed
+or added file rebuilds only its own entry. An entry is a folder written under a temporary name and
+renamed into place (atomic); anything unreadable or inconsistent is treated as missing and rebuilt.
+The cache is best effort: a failure to read or write it never fails a command.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from jishu import __version__, schema
+from jishu.problems import PROBLEM_SCHEMA
+from jishu.validate import ValidatedFile
+
+CACHE_SCHEMA = 1
+FOLDER_NAME = ".jishu-cache"
+
+
+def cache_root(data_dir: Path) -> Path | None:
+    env = os.environ.get("JISHU_CACHE")
+    if env:
+        return Path(env)
+    data_dir = Path(data_dir).resolve()
+    if os.access(data_dir, os.W_OK):
+        return data_dir / FOLDER_NAME
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jishu"
+    return base / hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+
 
 class Cache:
+    def __init__(self, root: Path, encoding: str | None):
+        self.root = root
+        self.encoding = encoding or ""
+
     @classmethod
-    def for_data(cls, data_dir, encoding):
-        return None
+    def for_data(cls, data_dir: Path, encoding: str | None) -> Cache | None:
+        root = cache_root(data_dir)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return cls(root, encoding)
+
+    def _entry(self, path: Path, ledger: schema.Ledger) -> Path:
+        name = f"{path.resolve()}|{ledger.name}|{self.encoding}"
+        return self.root / hashlib.sha256(name.encode()).hexdigest()[:32]
+
+    def stamp(self, path: Path) -> dict:
+        """What must match for an entry to be used (taken before the file is read)."""
+        st = path.stat()
+        return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "version": __version__, "schema": CACHE_SCHEMA,
+                "encoding": self.encoding, "file": path.name}
+
+    def get(self, path: Path, ledger: schema.Ledger) -> ValidatedFile | None:
+        entry = self._entry(path, ledger)
+        try:
+            meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("stamp") != self.stamp(path):
+                return None
+            for part in ("rows", "problems"):
+                if (entry / f"{part}.parquet").stat().st_size != meta["bytes"][part]:
+                    return None
+            table = pq.read_table(entry / "rows.parquet")
+            problems = pq.read_table(entry / "problems.parquet")
+            if table.num_rows != meta["accepted"] or problems.num_rows != meta["problems"]:
+                return None
+            if not problems.schema.equals(PROBLEM_SCHEMA):
+                return None
+            return ValidatedFile(meta["stamp"]["file"], table, problems, meta["rows"])
+        except Exception:  # missing, partial or corrupt: rebuild
+            return None
+
+    def put(self, path: Path, ledger: schema.Ledger, validated: ValidatedFile, stamp: dict) -> None:
+        entry = self._entry(path, ledger)
+        tmp = None
+        try:
+            tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
+            pq.write_table(validated.table, tmp / "rows.parquet", compression="lz4")
+            pq.write_table(validated.problems, tmp / "problems.parquet", compression="lz4")
+            meta = {
+                "stamp": stamp,
+                "rows": validated.rows,
+                "accepted": validated.table.num_rows,
+                "problems": validated.problems.num_rows,
+                "bytes": {p: (tmp / f"{p}.parquet").stat().st_size for p in ("rows", "problems")},
+            }
+            (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            if entry.exists():
+                shutil.rmtree(entry, ignore_errors=True)
+            os.rename(tmp, entry)
+            tmp = None
+        except Exception:
+            pass
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)

@@ -149,7 +149,7 @@ def mask_value(value: str | None) -> str | None:
     return _DIGIT_RUN.sub(lambda m: m.group()[:6] + "*" * (len(m.group()) - 10) + m.group()[-4:], value)
 
 
-_ID_RUN = re.compile(r"(?<![0-9])([0-9]{6})([0-9]{8})([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+_ID_RUN = re.compile(r"(?<![0-9])([0-9]{6})([0-9]{8})([0-9]{3}[0-9Xx])(?![0-9])")
 _OLD_ID_RUN = re.compile(r"(?<![0-9])([0-9]{6})([0-9]{5})([0-9]{4})(?![0-9])")
 
 

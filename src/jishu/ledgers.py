@@ -111,10 +111,11 @@ def load(
             try:
                 entry = store.get(path, ledger) if store else None
                 if entry is None:
+                    stamp = store.stamp(path) if store else None
                     entry = validate_file(path, ledger, encoding)
                     files_read += 1
                     if store:
-                        store.put(path, ledger, entry)
+                        store.put(path, ledger, entry, stamp)
                 else:
                     hits += 1
                 validated[name].append(entry)

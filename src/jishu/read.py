@@ -185,6 +185,8 @@ def split_header(data: bytes, first_line: int) -> list[str]:
 def read_table(path: Path, encoding: str | None = None) -> RawTable:
     """Read one CSV file. Raises FileProblem when the file as a whole cannot be used."""
     data, used = decode(read_bytes(path), encoding)
+    if b"\n" not in data and b"\r" in data:
+        data = data.replace(b"\r", b"\n")  # old Macintosh line ends
     shape = layout(data)
     if len(shape.lines) == 0:
         raise FileProblem("file_empty")
@@ -227,7 +229,8 @@ def _read_fast(data: bytes, header: list[str], shape: _Layout) -> list[pa.Array]
 def _read_slow(data: bytes, used: str, path: str) -> RawTable:
     csv.field_size_limit(sys.maxsize)
     text = data.decode("utf-8")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # Physical lines end at "\n" only (as in the fast path), so a "\r" inside a cell is not a line.
+    reader = csv.reader(iter(text.splitlines(keepends=True) if "\n" not in text else _lines(text)), strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []
     start = 1
@@ -248,6 +251,15 @@ def _read_slow(data: bytes, used: str, path: str) -> RawTable:
     padded = [r[:width] + [""] * (width - len(r)) for r in body]
     columns = [pa.array([r[i] for r in padded], type=pa.string()) for i in range(width)]
     return RawTable(header, columns, np.array(lines[1:], dtype=np.int64), used, path)
+
+
+def _lines(text: str):
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def normalise_header(cell: str) -> str:

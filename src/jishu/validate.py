@@ -228,7 +228,7 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str) -> Validated
         typed[col.name] = _scatter(converted, present, n, _TYPES[col.type])
         if col.type == schema.RESIDENT_ID:
             valid_ids = np.flatnonzero(present)[codes == ""]
-            person = typed[col.name].to_numpy(zero_copy_only=False)[valid_ids]
+            person = converted.to_numpy()[codes == ""]
             unknown = unknown_regions(person)
             if unknown.any():
                 rows = valid_ids[unknown]

@@ -1,0 +1,131 @@
+"""Reading CSV files as Excel/WPS write them: encodings, quoting, line numbers, shapes (SPEC §2)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jishu.read import FileProblem, _read_slow, decode, read_table
+
+HEADER = ["person_id", "姓名", "class_id"]
+
+
+def records(table) -> list[list[str]]:
+    return [list(r) for r in zip(*[c.to_pylist() for c in table.columns])]
+
+
+@pytest.mark.parametrize(
+    "encoding,bom,newline",
+    [("utf-8", False, "\n"), ("utf-8", True, "\r\n"), ("gb18030", False, "\r\n"), ("gbk", False, "\n")],
+)
+def test_encodings_and_line_endings(tmp_path, encoding, bom, newline):
+    text = newline.join(["person_id,姓名,class_id", "1,张三,甲班", "2,李四,乙班"]) + newline
+    data = text.encode(encoding)
+    path = tmp_path / "t.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    raw = read_table(path)
+    assert raw.header == HEADER
+    assert records(raw) == [["1", "张三", "甲班"], ["2", "李四", "乙班"]]
+    assert raw.lines.tolist() == [2, 3]
+    assert raw.encoding == {"utf-8": "utf-8-sig" if bom else "utf-8", "gb18030": "gb18030", "gbk": "gb18030"}[encoding]
+
+
+def test_quoted_newlines_blank_lines_and_line_numbers(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'\na,b\r\n1,"x\r\ny"\r\n\r\n2,"say ""hi"", ok"\r\n3,z')
+    raw = read_table(path)
+    assert raw.header == ["a", "b"]
+    assert records(raw) == [["1", "x\r\ny"], ["2", 'say "hi", ok'], ["3", "z"]]
+    assert raw.lines.tolist() == [3, 6, 7]
+
+
+def test_short_records_are_padded_and_long_ones_cut(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n1,2\n1,2,3,4\n5\n", encoding="utf-8")
+    raw = read_table(path)
+    assert records(raw) == [["1", "2", ""], ["1", "2", "3"], ["5", "", ""]]
+    assert raw.lines.tolist() == [2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "data,code,line",
+    [
+        (b"", "file_empty", None),
+        (b"\r\n\r\n", "file_empty", None),
+        (b"a,b\n1,\x00\n", "file_binary", 2),
+        ("a,b\n1,2\n".encode("utf-16"), "file_utf16", None),
+        ("a,b\n1,2\n".encode("utf-16-le"), "file_utf16", None),
+        (b'a,b\n1,2\n3,"unclosed\n4,5\n', "csv_quote", 3),
+        (b"a,b\n1,\x81\n", "file_encoding", 2),
+    ],
+)
+def test_unusable_files(tmp_path, data, code, line):
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    with pytest.raises(FileProblem) as err:
+        read_table(path)
+    assert err.value.code == code
+    if line is not None:
+        assert err.value.line == line
+
+
+def test_a_folder_named_like_a_ledger(tmp_path):
+    (tmp_path / "trainings_old.csv").mkdir()
+    with pytest.raises(FileProblem) as err:
+        read_table(tmp_path / "trainings_old.csv")
+    assert err.value.code == "file_unreadable"
+
+
+def test_encoding_override(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("a,b\n张,三\n".encode("gbk"))
+    assert records(read_table(path, "gbk")) == [["张", "三"]]
+    with pytest.raises(FileProblem) as err:
+        read_table(path, "utf-8")
+    assert err.value.code == "file_encoding"
+
+
+def test_a_long_cell(tmp_path):
+    path = tmp_path / "t.csv"
+    big = "长" * 2_000_000  # about 6 MB in UTF-8
+    path.write_text(f"a,b\n1,{big}\n2,x\n", encoding="utf-8")
+    raw = read_table(path)
+    assert [r[0] for r in records(raw)] == ["1", "2"]
+    assert len(records(raw)[0][1]) == 2_000_000
+
+
+def excel_quote(cell: str) -> str:
+    """Quote a cell as Excel does: when it holds a comma, a quote or a line break."""
+    if any(ch in cell for ch in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+cell = st.text(alphabet=st.sampled_from(list('ab ,"\n\r中文\u3000x1')), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(cell, min_size=3, max_size=3), max_size=8),
+    crlf=st.booleans(),
+    blank_after=st.sets(st.integers(0, 8)),
+)
+def test_fast_reader_agrees_with_the_csv_module(tmp_path_factory, rows, crlf, blank_after):
+    """pyarrow (fast path) and Python's csv module (fallback) read the same records at the same lines."""
+    end = "\r\n" if crlf else "\n"
+    out = io.StringIO()
+    out.write("a,b,c" + end)
+    for i, row in enumerate(rows):
+        out.write(",".join(excel_quote(c) for c in row) + end)
+        if i in blank_after:
+            out.write(end)
+    data = out.getvalue().encode("utf-8")
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    path.write_bytes(data)
+    fast = read_table(path)
+    slow = _read_slow(decode(data, None)[0], "utf-8", str(path))
+    assert records(fast) == records(slow) == rows
+    assert fast.lines.tolist() == slow.lines.tolist()
