@@ -60,13 +60,14 @@ def parse_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         shaped = np.ones(n, dtype=bool)
     else:
         parts = pc.extract_regex(values, DATE_PATTERN)
-        shaped = pc.is_valid(parts).to_numpy(zero_copy_only=False)
+        matched = pc.is_valid(parts)
+        shaped = matched.to_numpy(zero_copy_only=False)
         fields = {}
         for f in "ymd":
             joined = pc.binary_join_element_wise(
                 *[parts.field(f"{f}{i}") for i in range(len(_SPELLINGS))], ""
             )
-            fields[f] = pc.cast(pc.if_else(pc.is_valid(joined), joined, "0"), pa.int64()).to_numpy(
+            fields[f] = pc.cast(pc.if_else(matched, joined, "0"), pa.int64()).to_numpy(
                 zero_copy_only=False
             )
         year, month, day = fields["y"], fields["m"], fields["d"]

@@ -211,12 +211,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "as_of": ("截至", "As of"),
     "window": ("统计区间", "Window"),
     "footer_counts": (
-        "{ledger}：读取 {rows} 行，有效 {accepted}，拒收 {rejected}，重复 {duplicates}",
-        "{ledger}: {rows} rows read, {accepted} accepted, {rejected} rejected, {duplicates} duplicates",
+        "{ledger}：读取 {rows:,} 行，有效 {accepted:,}，拒收 {rejected:,}，重复 {duplicates:,}",
+        "{ledger}: {rows:,} rows read, {accepted:,} accepted, {rejected:,} rejected, {duplicates:,} duplicates",
     ),
     "footer_rejected": (
-        "共有 {n} 行被拒收，未计入统计；运行 `jishu check` 查看每一行的问题",
-        "{n} rows were rejected and not counted; run `jishu check` to list each one",
+        "共有 {n:,} 行被拒收，未计入统计；运行 `jishu check` 查看每一行的问题",
+        "{n:,} rows were rejected and not counted; run `jishu check` to list each one",
     ),
     "check_ok": ("没有发现问题", "no problems found"),
     "check_summary": (

@@ -12,6 +12,7 @@ import datetime as dt
 import errno
 import fcntl
 import io
+import json
 import os
 import tempfile
 import time
@@ -215,9 +216,38 @@ def write_all(folder: Path, report: SummaryReport, lang: str, log) -> list[Path]
         (folder / f"{stem}.md", summary_render.markdown(report, lang).encode("utf-8")),
         (folder / f"{stem}.html", summary_render.html(report, read_history(history), lang).encode("utf-8")),
         (folder / "history.csv", history.encode("utf-8")),
-        (folder / "latest.json", as_json),
     ]
+    if _is_latest(folder / "latest.json", report.as_of):
+        outputs.append((folder / "latest.json", as_json))
     for path, data in outputs:
         write_atomic(path, data)
         log(f"wrote {path} ({len(data):,} bytes)")
     return [p for p, _ in outputs]
+
+
+def _is_latest(path: Path, as_of: dt.date) -> bool:
+    """latest.json follows the newest as-of date: re-running an older date does not replace it."""
+    try:
+        current = json.loads(path.read_text(encoding="utf-8"))["as_of"]
+        return as_of.isoformat() >= current
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
+
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "summary.schema.json"
+
+
+def main() -> None:
+    """`python -m jishu.summary --write-schema` publishes the JSON Schema of the summary file."""
+    import sys
+
+    text = json.dumps(SummaryReport.model_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if "--write-schema" in sys.argv:
+        SCHEMA_PATH.parent.mkdir(exist_ok=True)
+        SCHEMA_PATH.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
