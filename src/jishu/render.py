@@ -62,8 +62,13 @@ def status_text(status: str | None, lang: str) -> Text:
 
 
 def plain(value: object) -> Text:
-    """A cell that rich prints literally (no markup from the data)."""
+    """A cell that rich prints literally (no markup from the data); anything ID-like is masked."""
     return Text(scrub(str(value)) if value is not None else "")
+
+
+def code_cell(value: object) -> Text:
+    """A credit code cell: printed as is (an all-digit credit code is not a personal ID)."""
+    return Text("" if value is None else str(value))
 
 
 # ---------------------------------------------------------------- progress
@@ -235,7 +240,7 @@ def payee_tables(report, lang: str) -> list[Table]:
     head.add_column()
     head.add_column()
     for key, value in payee_header(report, lang):
-        head.add_row(key, plain(value))
+        head.add_row(key, Text(value))
     hires = Table()
     for c in HIRE_COLUMNS:
         hires.add_column(word(c, lang), overflow="fold")
@@ -266,12 +271,12 @@ OVERVIEW_COLUMNS = ["kind", "employer_id", "payee", "eligible_n", "amount_eligib
 
 
 def _overview_rows(report, lang: str) -> list[list]:
-    return [[word(f"kind_{p.payee.kind}", lang), p.payee.id, p.payee.name, p.eligible, number(p.amount_eligible),
+    return [[word(f"kind_{p.payee.kind}", lang), p.payee.id, p.payee.name, number(p.eligible), number(p.amount_eligible),
              number(p.already_paid), number(p.amount_due)] for p in report.payees]
 
 
 def _totals_rows(report, lang: str) -> list[list]:
-    return [[word(f"kind_{k}", lang), "", word("totals", lang), t.eligible, number(t.amount_eligible),
+    return [[word(f"kind_{k}", lang), "", word("totals", lang), number(t.eligible), number(t.amount_eligible),
              number(t.already_paid), number(t.amount_due)] for k, t in report.totals.items()]
 
 
@@ -287,7 +292,7 @@ def overview_tables(report, lang: str) -> list[Table]:
     for i, c in enumerate(OVERVIEW_COLUMNS):
         payees.add_column(word(c, lang), justify="right" if i >= 3 else "left")
     for row in _overview_rows(report, lang):
-        payees.add_row(*[plain(c) for c in row])
+        payees.add_row(plain(row[0]), code_cell(row[1]), *[plain(c) for c in row[2:]])
     payees.add_section()
     for row in _totals_rows(report, lang):
         payees.add_row(*[Text(str(c), style="bold") for c in row])

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from jishu.dates import add_months
-from jishu.ids import masked_ids
+from jishu.ids import masked_ids, scrub
 from jishu.ledgers import Ledgers
 from jishu.progress import certificate_held_at
 from jishu.targets import AgencyPolicy, EmployerPolicy, SubsidyPolicy
@@ -289,7 +289,7 @@ class Book:
         cols = {c: t[c].to_pylist() for c in ("name", "hire_date", "employer_id", "employer_name", "agency_id")}
         masked = masked_ids(self.person[idx])
         return [
-            HireLine(person=masked[j], name=cols["name"][j], hire_date=cols["hire_date"][j],
+            HireLine(person=masked[j], name=scrub(cols["name"][j]) if cols["name"][j] else None, hire_date=cols["hire_date"][j],
                      employer_id=cols["employer_id"][j], employer_name=cols["employer_name"][j],
                      agency_id=cols["agency_id"][j], due_date=self.ev.due_date[i].astype(dt.date),
                      eligible=bool(self.ev.eligible[i]), reasons=self.ev.reasons(i),
