@@ -111,6 +111,7 @@ def check_encoding(encoding: str | None, lang: Lang) -> str | None:
     import codecs
 
     try:
+        "a".encode(encoding)  # refuses codecs that are not text encodings (rot13, base64)
         return codecs.lookup(encoding).name
     except LookupError:
         _usage(lang, f"--encoding 的值“{encoding}”不是已知的编码（可用 utf-8、gb18030、gbk）",

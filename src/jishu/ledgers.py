@@ -104,7 +104,7 @@ def load(
         ledger = schema.LEDGERS[name]
         paths = find_files(data_dir, ledger)
         if not paths and not ledger.optional:
-            fatal.append({"file": ledger.pattern, "code": "file_missing", "column": ledger.zh,
+            fatal.append({"file": ledger.pattern, "code": "file_missing", "column": ledger.name,
                           "value": ledger.pattern, "detail": str(data_dir)})
         validated[name] = []
         for path in paths:
@@ -140,7 +140,7 @@ def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) 
     parts = []
     for i, f in enumerate(files):
         parts.append(f.table.append_column("file", pa.array(np.full(f.table.num_rows, i, dtype=np.int32))))
-    problems = [f.problems for f in files]
+    problems = [_with_as_of(f.problems, as_of) for f in files]
     rows = sum(f.rows for f in files)
     rejected_in_files = sum(_rejected_rows(f.problems) for f in files)
     if parts:
@@ -159,6 +159,17 @@ def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) 
     )
     assert counts.rows == counts.accepted + counts.rejected + counts.duplicates, counts
     return LedgerData(ledger, names, table, counts), pa.concat_tables(problems)
+
+
+def _with_as_of(problems: pa.Table, as_of: dt.date) -> pa.Table:
+    """Birth dates are bounded by the as-of date, which file validation does not know: name it here."""
+    if problems.num_rows == 0:
+        return problems
+    fill = pc.and_(pc.equal(problems["code"], "id_birthdate"), pc.equal(problems["detail"], ""))
+    if not pc.any(fill).as_py():
+        return problems
+    detail = pc.if_else(fill, as_of.isoformat(), problems["detail"])
+    return problems.set_column(problems.schema.get_field_index("detail"), "detail", detail)
 
 
 def _rejected_rows(problems: pa.Table) -> int:

@@ -69,10 +69,37 @@ def message_for(row: dict, lang: str) -> str:
     elif code == "duplicate" and ":" in detail:
         file, line = detail.rsplit(":", 1)
         detail = i18n.word("at", lang, file=file, line=line)
-    elif code == "id_birthdate" and not detail:
-        detail = i18n.word("as_of", lang)
+    elif code == "file_missing" and column in schema.LEDGERS:
+        label = i18n.word(f"ledger_{column}", lang)
+    elif code in DETAIL_WORDS:
+        detail = translate(detail, lang)
     return i18n.message(code, lang, file=row["file"], line=row.get("line"), column=label,
                         value=row.get("value") or "", detail=detail)
+
+
+DETAIL_WORDS = {"file_unreadable", "targets_invalid", "targets_yaml", "csv_malformed"}
+SEP = "\x1f"
+
+
+def detail_key(word_key: str, **fields: object) -> str:
+    """A detail to be put into words at rendering time: a WORDS key and its fields."""
+    import json
+
+    return word_key + SEP + json.dumps(fields, ensure_ascii=False, default=str)
+
+
+def translate(detail: str, lang: str) -> str:
+    """Put a detail made by `detail_key` into words; other details are shown as they are."""
+    import json
+
+    key, sep, fields = detail.partition(SEP)
+    values = json.loads(fields) if sep else {}
+    if key in i18n.WORDS and (sep or "{" not in i18n.WORDS[key][0]):
+        try:
+            return i18n.word(key, lang, **values)
+        except (KeyError, IndexError):
+            pass
+    return values.get("msg", detail) if sep else detail
 
 
 def to_models(rows: Iterable[dict], lang: str) -> list[Problem]:

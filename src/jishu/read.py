@@ -58,7 +58,7 @@ class RawTable:
 def read_bytes(path: Path) -> bytes:
     try:
         if path.is_dir():
-            raise FileProblem("file_unreadable", detail="是一个文件夹，不是文件 / it is a folder, not a file")
+            raise FileProblem("file_unreadable", detail="is_folder")
         return path.read_bytes()
     except FileProblem:
         raise
@@ -77,27 +77,35 @@ def decode(data: bytes, encoding: str | None) -> tuple[bytes, str]:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise FileProblem("file_encoding", line=_line_of(data, exc.start), detail=encoding) from None
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        return text.encode("utf-8"), encoding
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-        _check_utf8(data, "UTF-8")
-        return data, "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        out, used = text.removeprefix("\ufeff").encode("utf-8"), encoding
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
         raise FileProblem("file_utf16")
-    nul = data.find(b"\x00")
+    elif data.find(b"\x00") >= 0:
+        raise FileProblem("file_binary", line=_line_of(data, data.find(b"\x00")))
+    elif data.startswith(codecs.BOM_UTF8):
+        out, used = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
+        _check_utf8(out, "UTF-8")
+    elif _is_utf8(data):
+        out, used = data, "utf-8"
+    else:
+        try:
+            out, used = data.decode("gb18030").encode("utf-8"), "gb18030"
+        except UnicodeDecodeError as exc:
+            raise FileProblem("file_encoding", line=_line_of(data, exc.start), detail="UTF-8 / GB18030") from None
+    nul = out.find(b"\x00")
     if nul >= 0:
-        head = data[:200]
-        if head.count(b"\x00") * 3 >= len(head):  # every other byte NUL: UTF-16 without a BOM
-            raise FileProblem("file_utf16")
-        raise FileProblem("file_binary", line=_line_of(data, nul))
-    if _is_utf8(data):
-        return data, "utf-8"
-    try:
-        return data.decode("gb18030").encode("utf-8"), "gb18030"
-    except UnicodeDecodeError as exc:
-        raise FileProblem("file_encoding", line=_line_of(data, exc.start), detail="UTF-8 / GB18030") from None
+        raise FileProblem("file_binary", line=_line_of(out, nul))
+    return out, used
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: its ASCII characters (commas, line ends) put NULs on one side of each pair."""
+    head = np.frombuffer(data[:4000], dtype=np.uint8)
+    nul = np.flatnonzero(head == 0)
+    if len(nul) < 4:
+        return False
+    odd = int((nul % 2).sum())
+    return max(odd, len(nul) - odd) >= 0.9 * len(nul) and len(nul) >= len(head) // 20
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -243,7 +251,10 @@ def _read_slow(data: bytes, used: str, path: str) -> RawTable:
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             raise FileProblem("csv_quote", line=start) from None
-        raise FileProblem("csv_malformed", line=start, detail=str(exc)) from None
+        from jishu.problems import detail_key
+
+        known = "csv_quote_after" if "expected after" in str(exc) else "as_is"
+        raise FileProblem("csv_malformed", line=start, detail=detail_key(known, msg=str(exc))) from None
     if not rows:
         raise FileProblem("file_empty")
     header, body = rows[0], rows[1:]

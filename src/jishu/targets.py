@@ -151,13 +151,41 @@ def _line_of(root: yaml.Node | None, loc: tuple) -> int | None:
     return line
 
 
+def _yaml_detail(exc: yaml.YAMLError) -> str:
+    from jishu.problems import detail_key
+
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if "could not find expected ':'" in problem or "mapping values are not allowed" in problem:
+        return detail_key("yaml_colon")
+    if "\\t" in problem or "\t" in problem:
+        return detail_key("yaml_tab")
+    if "could not determine a constructor" in problem:
+        return detail_key("yaml_tag")
+    if "appears twice" in problem:
+        return detail_key("yaml_duplicate", name=problem.split("'")[1])
+    return detail_key("as_is", msg=problem)
+
+
+def read_text(path: Path) -> str:
+    """targets.yaml as text: UTF-8 (with or without BOM), else GB18030 as Notepad saves it on Chinese Windows."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
 def load(path: Path) -> Targets:
+    from jishu.problems import detail_key
+
     path = Path(path)
     name = path.name
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_text(path)
     except FileNotFoundError:
         raise TargetsError([{"file": name, "code": "targets_missing", "detail": str(path)}]) from None
+    except IsADirectoryError:
+        raise TargetsError([{"file": name, "code": "targets_unreadable", "detail": detail_key("is_folder")}]) from None
     except (OSError, UnicodeDecodeError) as exc:
         detail = getattr(exc, "strerror", None) or str(exc)
         raise TargetsError([{"file": name, "code": "targets_unreadable", "detail": detail}]) from None
@@ -165,13 +193,13 @@ def load(path: Path) -> Targets:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        if getattr(exc, "problem_mark", None) is not None and "appears twice" in str(exc):
+            mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise TargetsError([{"file": name, "line": line, "code": "targets_yaml", "detail": problem}]) from None
+        raise TargetsError([{"file": name, "line": line, "code": "targets_yaml", "detail": _yaml_detail(exc)}]) from None
     if not isinstance(raw, dict):
-        detail = "文件为空或不是键值表 / the file is empty or not a mapping of keys"
-        raise TargetsError([{"file": name, "line": 1, "code": "targets_yaml", "detail": detail}])
+        raise TargetsError([{"file": name, "line": 1, "code": "targets_yaml", "detail": detail_key("yaml_empty")}])
     try:
         return Targets.model_validate(raw)
     except ValidationError as exc:
@@ -179,11 +207,10 @@ def load(path: Path) -> Targets:
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "constrained"))))
             key_path = ".".join(str(p) for p in loc) or "(top)"
-            detail = err["msg"]
-            if err["type"] == "extra_forbidden":
-                detail = "未知的键 / unknown key"
-            problems.append({"file": name, "line": _line_of(root, loc), "column": key_path,
-                             "code": "targets_invalid", "detail": detail})
+            ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append({"file": name, "line": _line_of(root, loc), "column": key_path, "code": "targets_invalid",
+                             "detail": detail_key(f"pyd_{err['type']}", msg=msg, **ctx)})
         raise TargetsError(problems) from None
 
 

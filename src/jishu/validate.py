@@ -236,7 +236,7 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str) -> Validated
                              np.full(len(rows), "id_region_unknown", dtype=object),
                              [f"{p // 10**11:06d}" for p in person[unknown].tolist()])
     _check_date_order(ledger, typed, text, problems)
-    _check_agency(ledger, typed, positions, problems)
+    _check_agency(ledger, typed, text, positions, problems)
     rejected = problems.error_rows()
     accepted = np.ones(n, dtype=bool)
     accepted[rejected] = False
@@ -260,11 +260,13 @@ def _check_date_order(ledger, typed, text, problems: _Problems) -> None:
                          [f"{earlier}={v}" for v in earlier_values])
 
 
-def _check_agency(ledger, typed, positions, problems: _Problems) -> None:
-    """in_province is needed when agency_id is set (SPEC §2, hires)."""
+def _check_agency(ledger, typed, text, positions, problems: _Problems) -> None:
+    """in_province is needed when agency_id is set (SPEC §2, hires). A value that is not yes/no is
+    already a bool_invalid problem, so only an empty cell (or no column) counts as missing."""
     if ledger.name != "hires" or "agency_id" not in positions:
         return
-    missing = pc.and_(pc.is_valid(typed["agency_id"]), pc.is_null(typed["in_province"]))
+    empty = pc.is_null(text["in_province"]) if "in_province" in text else pa.array([True] * len(typed["agency_id"]))
+    missing = pc.and_(pc.is_valid(text["agency_id"]), empty)
     rows = np.flatnonzero(missing.to_numpy(zero_copy_only=False))
     if len(rows):
         problems.add(rows, "in_province", [""] * len(rows), np.full(len(rows), "in_province_missing", dtype=object))
