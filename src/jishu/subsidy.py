@@ -241,6 +241,7 @@ class Book:
             self.paid[rows.join(pairs, ["payee_id", "person_id"], join_type="left semi")["row"].to_numpy()] = True
         self.payees = sorted(set(self.ev.payee.tolist()) | set(self.paid_fen))
         self.names = payee_names(self.ev)
+        self.name_column = "employer_name" if kind == "employer" else "agency_name"
 
     def in_year(self, year: int | None) -> np.ndarray:
         if year is None:
@@ -339,12 +340,14 @@ def find_payee(book: Book, query: str) -> str:
     text = unicodedata.normalize("NFKC", query).strip()
     if text.upper() in known:
         return text.upper()
-    by_name = sorted({payee for payee, name in book.names.items() if name == text})
+    # Any name a payee has had on its hires counts (an employer renamed is still found by its old name).
+    all_names = set(zip(book.ev.payee.tolist(), book.ev.hires[book.name_column].to_pylist()))
+    by_name = sorted({payee for payee, name in all_names if name == text})
     if len(by_name) == 1:
         return by_name[0]
     if by_name:
-        raise PayeeNotFound(query, book.kind, [(p, book.names[p]) for p in by_name[:5]], ambiguous=True)
-    labels = {name: payee for payee, name in book.names.items()} | {p: p for p in known}
+        raise PayeeNotFound(query, book.kind, [(p, book.names.get(p, "")) for p in by_name[:5]], ambiguous=True)
+    labels = {name: payee for payee, name in all_names if name} | {p: p for p in known}
     close = difflib.get_close_matches(text, list(labels), n=5, cutoff=0.3)
     raise PayeeNotFound(query, book.kind, [(labels[c], book.names.get(labels[c], "")) for c in close],
                         ambiguous=False)
