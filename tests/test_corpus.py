@@ -36,8 +36,8 @@ import traceback
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run
+
 from jishu.i18n import MESSAGES
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

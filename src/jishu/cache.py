@@ -72,36 +72,75 @@ class Cache:
             for part in ("rows", "problems"):
                 if (entry / f"{part}.parquet").stat().st_size != meta["bytes"][part]:
                     return None
-            table = pq.read_table(entry / "rows.parquet")
-            problems = pq.read_table(entry / "problems.parquet")
+            table = pq.read_table(entry / "rows.parquet", memory_map=True)
+            problems = pq.read_table(entry / "problems.parquet", memory_map=True)
             if table.num_rows != meta["accepted"] or problems.num_rows != meta["problems"]:
                 return None
             if not problems.schema.equals(PROBLEM_SCHEMA):
                 return None
             return ValidatedFile(meta["stamp"]["file"], table, problems, meta["rows"])
-        except Exception:  # missing, partial or corrupt: rebuild
+        except Exception:  # noqa: BLE001 - missing, partial or corrupt: rebuild, never trust
             return None
 
+    # ---- the assembled ledger (all its files, duplicates settled): what a warm run reads
+
+    def _ledger_entry(self, ledger: schema.Ledger) -> Path:
+        return self.root / f"ledger-{ledger.name}-{hashlib.sha256(self.encoding.encode()).hexdigest()[:8]}"
+
+    def ledger_stamp(self, paths: list[Path]) -> list[dict]:
+        return [self.stamp(p) | {"path": str(p.resolve())} for p in paths]
+
+    def get_ledger(self, ledger: schema.Ledger, paths: list[Path], columns: list[str] | None):
+        """The assembled ledger if every file is unchanged; only `columns` of its rows are read."""
+        from jishu.ledgers import Assembled, Counts
+
+        entry = self._ledger_entry(ledger)
+        try:
+            meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+            if meta.get("stamp") != self.ledger_stamp(paths) or meta.get("version") != [__version__, CACHE_SCHEMA]:
+                return None
+            for part in ("rows", "problems"):
+                if (entry / f"{part}.parquet").stat().st_size != meta["bytes"][part]:
+                    return None
+            rows = pq.ParquetFile(entry / "rows.parquet", memory_map=True)
+            wanted = None if columns is None else [c for c in rows.schema_arrow.names if c in set(columns)]
+            table = rows.read(columns=wanted)
+            if table.num_rows != meta["counts"]["accepted"]:
+                return None
+            problems_file = pq.ParquetFile(entry / "problems.parquet", memory_map=True)
+            if problems_file.metadata.num_rows != meta["problems"]:
+                return None
+            return Assembled(meta["files"], table, problems_file.read, Counts(**meta["counts"]), meta["latest_birth"])
+        except Exception:  # noqa: BLE001 - missing, stale, partial or corrupt: rebuild
+            return None
+
+    def put_ledger(self, ledger: schema.Ledger, stamp: list[dict], assembled) -> None:
+        meta = {"stamp": stamp, "version": [__version__, CACHE_SCHEMA], "files": assembled.files,
+                "counts": assembled.counts.model_dump(), "latest_birth": assembled.latest_birth,
+                "problems": assembled.problems.num_rows}
+        self._write_entry(self._ledger_entry(ledger), assembled.table, assembled.problems, meta)
+
+    # ---- one file
+
     def put(self, path: Path, ledger: schema.Ledger, validated: ValidatedFile, stamp: dict) -> None:
-        entry = self._entry(path, ledger)
+        meta = {"stamp": stamp, "rows": validated.rows, "accepted": validated.table.num_rows,
+                "problems": validated.problems.num_rows}
+        self._write_entry(self._entry(path, ledger), validated.table, validated.problems, meta)
+
+    def _write_entry(self, entry: Path, rows, problems, meta: dict) -> None:
+        """Write an entry folder under a temporary name, then rename it into place (atomic)."""
         tmp = None
         try:
             tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
-            pq.write_table(validated.table, tmp / "rows.parquet", compression="lz4")
-            pq.write_table(validated.problems, tmp / "problems.parquet", compression="lz4")
-            meta = {
-                "stamp": stamp,
-                "rows": validated.rows,
-                "accepted": validated.table.num_rows,
-                "problems": validated.problems.num_rows,
-                "bytes": {p: (tmp / f"{p}.parquet").stat().st_size for p in ("rows", "problems")},
-            }
+            pq.write_table(rows, tmp / "rows.parquet", compression="lz4")
+            pq.write_table(problems, tmp / "problems.parquet", compression="lz4")
+            meta = meta | {"bytes": {p: (tmp / f"{p}.parquet").stat().st_size for p in ("rows", "problems")}}
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             if entry.exists():
                 shutil.rmtree(entry, ignore_errors=True)
             os.rename(tmp, entry)
             tmp = None
-        except Exception:
+        except Exception:  # noqa: BLE001, S110 - the cache is best effort; the run goes on without it
             pass
         finally:
             if tmp is not None:

@@ -12,7 +12,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -59,15 +59,15 @@ TargetsOpt = Annotated[
     Path, typer.Option("--targets", envvar="JISHU_TARGETS", help="The targets and policy file.", show_default=True)
 ]
 EncodingOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--encoding", help="Read every CSV in this encoding (default: detect UTF-8 / GB18030)."),
 ]
 LangOpt = Annotated[Lang, typer.Option("--lang", envvar="JISHU_LANG", help="Language of messages and reports.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Read the CSVs afresh, ignoring the validated cache.")]
 AsOfOpt = Annotated[
-    Optional[str], typer.Option("--as-of", help="Cut-off date, e.g. 2022-03-31 (default: today).")
+    str | None, typer.Option("--as-of", help="Cut-off date, e.g. 2022-03-31 (default: today).")
 ]
-YearOpt = Annotated[Optional[int], typer.Option("--year", help="A calendar year, e.g. 2022.", min=1900, max=2100)]
+YearOpt = Annotated[int | None, typer.Option("--year", help="A calendar year, e.g. 2022.", min=1900, max=2100)]
 
 DEFAULT_DATA = Path("data")
 DEFAULT_TARGETS = Path("targets.yaml")
@@ -138,11 +138,11 @@ def load_targets(path: Path, lang: Lang):
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def load_ledgers(data: Path, as_of: dt.date, encoding: str | None, no_cache: bool, lang: Lang):
+def load_ledgers(data: Path, as_of: dt.date, encoding: str | None, no_cache: bool, lang: Lang, columns=None):
     from jishu import ledgers
 
     try:
-        return ledgers.load(data, as_of, encoding=encoding, use_cache=not no_cache)
+        return ledgers.load(data, as_of, encoding=encoding, use_cache=not no_cache, columns=columns)
     except ledgers.LedgersUnusable as exc:
         _print_problems_stderr(exc.problems.to_pylist(), lang)
         raise typer.Exit(EXIT_USAGE) from None
@@ -163,9 +163,9 @@ def write(text: str) -> None:
 @app.command()
 def progress(
     year: YearOpt = None,
-    period: Annotated[Optional[str], typer.Option("--period", help="The plan period, e.g. 2021-2025.")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="The plan period, e.g. 2021-2025.")] = None,
     as_of: AsOfOpt = None,
-    by: Annotated[Optional[By], typer.Option("--by", help="Break down by township, month or quarter.")] = None,
+    by: Annotated[By | None, typer.Option("--by", help="Break down by township, month or quarter.")] = None,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any row was rejected.")] = False,
     data: DataOpt = DEFAULT_DATA,
@@ -179,7 +179,9 @@ def progress(
     day = parse_as_of(as_of, lang)
     encoding = check_encoding(encoding, lang)
     plan = load_targets(targets, lang)
-    books = load_ledgers(data, day, encoding, no_cache, lang)
+    from jishu.progress import columns_needed
+
+    books = load_ledgers(data, day, encoding, no_cache, lang, columns_needed(by.value if by else None))
     from jishu import render
     from jishu.progress import progress as compute
 
@@ -231,8 +233,8 @@ def check(
     """Validate the targets file and every ledger; list every problem (exit 1 when there are errors)."""
     day = parse_as_of(as_of, lang)
     encoding = check_encoding(encoding, lang)
-    from jishu.checking import check as run_check
     from jishu import render
+    from jishu.checking import check as run_check
 
     report = run_check(data, targets, day, encoding, not no_cache, _lang(lang))
     if format == CheckFormat.json:
@@ -253,13 +255,13 @@ def check(
 
 @app.command()
 def subsidy(
-    employer: Annotated[Optional[str], typer.Option("--employer", help="An employer's credit code or exact name.")] = None,
-    agency: Annotated[Optional[str], typer.Option("--agency", help="An HR agency's credit code or exact name.")] = None,
+    employer: Annotated[str | None, typer.Option("--employer", help="An employer's credit code or exact name.")] = None,
+    agency: Annotated[str | None, typer.Option("--agency", help="An HR agency's credit code or exact name.")] = None,
     year: YearOpt = None,
     as_of: AsOfOpt = None,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     export: Annotated[
-        Optional[Path], typer.Option("--export", help="Write the payout list of due hires to this CSV file.")
+        Path | None, typer.Option("--export", help="Write the payout list of due hires to this CSV file.")
     ] = None,
     full_ids: Annotated[bool, typer.Option("--full-ids", help="Put full ID numbers in the export (mode 0600).")] = False,
     data: DataOpt = DEFAULT_DATA,
@@ -369,7 +371,7 @@ def summary(
         _usage(lang, f"无法创建文件夹 {out}：{exc.strerror}", f"cannot create the folder {out}: {exc.strerror}")
     from jishu import summary as nightly
 
-    log("summary started: as of %s, data %s, out %s" % (day, data, out))
+    log(f"summary started: as of {day}, data {data}, out {out}")
     try:
         with nightly.folder_lock(out, lock_wait):
             plan = load_targets(targets, lang)

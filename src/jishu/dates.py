@@ -9,6 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from jishu.schema import CODE
+
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 # 2022-03-05, 2022/3/5, 2022.3.5, 20220305, 2022年3月5日 — nothing else (SPEC §2).
@@ -26,9 +28,6 @@ _PY_DATE = re.compile(DATE_PATTERN)
 
 def real_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Mask of (year, month, day) triples that are real calendar dates (years 1-9999)."""
-    year = np.asarray(year, dtype=np.int64)
-    month = np.asarray(month, dtype=np.int64)
-    day = np.asarray(day, dtype=np.int64)
     month_ok = (month >= 1) & (month <= 12)
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     dim = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
@@ -44,11 +43,11 @@ def from_ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray
 def parse_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Parse normalised, non-null date strings.
 
-    Returns (dates as datetime64[D], NaT where bad; code per value: "", date_format or date_invalid).
+    Returns (dates as datetime64[D], NaT where bad; schema.CODE per value: 0, date_format or date_invalid).
     """
     n = len(values)
     if n == 0:
-        return np.zeros(0, dtype="datetime64[D]"), np.zeros(0, dtype=object)
+        return np.zeros(0, dtype="datetime64[D]"), np.zeros(0, dtype=np.uint8)
     if pc.all(pc.match_substring_regex(values, _ISO)).as_py():
         # The common case (what jishu and most systems write): read the digits directly.
         from jishu.ids import fixed_width_matrix
@@ -75,9 +74,9 @@ def parse_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     if ok.any():
         dates[ok] = from_ymd(year[ok], month[ok], day[ok])
-    code = np.full(n, "", dtype=object)
-    code[~shaped] = "date_format"
-    code[shaped & ~ok] = "date_invalid"
+    code = np.zeros(n, dtype=np.uint8)
+    code[~shaped] = CODE["date_format"]
+    code[shaped & ~ok] = CODE["date_invalid"]
     return dates, code
 
 

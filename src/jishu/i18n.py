@@ -31,8 +31,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "file_binary": (
         "文件第 {line} 行含有空字节（NUL），不像是CSV文本文件；请在Excel/WPS中“另存为”CSV UTF-8（逗号分隔）",
-        "line {line} contains NUL bytes, so this is not a CSV text file; in Excel/WPS use Save As → CSV UTF-8 "
-        "(comma delimited)",
+        ("line {line} contains NUL bytes, so this is not a CSV text file; in Excel/WPS use Save As → CSV UTF-8 "
+         "(comma delimited)"),
     ),
     "file_utf16": (
         "文件是UTF-16编码（Excel的“Unicode文本”），请“另存为”CSV UTF-8（逗号分隔）",
@@ -40,13 +40,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "file_encoding": (
         "文件无法按 {detail} 编码读取（第 {line} 行有无法识别的字节）；请“另存为”CSV UTF-8，或用 --encoding 指定编码",
-        "the file cannot be read as {detail} (line {line} has bytes that are not text in it); save it as "
-        "CSV UTF-8 or give --encoding",
+        ("the file cannot be read as {detail} (line {line} has bytes that are not text in it); save it as "
+         "CSV UTF-8 or give --encoding"),
     ),
     "csv_quote": (
         "第 {line} 行有一个没有配对的英文双引号，后面各行都会被并进一个单元格；请检查该行的引号",
-        "line {line} opens a double quote that is never closed, so every later line would run into one cell; "
-        "check the quotes on that line",
+        ("line {line} opens a double quote that is never closed, so every later line would run into one cell; "
+         "check the quotes on that line"),
     ),
     "csv_malformed": (
         "第 {line} 行不是有效的CSV：{detail}",
@@ -58,8 +58,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "header_separator": (
         "缺少必需的列：{value}。表头“{detail}”看起来是用“{column}”分隔的；jishu需要逗号分隔的CSV",
-        "required column(s) missing: {value}. The header '{detail}' looks separated by '{column}'; jishu needs "
-        "comma-separated CSV",
+        ("required column(s) missing: {value}. The header '{detail}' looks separated by '{column}'; jishu needs "
+         "comma-separated CSV"),
     ),
     "header_duplicate": (
         "同一列出现了不止一次：{value}（表头：{detail}）；请删除重复的列",
@@ -76,8 +76,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "id_scientific": (
         "身份证号“{value}”被Excel显示成了科学计数法，后几位已经丢失；请把该列设为“文本”格式后重新录入",
-        "ID number '{value}' was turned into scientific notation by Excel and its last digits are lost; "
-        "format the column as Text and enter the numbers again",
+        ("ID number '{value}' was turned into scientific notation by Excel and its last digits are lost; "
+         "format the column as Text and enter the numbers again"),
     ),
     "id_15digit": (
         "身份证号“{value}”是15位旧号码，请改为18位号码",
@@ -97,13 +97,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "id_region_unknown": (
         "身份证号“{value}”的地区码 {detail} 不在行政区划代码表中，请核对（该行仍然计入）",
-        "ID number '{value}' has region code {detail}, which is not in the table of division codes; "
-        "please check (the row is still counted)",
+        ("ID number '{value}' has region code {detail}, which is not in the table of division codes; "
+         "please check (the row is still counted)"),
     ),
     "uscc_format": (
         "统一社会信用代码“{value}”格式不对：应为18位，前8位是数字，其余是数字或大写字母（不含I、O、Z、S、V）",
-        "credit code '{value}' is malformed: 18 characters, the first 8 digits, the rest digits or capital "
-        "letters (no I, O, Z, S, V)",
+        ("credit code '{value}' is malformed: 18 characters, the first 8 digits, the rest digits or capital "
+         "letters (no I, O, Z, S, V)"),
     ),
     "uscc_checksum": (
         "统一社会信用代码“{value}”最后一位校验码不对，可能有录入错误，请核对",
@@ -127,8 +127,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "level_invalid": (
         "等级“{value}”无法识别；请填 1–5、一级…五级，或 高级技师、技师、高级工、中级工、初级工；没有等级请留空",
-        "level '{value}' is not recognised; use 1-5, 一级…五级, or 高级技师, 技师, 高级工, 中级工, 初级工; "
-        "leave it empty when there is no level",
+        ("level '{value}' is not recognised; use 1-5, 一级…五级, or 高级技师, 技师, 高级工, 中级工, 初级工; "
+         "leave it empty when there is no level"),
     ),
     "size_invalid": (
         "企业规模“{value}”无法识别；请填 大型、中型、小型 或 微型",

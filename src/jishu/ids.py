@@ -10,13 +10,14 @@ unique per person and cheap to count distinct.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from jishu.dates import real_dates
+from jishu.schema import CODE
 
 ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 ID_CHECK_CHARS = "10X98765432"  # index: (sum of weighted digits) mod 11
@@ -31,63 +32,100 @@ for _i, _c in enumerate(USCC_ALPHABET):
 SCIENTIFIC = r"^[0-9](\.[0-9]+)?[Ee][+]?[0-9]+$"  # what Excel shows for a long number: 4.10122E+17
 
 
+def lengths(values: pa.Array) -> np.ndarray:
+    """Byte length of each string, from the offsets buffer (no pass over the data)."""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
+    return np.diff(offsets)
+
+
 def fixed_width_matrix(values: pa.Array, width: int) -> np.ndarray:
-    """The bytes of string values that are all `width` bytes long, as an (n, width) uint8 matrix."""
-    values = pa.array(values) if not isinstance(values, pa.Array) else values
+    """The bytes of string values that are all `width` bytes long, as an (n, width) uint8 matrix
+    (a view of the Arrow buffer, no copy)."""
     if len(values) == 0:
         return np.zeros((0, width), dtype=np.uint8)
-    values = pc.cast(values, pa.binary()) if values.type != pa.binary() else values
     offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
     data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.reshape(len(values), width)
 
 
-# ---------------------------------------------------------------- resident IDs
+def _rows(values: pa.Array, rows: np.ndarray) -> pa.Array:
+    return values if len(rows) == len(values) else values.take(pa.array(rows))
+
+
+_BLOCK = 1 << 17  # rows per block: temporaries stay small enough for the allocator to reuse them
+
+
+def _check_id_matrix(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(person, code) for 18-byte candidates, block by block."""
+    person = np.empty(len(m), dtype=np.int64)
+    code = np.empty(len(m), dtype=np.uint8)
+    for start in range(0, len(m), _BLOCK):
+        stop = start + _BLOCK
+        person[start:stop], code[start:stop] = _check_id_block(m[start:stop])
+    return person, code
+
+
+def _check_id_block(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(person, code) for 18-byte candidates: shape, GB 11643 check character, real birth date.
+
+    The block is transposed so that every step works on one contiguous vector per character
+    position (fast, and no large temporaries)."""
+    digit = np.ascontiguousarray(m.T) - np.uint8(48)  # (18, n); non-digits wrap to values > 9
+    n = m.shape[0]
+    shaped = np.ones(n, dtype=bool)
+    weighted = np.zeros(n, dtype=np.int16)
+    person = np.zeros(n, dtype=np.int64)
+    for i in range(17):
+        shaped &= digit[i] <= 9
+        weighted += digit[i].astype(np.int16) * np.int16(ID_WEIGHTS[i])
+        person *= 10
+        person += digit[i]
+    last = digit[17]
+    is_x = (last == np.uint8(ord("X") - 48)) | (last == np.uint8(ord("x") - 48))
+    shaped &= (last <= 9) | is_x
+    check_ok = shaped & ((12 - weighted % 11) % 11 == np.where(is_x, 10, last))
+    born = digit[6:14].astype(np.int32)  # YYYYMMDD
+    year = born[0] * 1000 + born[1] * 100 + born[2] * 10 + born[3]
+    month = born[4] * 10 + born[5]
+    day = born[6] * 10 + born[7]
+    good = check_ok & real_dates(year, month, day) & (year >= 1900)
+    code = np.where(shaped, CODE["id_checksum"], CODE["id_format"]).astype(np.uint8)
+    code[check_ok] = CODE["id_birthdate"]
+    code[good] = 0
+    return np.where(good, person, 0), code
 
 
 def resident_id_codes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Check normalised, non-null ID strings.
+    """Check raw, non-null ID cells (normalising only the cells that need it).
 
-    Returns (person, code): person is the int64 of the first 17 digits (0 when invalid); code is ""
-    for a valid ID, else one of id_scientific, id_15digit, id_format, id_checksum, id_birthdate.
-    The birth date is checked to be a real date from 1900-01-01; its upper bound (the as-of date)
-    is applied when the ledgers are assembled, since it depends on the command's --as-of.
+    Returns (person, code): person is the int64 of the first 17 digits (0 when invalid); code is a
+    schema.CODE value (0 = valid; else id_format, id_checksum, id_birthdate, id_15digit,
+    id_scientific). The birth date is checked to be a real date from 1900-01-01; its upper bound
+    (the as-of date) is applied when the ledgers are assembled, since it depends on --as-of.
     """
+    from jishu.read import normalise
+
     n = len(values)
-    upper = pc.ascii_upper(values)
     person = np.zeros(n, dtype=np.int64)
-    code = np.full(n, "id_format", dtype=object)
-    length = pc.binary_length(upper).to_numpy(zero_copy_only=False)
-    idx18 = np.flatnonzero(length == 18)
-    if len(idx18):
-        m = fixed_width_matrix(upper.take(pa.array(idx18)), 18).astype(np.int64) - 48
-        digits_ok = ((m[:, :17] >= 0) & (m[:, :17] <= 9)).all(axis=1)
-        last = m[:, 17]
-        last_value = np.where(last == ord("X") - 48, 10, last)
-        last_ok = (last_value >= 0) & (last_value <= 10)
-        shaped = digits_ok & last_ok
-        d17 = np.where(shaped[:, None], m[:, :17], 0)
-        expected = (12 - (d17 @ ID_WEIGHTS) % 11) % 11
-        check_ok = shaped & (expected == last_value)
-        year = d17[:, 6:10] @ np.array([1000, 100, 10, 1])
-        month = d17[:, 10:12] @ np.array([10, 1])
-        day = d17[:, 12:14] @ np.array([10, 1])
-        birth_ok = real_dates(year, month, day) & (year >= 1900)
-        sub = np.full(len(idx18), "id_format", dtype=object)
-        sub[shaped] = "id_checksum"
-        sub[check_ok] = "id_birthdate"
-        sub[check_ok & birth_ok] = ""
-        code[idx18] = sub
-        person[idx18] = np.where(check_ok & birth_ok, d17 @ _POW10_17, 0)
-    rest = np.flatnonzero(length != 18)
+    code = np.full(n, CODE["id_format"], dtype=np.uint8)
+    plain = np.flatnonzero(lengths(values) == 18)
+    if len(plain):
+        person[plain], code[plain] = _check_id_matrix(fixed_width_matrix(_rows(values, plain), 18))
+    rest = np.flatnonzero(code != 0)  # not 18 bytes, or failed: maybe spaces or full-width digits
     if len(rest):
-        others = upper.take(pa.array(rest))
-        sci = pc.match_substring_regex(others, SCIENTIFIC).to_numpy(zero_copy_only=False)
-        old = pc.match_substring_regex(others, r"^[0-9]{15}$").to_numpy(zero_copy_only=False)
-        sub = np.full(len(rest), "id_format", dtype=object)
-        sub[old] = "id_15digit"
-        sub[sci] = "id_scientific"
-        code[rest] = sub
+        cleaned = pc.ascii_upper(pc.fill_null(normalise(values.take(pa.array(rest))), ""))
+        again = np.flatnonzero(lengths(cleaned) == 18)
+        sub_person = np.zeros(len(rest), dtype=np.int64)
+        sub_code = np.full(len(rest), CODE["id_format"], dtype=np.uint8)
+        if len(again):
+            sub_person[again], sub_code[again] = _check_id_matrix(fixed_width_matrix(cleaned.take(pa.array(again)), 18))
+        other = np.flatnonzero(lengths(cleaned) != 18)
+        if len(other):
+            texts = cleaned.take(pa.array(other))
+            sci = pc.match_substring_regex(texts, SCIENTIFIC).to_numpy(zero_copy_only=False)
+            old = pc.match_substring_regex(texts, r"^[0-9]{15}$").to_numpy(zero_copy_only=False)
+            sub_code[other] = np.where(sci, CODE["id_scientific"], np.where(old, CODE["id_15digit"], CODE["id_format"]))
+        person[rest], code[rest] = sub_person, sub_code
     return person, code
 
 
@@ -100,7 +138,7 @@ def region_of(person: np.ndarray) -> np.ndarray:
     return person // 100_000_000_000
 
 
-@lru_cache(maxsize=None)
+@cache
 def region_known(region: int) -> bool:
     """Whether a 6-digit division code is in python-stdnum's table (any period of validity)."""
     from stdnum import numdb
@@ -163,19 +201,17 @@ def scrub(text: str) -> str:
 
 
 def uscc_codes(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """Check normalised, non-null credit codes. Returns (upper-cased codes, code per value)."""
+    """Check normalised, non-null credit codes (python-stdnum's cn.uscc rules).
+    Returns (upper-cased codes without spaces or dashes, schema.CODE value per value)."""
     upper = pc.ascii_upper(pc.replace_substring_regex(values, r"[ -]", ""))
-    n = len(upper)
-    code = np.full(n, "uscc_format", dtype=object)
-    length = pc.binary_length(upper).to_numpy(zero_copy_only=False)
-    idx18 = np.flatnonzero(length == 18)
+    code = np.full(len(upper), CODE["uscc_format"], dtype=np.uint8)
+    idx18 = np.flatnonzero(lengths(upper) == 18)
     if len(idx18):
-        m = fixed_width_matrix(upper.take(pa.array(idx18)), 18)
+        m = fixed_width_matrix(_rows(upper, idx18), 18)
         v = _USCC_VALUE[m]
-        shaped = (v >= 0).all(axis=1) & (m[:, :8] >= ord("0")).all(axis=1) & (m[:, :8] <= ord("9")).all(axis=1)
+        shaped = (v >= 0).all(axis=1) & ((m[:, :8] - np.uint8(48)) <= 9).all(axis=1)
         expected = (31 - (np.where(v[:, :17] < 0, 0, v[:, :17]) @ USCC_WEIGHTS) % 31) % 31
-        sub = np.full(len(idx18), "uscc_format", dtype=object)
-        sub[shaped] = "uscc_checksum"
-        sub[shaped & (expected == v[:, 17])] = ""
+        sub = np.where(shaped, CODE["uscc_checksum"], CODE["uscc_format"]).astype(np.uint8)
+        sub[shaped & (expected == v[:, 17])] = 0
         code[idx18] = sub
     return upper, code

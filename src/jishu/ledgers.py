@@ -8,7 +8,10 @@ line. For every ledger: rows read = rows accepted + rows rejected + duplicates.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +23,7 @@ from jishu import schema
 from jishu.ids import birth_yyyymmdd, masked_ids
 from jishu.problems import PROBLEM_SCHEMA, make_table
 from jishu.read import FileProblem, read_table
-from jishu.validate import ValidatedFile, validate_table
+from jishu.validate import TYPES, NeedAllColumns, ValidatedFile, selector, used_columns, validate_table
 
 
 class Counts(BaseModel):
@@ -41,11 +44,17 @@ class LedgerData:
 @dataclass
 class Ledgers:
     data: dict[str, LedgerData]
-    problems: pa.Table  # row problems of every ledger, in file and line order
+    problem_parts: list  # tables, or callables giving a table (read from the cache when asked for)
     as_of: dt.date
     files_read: int = 0
     cache_hits: int = 0
-    notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def problems(self) -> pa.Table:
+        """Row problems of every ledger, in file and line order."""
+        parts = [p() if callable(p) else p for p in self.problem_parts]
+        problems = _with_as_of(pa.concat_tables(parts) if parts else PROBLEM_SCHEMA.empty_table(), self.as_of)
+        return problems.sort_by([("file", "ascending"), ("line", "ascending")])
 
     def __getitem__(self, name: str) -> pa.Table:
         return self.data[name].table
@@ -75,7 +84,12 @@ def find_files(data_dir: Path, ledger: schema.Ledger) -> list[Path]:
 
 
 def validate_file(path: Path, ledger: schema.Ledger, encoding: str | None) -> ValidatedFile:
-    return validate_table(ledger, read_table(path, encoding), path.name)
+    """Read the columns jishu uses and validate them; if some rows are empty in all of those, read
+    every column to tell blank rows from rows with something elsewhere (rare)."""
+    try:
+        return validate_table(ledger, read_table(path, encoding, select=selector(ledger)), path.name)
+    except NeedAllColumns:
+        return validate_table(ledger, read_table(path, encoding), path.name)
 
 
 def load(
@@ -85,11 +99,13 @@ def load(
     use_cache: bool = True,
     ledgers: tuple[str, ...] = tuple(schema.LEDGERS),
     keep_going: bool = False,
+    columns: dict[str, list[str]] | None = None,
 ) -> Ledgers:
     """Read, validate and assemble the ledgers.
 
     Raises LedgersUnusable for unusable files, unless `keep_going` (for `check`): then those files are
-    left out and their problems are listed with the others.
+    left out and their problems are listed with the others. `columns` may name, per ledger, the
+    columns the caller needs; a ledger taken from the cache then reads only those.
     """
     from jishu import cache
 
@@ -98,55 +114,97 @@ def load(
         raise LedgersUnusable(make_table([{"file": str(data_dir), "code": "data_dir_missing", "detail": str(data_dir)}]))
     store = cache.Cache.for_data(data_dir, encoding) if use_cache else None
     fatal: list[dict] = []
-    validated: dict[str, list[ValidatedFile]] = {}
-    files_read = hits = 0
+    data: dict[str, LedgerData] = {}
+    problem_parts: list[pa.Table] = []
+    files: dict[str, list[Path]] = {}
     for name in ledgers:
         ledger = schema.LEDGERS[name]
-        paths = find_files(data_dir, ledger)
-        if not paths and not ledger.optional:
+        files[name] = find_files(data_dir, ledger)
+        if not files[name] and not ledger.optional:
             fatal.append({"file": ledger.pattern, "code": "file_missing", "column": ledger.name,
                           "value": ledger.pattern, "detail": str(data_dir)})
-        validated[name] = []
-        for path in paths:
-            try:
-                entry = store.get(path, ledger) if store else None
-                if entry is None:
-                    stamp = store.stamp(path) if store else None
-                    entry = validate_file(path, ledger, encoding)
-                    files_read += 1
-                    if store:
-                        store.put(path, ledger, entry, stamp)
-                else:
-                    hits += 1
-                validated[name].append(entry)
-            except FileProblem as exc:
-                fatal.append({"file": path.name, "line": exc.line, "code": exc.code, "value": exc.value,
-                              "column": exc.column, "detail": exc.detail})
+            continue
+        whole = store.get_ledger(ledger, files[name], (columns or {}).get(name)) if store else None
+        if whole is not None and as_of_number(as_of) >= whole.latest_birth:
+            data[name] = LedgerData(ledger, whole.files, whole.table, whole.counts)
+            problem_parts.append(whole.problems)
+            del files[name]
+    jobs = [(name, path) for name, paths in files.items() for path in paths]
+    stamps = {name: store.ledger_stamp(paths) for name, paths in files.items()} if store else {}
+
+    def one_file(job: tuple[str, Path]) -> tuple[ValidatedFile | FileProblem, bool]:
+        """(validated file or its whole-file problem, whether it came from the cache)."""
+        ledger = schema.LEDGERS[job[0]]
+        try:
+            entry = store.get(job[1], ledger) if store else None
+            if entry is not None:
+                return entry, True
+            stamp = store.stamp(job[1]) if store else None
+            entry = validate_file(job[1], ledger, encoding)
+            if store:
+                store.put(job[1], ledger, entry, stamp)
+            return entry, False
+        except FileProblem as exc:
+            return exc, False
+
+    # Two files at a time: one is being validated (numpy, pyarrow.compute) while the other is read.
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(one_file, jobs))
+    validated: dict[str, list[ValidatedFile]] = {name: [] for name in files}
+    files_read = hits = 0
+    for (name, path), (entry, cached) in zip(jobs, results):
+        if isinstance(entry, FileProblem):
+            fatal.append({"file": path.name, "line": entry.line, "code": entry.code, "value": entry.value,
+                          "column": entry.column, "detail": entry.detail})
+            continue
+        validated[name].append(entry)
+        hits += cached
+        files_read += not cached
     if fatal and not keep_going:
         raise LedgersUnusable(make_table(fatal))
-    data = {}
-    problem_parts = [make_table(fatal)]
-    for name, files in validated.items():
-        data[name], problems = assemble(schema.LEDGERS[name], files, as_of)
-        problem_parts.append(problems)
-    problems = pa.concat_tables(problem_parts) if problem_parts else PROBLEM_SCHEMA.empty_table()
-    problems = problems.sort_by([("file", "ascending"), ("line", "ascending")])
-    return Ledgers(data, problems, as_of, files_read=files_read, cache_hits=hits)
+    problem_parts.append(make_table(fatal))
+    complete = {name for name in files if len(validated[name]) == len(files[name])}
+    for name, parts in validated.items():
+        whole = assemble(schema.LEDGERS[name], parts, as_of)
+        data[name] = LedgerData(schema.LEDGERS[name], whole.files, whole.table, whole.counts)
+        problem_parts.append(whole.problems)
+        if store and name in complete and whole.late == 0:
+            store.put_ledger(schema.LEDGERS[name], stamps[name], whole)
+    ordered = {name: data[name] for name in ledgers if name in data}
+    return Ledgers(ordered, problem_parts, as_of, files_read=files_read, cache_hits=hits)
 
 
-def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) -> tuple[LedgerData, pa.Table]:
+def as_of_number(day: dt.date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+@dataclass
+class Assembled:
+    """A ledger assembled from its files (what the ledger-level cache keeps)."""
+
+    files: list[str]
+    table: pa.Table
+    problems: pa.Table | object  # birth-date details not yet filled (a callable when read lazily)
+    counts: Counts
+    latest_birth: int  # YYYYMMDD: valid for any as-of on or after it (no row rejected for birth)
+    late: int = 0  # rows rejected because born after the as-of date
+
+
+def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) -> Assembled:
     """One ledger from its validated files: the as-of bound on birth dates, then duplicates by key."""
     names = [f.file for f in files]
     parts = []
     for i, f in enumerate(files):
         parts.append(f.table.append_column("file", pa.array(np.full(f.table.num_rows, i, dtype=np.int32))))
-    problems = [_with_as_of(f.problems, as_of) for f in files]
+    problems = [f.problems for f in files]
     rows = sum(f.rows for f in files)
     rejected_in_files = sum(_rejected_rows(f.problems) for f in files)
     if parts:
         table = pa.concat_tables(parts).combine_chunks()
     else:
         table = _empty(ledger)
+    births = birth_yyyymmdd(table["person_id"].to_numpy())
+    latest = int(births.max(initial=0))
     table, late = _birth_after(table, names, as_of)
     problems.append(late)
     table, duplicates = _deduplicate(ledger, table, names)
@@ -158,7 +216,7 @@ def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) 
         duplicates=duplicates.num_rows,
     )
     assert counts.rows == counts.accepted + counts.rejected + counts.duplicates, counts
-    return LedgerData(ledger, names, table, counts), pa.concat_tables(problems)
+    return Assembled(names, table, pa.concat_tables(problems), counts, latest, late.num_rows)
 
 
 def _with_as_of(problems: pa.Table, as_of: dt.date) -> pa.Table:
@@ -178,9 +236,7 @@ def _rejected_rows(problems: pa.Table) -> int:
 
 
 def _empty(ledger: schema.Ledger) -> pa.Table:
-    from jishu.validate import _TYPES
-
-    fields = [("line", pa.int64())] + [(c.name, _TYPES[c.type]) for c in ledger.columns] + [("file", pa.int32())]
+    fields = [("line", pa.int64())] + [(c.name, TYPES[c.type]) for c in used_columns(ledger)] + [("file", pa.int32())]
     return pa.schema(fields).empty_table()
 
 
@@ -213,29 +269,68 @@ def _key_text(ledger: schema.Ledger, table: pa.Table, idx: np.ndarray) -> list[s
     return [" / ".join(p) for p in zip(*pieces)]
 
 
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+
+
+def _column_codes(values: pa.Array) -> np.ndarray:
+    """An int64 per value, equal exactly when the values are equal (strings: dictionary indices)."""
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return pc.dictionary_encode(values).indices.to_numpy().astype(np.int64)
+    if pa.types.is_date32(values.type):
+        values = values.cast(pa.int32())
+    return values.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def first_occurrences(table: pa.Table, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(is_first, first_row): whether each row is the first with its values in `columns`, and for
+    every row the index of that first row.
+
+    The columns' codes are mixed into one 64-bit hash and numbered in order of appearance
+    (pandas.factorize, a hash table); rows that share a hash are then compared value by value, so a
+    hash collision can never merge two different keys (it falls back to exact numbering).
+    """
+    import pandas as pd
+
+    codes = [_column_codes(table[c].combine_chunks()) for c in columns]
+    if len(codes) == 1:
+        mixed = codes[0]
+    else:
+        with np.errstate(over="ignore"):
+            mixed = np.zeros(table.num_rows, dtype=np.uint64)
+            for i, c in enumerate(codes):
+                mixed = (mixed ^ (c.astype(np.uint64) * _MIX[i % 3])) * _MIX[(i + 1) % 3]
+    order = pd.factorize(mixed)[0]
+    is_first, first_row = _firsts(order)
+    later = np.flatnonzero(~is_first)
+    if len(codes) > 1 and any((c[later] != c[first_row[later]]).any() for c in codes):
+        exact = pd.MultiIndex.from_arrays(codes)  # a collision: number the exact tuples instead
+        is_first, first_row = _firsts(pd.factorize(exact)[0])
+    return is_first, first_row
+
+
+def _firsts(order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """From numbers given in order of first appearance: which rows come first, and their index."""
+    is_first = np.ones(len(order), dtype=bool)
+    if len(order):
+        is_first[1:] = order[1:] > np.maximum.accumulate(order)[:-1]
+    return is_first, np.flatnonzero(is_first)[order]
+
+
 def _deduplicate(ledger: schema.Ledger, table: pa.Table, names: list[str]) -> tuple[pa.Table, pa.Table]:
     """Keep the first row of each key; report the others as duplicates of it (file and line)."""
     if table.num_rows == 0:
         return table, PROBLEM_SCHEMA.empty_table()
-    keys = list(ledger.key)
-    indexed = table.select(keys).append_column("row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
-    groups = indexed.group_by(keys).aggregate([("row", "min"), ("row", "count")])
-    repeated = groups.filter(pc.greater(groups["row_count"], 1))
-    if repeated.num_rows == 0:
+    is_first, first_row = first_occurrences(table, list(ledger.key))
+    if is_first.all():
         return table, PROBLEM_SCHEMA.empty_table()
-    joined = indexed.join(repeated.select(keys + ["row_min"]), keys=keys, join_type="inner")
-    dup = joined.filter(pc.not_equal(joined["row"], joined["row_min"]))
-    dup = dup.sort_by("row")
-    dup_rows = dup["row"].to_numpy()
-    first_rows = dup["row_min"].to_numpy()
+    dup_rows = np.flatnonzero(~is_first)
+    first_rows = first_row[dup_rows]
     file_idx = table["file"].to_numpy()
     line = table["line"].to_numpy()
     shown = _key_text(ledger, table, dup_rows)
     rows = [
-        {"file": names[file_idx[d]], "line": int(line[d]), "column": "+".join(keys), "value": s,
+        {"file": names[file_idx[d]], "line": int(line[d]), "column": "+".join(ledger.key), "value": s,
          "code": "duplicate", "detail": f"{names[file_idx[f]]}:{line[f]}"}
         for d, f, s in zip(dup_rows.tolist(), first_rows.tolist(), shown)
     ]
-    keep = np.ones(table.num_rows, dtype=bool)
-    keep[dup_rows] = False
-    return table.filter(pa.array(keep)), make_table(rows)
+    return table.filter(pa.array(is_first)), make_table(rows)

@@ -55,6 +55,17 @@ class ProgressReport(BaseModel):
     groups: list[Group] | None = None
 
 
+def columns_needed(by: str | None) -> dict[str, list[str]]:
+    """The columns progress reads from each ledger (a warm run reads only these from the cache)."""
+    extra = ["person_id", "township", "file", "line"] if by else []
+    return {
+        "trainings": ["end_date", "subsidized"] + extra,
+        "certificates": ["person_id", "issue_date", "level"] + extra,
+        "hires": ["person_id", "hire_date"] + extra,
+        "payouts": [],
+    }
+
+
 def window_of(period: Period, as_of: dt.date) -> tuple[dt.date, dt.date, int]:
     """The window (SPEC §3): period start … min(period end, as-of), and its length in days (0 if none)."""
     end = min(period.end, as_of)
@@ -79,15 +90,24 @@ def certificate_held_at(certificates: pa.Table, person: np.ndarray, dates: np.nd
     """Whether each person had an accepted certificate issued on or before the date (SPEC §4)."""
     if certificates.num_rows == 0 or len(person) == 0:
         return np.zeros(len(person), dtype=bool)
-    earliest = certificates.group_by("person_id").aggregate([("issue_date", "min")])
-    holders = earliest["person_id"].to_numpy()
-    first = earliest["issue_date_min"].to_numpy()
-    order = np.argsort(holders)
-    holders, first = holders[order], first[order]
-    pos = np.searchsorted(holders, person)
-    pos_clipped = np.minimum(pos, len(holders) - 1)
-    found = holders[pos_clipped] == person
-    return found & (first[pos_clipped] <= np.asarray(dates, dtype="datetime64[D]"))
+    wanted = pa.array(np.unique(person))
+    theirs = certificates.filter(pc.is_in(certificates["person_id"], value_set=wanted))
+    holders = theirs["person_id"].to_numpy()
+    issued = theirs["issue_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    order = np.lexsort((issued, holders))
+    holders, issued = holders[order], issued[order]
+    first = np.r_[True, holders[1:] != holders[:-1]] if len(holders) else np.zeros(0, dtype=bool)
+    holders, earliest = holders[first], issued[first]
+    if len(holders) == 0:
+        return np.zeros(len(person), dtype=bool)
+    pos = np.minimum(np.searchsorted(holders, person), len(holders) - 1)
+    return (holders[pos] == person) & (earliest[pos] <= np.asarray(dates, dtype="datetime64[D]"))
+
+
+def distinct_persons(table: pa.Table) -> int:
+    import pandas as pd
+
+    return len(pd.unique(table["person_id"].to_numpy())) if table.num_rows else 0
 
 
 class _Facts:
@@ -110,17 +130,24 @@ def _first_per_person(table: pa.Table, date_column: str) -> pa.Table:
     return ordered.take(pa.array(np.sort(first)))
 
 
-def _actuals(facts: _Facts) -> dict[str, pa.Table]:
-    """Per metric, the rows that count (one per person for the distinct metrics)."""
+def _counted(facts: _Facts) -> dict[str, pa.Table]:
+    """Per metric, the rows in the window that it counts (persons may repeat)."""
     t, c, h = facts.trainings, facts.certificates, facts.hires
-    high = c.filter(pc.fill_null(pc.less_equal(c["level"], 3), False))
     return {
         "training": t,
         "subsidized_training": t.filter(pc.fill_null(t["subsidized"], False)),
-        "skilled": _first_per_person(c, "issue_date"),
-        "high_skilled": _first_per_person(high, "issue_date"),
-        "employment": _first_per_person(h, "hire_date"),
+        "skilled": c,
+        "high_skilled": c.filter(pc.fill_null(pc.less_equal(c["level"], 3), False)),
+        "employment": h,
     }
+
+
+DISTINCT = {"skilled": "issue_date", "high_skilled": "issue_date", "employment": "hire_date"}
+
+
+def _actuals(counted: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """For breakdowns: the rows that count, one per person for the distinct metrics."""
+    return {k: _first_per_person(t, DISTINCT[k]) if k in DISTINCT else t for k, t in counted.items()}
 
 
 DATE_OF = {"training": "end_date", "subsidized_training": "end_date", "skilled": "issue_date",
@@ -171,10 +198,10 @@ def progress(
     start, end, days = window_of(period, as_of)
     time_progress = round(days / period.days, 4)
     facts = _Facts(ledgers, start, end)
-    rows = _actuals(facts)
+    counted = _counted(facts)
     held = certificate_held_at(facts.all_certificates, facts.hires["person_id"].to_numpy(),
                                facts.hires["hire_date"].to_numpy())
-    actual = {key: table.num_rows for key, table in rows.items()}
+    actual = {key: distinct_persons(t) if key in DISTINCT else t.num_rows for key, t in counted.items()}
     actual["certified_employment"] = _share(held)
     metrics = [
         _metric(key, targets, targets.target(period.label, key), actual[key], time_progress, lang)
@@ -191,7 +218,7 @@ def progress(
     )
     if by:
         report.by = by
-        report.groups = _groups(by, rows, facts, held, targets, period, time_progress, lang)
+        report.groups = _groups(by, _actuals(counted), facts, held, targets, period, time_progress, lang)
     return report
 
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import sys
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,7 @@ class RawTable:
     lines: np.ndarray  # int64 physical line number where each record starts
     encoding: str
     path: str = ""
-    extra: dict = field(default_factory=dict)
+    complete: bool = True  # False when only some columns were read (the others are None)
 
     @property
     def num_rows(self) -> int:
@@ -190,8 +191,16 @@ def split_header(data: bytes, first_line: int) -> list[str]:
     return []
 
 
-def read_table(path: Path, encoding: str | None = None) -> RawTable:
-    """Read one CSV file. Raises FileProblem when the file as a whole cannot be used."""
+def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable:
+    """Read one CSV file. Raises FileProblem when the file as a whole cannot be used.
+
+    `select(header) -> positions` may name the columns wanted; the others are then not converted
+    (RawTable.complete is False). Only the direct path honours it; the general path reads all.
+    """
+    if encoding in (None, "utf-8"):
+        direct = _read_direct(path, select)
+        if direct is not None:
+            return direct
     data, used = decode(read_bytes(path), encoding)
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")  # old Macintosh line ends
@@ -204,6 +213,68 @@ def read_table(path: Path, encoding: str | None = None) -> RawTable:
         if table is not None:
             return RawTable(header, table, shape.lines[1:], used, str(path))
     return _read_slow(data, used, str(path))
+
+
+_BLOCK = 1 << 24
+
+
+def _refuse(_row: object) -> str:
+    return "error"
+
+
+def _read_direct(path: Path, select) -> RawTable | None:
+    """The common case, straight from the file: UTF-8 (BOM or not) without quote characters or NULs.
+
+    Then every physical line is one record: pyarrow keeps blank lines as empty records
+    (ignore_empty_lines=False), so the record at index i starts on line i + 2. Anything else
+    (quotes, other encodings, ragged records) returns None and goes the general way.
+    """
+    import mmap
+
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return None
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                head = mm[:4000]
+                if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head):
+                    return None
+                if mm.find(b"\x00") >= 0 or mm.find(b'"') >= 0:
+                    return None
+                end = mm.find(b"\n")
+                if end <= 0:
+                    return None
+                bom = mm[:3] == codecs.BOM_UTF8
+                first = mm[:end].removeprefix(codecs.BOM_UTF8).rstrip(b"\r")
+    except (OSError, ValueError):
+        return None
+    try:
+        header = first.decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return None
+    if not "".join(header).strip():
+        return None
+    positions = list(range(len(header))) if select is None else sorted(set(select(header)))
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=_refuse),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=[names[p] for p in positions],
+                column_types={names[p]: pa.string() for p in positions},
+                strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException, OSError):
+        return None
+    columns: list[pa.Array | None] = [None] * len(header)
+    for p in positions:
+        columns[p] = table.column(names[p]).combine_chunks()
+    lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    used = "utf-8-sig" if bom else "utf-8"
+    return RawTable(header, columns, lines, used, str(path), complete=len(positions) == len(header))
 
 
 def _read_fast(data: bytes, header: list[str], shape: _Layout) -> list[pa.Array] | None:

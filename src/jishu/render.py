@@ -43,7 +43,7 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> s
     return "\n".join(lines) + "\n"
 
 
-def number(value: int | float | None) -> str:
+def number(value: float | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, float) and not value.is_integer():
@@ -204,7 +204,7 @@ def reason_words(codes: list[str], summary, lang: str) -> str:
     return sep.join(word(c, lang, months=months.get(c, summary.min_months)) for c in codes)
 
 
-def money(value: int | float | None, lang: str) -> str:
+def money(value: float | None, lang: str) -> str:
     return word("no_cap", lang) if value is None else number(value)
 
 
@@ -321,9 +321,9 @@ def overview_markdown(report, lang: str) -> str:
 
 def export_csv(rows: list[dict], full_ids: bool) -> str:
     """The payout list for the finance office (Excel opens UTF-8 with a BOM; the caller writes it)."""
-    from jishu.ids import id_strings, masked_ids
-
     import numpy as np
+
+    from jishu.ids import id_strings, masked_ids
 
     persons = np.array([r["person_id"] for r in rows], dtype=np.int64)
     shown = (id_strings(persons) if full_ids else masked_ids(persons)) if len(rows) else []

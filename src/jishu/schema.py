@@ -136,3 +136,12 @@ DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
     "trainings": (("end_date", "start_date"),),
     "hires": (("separation_date", "hire_date"),),
 }
+
+# Row problem codes found while checking a column, by small integer (0 = fine), so that whole
+# columns carry a uint8 code array and only bad rows are ever turned into problem records.
+ROW_CODES = (
+    "", "required_missing", "id_format", "id_checksum", "id_birthdate", "id_15digit", "id_scientific",
+    "uscc_format", "uscc_checksum", "date_format", "date_invalid", "bool_invalid", "level_invalid",
+    "size_invalid", "kind_invalid", "int_invalid", "amount_invalid",
+)
+CODE = {name: i for i, name in enumerate(ROW_CODES)}

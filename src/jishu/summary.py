@@ -97,7 +97,7 @@ def build(ledgers: Ledgers, targets: Targets, as_of: dt.date, lang: str = "zh") 
     )
     return SummaryReport(
         schema_version=SCHEMA_VERSION,
-        generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         as_of=as_of,
         county=targets.county,
         year=year_report,
