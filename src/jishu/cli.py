@@ -73,6 +73,30 @@ DEFAULT_DATA = Path("data")
 DEFAULT_TARGETS = Path("targets.yaml")
 
 
+def _without_pandas_in_pyarrow() -> None:
+    """pyarrow imports pandas (about 0.1 s) the first time it converts any Python value, only to ask
+    whether that value is a pandas object. jishu never hands it one, so on the command line (not in
+    the library: a notebook may want pandas support in pyarrow) pyarrow's one import attempt is made
+    to fail. jishu's own `import pandas`, where it uses pandas, works as usual afterwards."""
+    if "pandas" in sys.modules or "pyarrow" in sys.modules:
+        return
+    import importlib.abc
+
+    class NoPandas(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == "pandas":
+                raise ImportError("pandas is not needed by pyarrow here")
+
+    blocker = NoPandas()
+    sys.meta_path.insert(0, blocker)
+    try:
+        import pyarrow
+
+        pyarrow.scalar(0)  # the shim tries its import here, once
+    finally:
+        sys.meta_path.remove(blocker)
+
+
 def _say(text: str) -> None:
     sys.stderr.write(text.rstrip("\n") + "\n")
 
@@ -175,6 +199,7 @@ def progress(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """How far each target is against the time elapsed (序时进度)."""
+    _without_pandas_in_pyarrow()
     the_period = _period(year, period, lang)
     day = parse_as_of(as_of, lang)
     encoding = check_encoding(encoding, lang)
@@ -231,6 +256,7 @@ def check(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Validate the targets file and every ledger; list every problem (exit 1 when there are errors)."""
+    _without_pandas_in_pyarrow()
     day = parse_as_of(as_of, lang)
     encoding = check_encoding(encoding, lang)
     from jishu import render
@@ -271,6 +297,7 @@ def subsidy(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """What an employer or HR agency may be paid now, hire by hire, with reasons (SPEC §4)."""
+    _without_pandas_in_pyarrow()
     if employer is not None and agency is not None:
         _usage(lang, "--employer 和 --agency 只能给出一个", "give --employer or --agency, not both")
     if full_ids and export is None:
@@ -361,6 +388,7 @@ def summary(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """The nightly job: write DIR/summary-<as-of>.json, .md and .html, latest.json and history.csv."""
+    _without_pandas_in_pyarrow()
     day = parse_as_of(as_of, lang)
     encoding = check_encoding(encoding, lang)
     if out.exists() and not out.is_dir():

@@ -162,7 +162,8 @@ def load(
         files_read += not cached
     if fatal and not keep_going:
         raise LedgersUnusable(make_table(fatal))
-    problem_parts.append(make_table(fatal))
+    if fatal:
+        problem_parts.append(make_table(fatal))
     complete = {name for name in files if len(validated[name]) == len(files[name])}
     for name, parts in validated.items():
         whole = assemble(schema.LEDGERS[name], parts, as_of)

@@ -50,6 +50,7 @@ class RawTable:
     encoding: str
     path: str = ""
     complete: bool = True  # False when only some columns were read (the others are None)
+    blank_from: int | None = None  # rows from here to the end are known to be blank (only commas)
 
     @property
     def num_rows(self) -> int:
@@ -246,6 +247,7 @@ def _read_direct(path: Path, select) -> RawTable | None:
                     return None
                 bom = mm[:3] == codecs.BOM_UTF8
                 first = mm[:end].removeprefix(codecs.BOM_UTF8).rstrip(b"\r")
+                trailing = _trailing_blank_lines(mm)
     except (OSError, ValueError):
         return None
     try:
@@ -274,7 +276,21 @@ def _read_direct(path: Path, select) -> RawTable | None:
         columns[p] = table.column(names[p]).combine_chunks()
     lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
     used = "utf-8-sig" if bom else "utf-8"
-    return RawTable(header, columns, lines, used, str(path), complete=len(positions) == len(header))
+    return RawTable(header, columns, lines, used, str(path), complete=len(positions) == len(header),
+                    blank_from=max(table.num_rows - trailing, 0))
+
+
+def _trailing_blank_lines(mm) -> int:
+    """How many lines at the end hold nothing but commas and spaces (Excel's trailing ,,,, rows)."""
+    count = 0
+    pos = len(mm) - 1 if mm[-1:] == b"\n" else len(mm)
+    while pos > 0:
+        start = mm.rfind(b"\n", 0, pos) + 1
+        if mm[start:pos].strip(b" \t\r,"):
+            break
+        count += 1
+        pos = start - 1
+    return count
 
 
 def _read_fast(data: bytes, header: list[str], shape: _Layout) -> list[pa.Array] | None:

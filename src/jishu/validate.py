@@ -312,11 +312,18 @@ def shown(values: pa.Array, is_id: bool) -> list[str]:
 
 
 def _nonblank(raw: RawTable) -> np.ndarray:
-    """Records with at least one cell that is not empty (whitespace-only cells are settled later)."""
+    """Records with at least one cell that is not empty (whitespace-only cells are settled later).
+
+    When some columns were not read, a record empty in every column read may still hold something
+    in the others: unless it is one of the known blank lines at the end, they must be read."""
     nonempty = np.zeros(raw.num_rows, dtype=bool)
     for column in raw.columns:
         if column is not None:
             nonempty |= lengths(column) > 0
+    if not raw.complete:
+        known_blank = raw.num_rows if raw.blank_from is None else raw.blank_from
+        if not nonempty[:known_blank].all():
+            raise NeedAllColumns()
     return nonempty
 
 
