@@ -41,7 +41,8 @@ class Evaluation:
 
     kind: str
     hires: pa.Table
-    payee: np.ndarray  # employer_id or agency_id per hire
+    payee_code: np.ndarray  # per hire: index into payee_ids
+    payee_ids: np.ndarray  # the payees' credit codes, sorted
     fails: np.ndarray
     eligible: np.ndarray
     amount: np.ndarray  # fen
@@ -55,10 +56,19 @@ class Evaluation:
         return [r for r, failed in zip(self.rules, self.fails[i]) if failed]
 
 
-def _codes(values: np.ndarray) -> np.ndarray:
-    """Order-preserving integer codes of strings (for sorting and grouping)."""
-    _, codes = np.unique(values.astype(str), return_inverse=True)
-    return codes
+def sorted_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct): the distinct strings sorted, and each value's index among them; codes
+    therefore sort like the strings (ties broken by credit code, SPEC §4). Hash-based: the sort is
+    over the distinct values only."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    encoded = pc.dictionary_encode(values)
+    distinct = np.array(encoded.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[encoded.indices.to_numpy()], distinct[order]
 
 
 def _earlier_passing(group: np.ndarray, order_keys: tuple, passing: np.ndarray) -> np.ndarray:
@@ -99,21 +109,21 @@ def evaluate(ledgers: Ledgers, policy: EmployerPolicy | AgencyPolicy, kind: str,
         hires = hires.filter(pc.is_valid(hires["agency_id"]))
     n = hires.num_rows
     person = hires["person_id"].to_numpy()
-    hire_date = hires["hire_date"].to_numpy().astype("datetime64[D]")
+    hire_date = hires["hire_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
     separation = hires["separation_date"].to_numpy(zero_copy_only=False)
     separation = np.array(separation, dtype="datetime64[D]") if n else np.zeros(0, "datetime64[D]")
     insured = hires["insured_months"].to_numpy()
-    employer = np.array(hires["employer_id"].to_pylist(), dtype=object) if n else np.zeros(0, dtype=object)
+    employer_code, employer_ids = sorted_codes(hires["employer_id"])
     due = add_months(hire_date, policy.min_months)
     held = certificate_held_at(ledgers["certificates"], person, hire_date)
     if kind == "employer":
-        sizes = np.array(pc.fill_null(hires["employer_size"], "").to_pylist(), dtype=object)
-        first_rule = np.isin(sizes, list(policy.sizes)) if n else np.zeros(0, bool)
-        payee = employer
+        sme = pc.is_in(hires["employer_size"], value_set=pa.array(list(policy.sizes), pa.string()))
+        first_rule = pc.fill_null(sme, False).to_numpy(zero_copy_only=False)
+        payee_code, payee_ids = employer_code, employer_ids
     else:
         in_province = pc.fill_null(hires["in_province"], False).to_numpy(zero_copy_only=False)
         first_rule = in_province if policy.in_province_only else np.ones(n, dtype=bool)
-        payee = np.array(hires["agency_id"].to_pylist(), dtype=object) if n else np.zeros(0, dtype=object)
+        payee_code, payee_ids = sorted_codes(hires["agency_id"])
     passes = np.stack([
         first_rule,
         held,
@@ -122,20 +132,18 @@ def evaluate(ledgers: Ledgers, policy: EmployerPolicy | AgencyPolicy, kind: str,
         insured >= policy.min_insured_months,
     ], axis=1) if n else np.ones((0, 5), dtype=bool)
     pass_1_5 = passes.all(axis=1)
-    employer_code = _codes(employer) if n else np.zeros(0, np.int64)
     day = hire_date.astype(np.int64)
     if kind == "employer":
         group = person  # any employer: one employer subsidy per person
     else:  # one agency subsidy per person per agency
         person_code = np.unique(person, return_inverse=True)[1] if n else np.zeros(0, np.int64)
-        group = _codes(payee) * (int(person_code.max(initial=0)) + 1) + person_code
+        group = payee_code * (int(person_code.max(initial=0)) + 1) + person_code
     earlier = _earlier_passing(group, (day, employer_code), pass_1_5) if n else np.zeros(0, bool)
     pass_1_6 = pass_1_5 & ~earlier
-    payee_code = _codes(payee) if n else np.zeros(0, np.int64)
     eligible = _within_cap(payee_code, (day, person), pass_1_6, policy.rate, policy.cap) if n else pass_1_6
     fails = np.concatenate([~passes, earlier[:, None], (pass_1_6 & ~eligible)[:, None]], axis=1)
     amount = np.where(eligible, policy.rate * 100, 0).astype(np.int64)
-    return Evaluation(kind, hires, payee, fails, eligible, amount, due)
+    return Evaluation(kind, hires, payee_code, payee_ids, fails, eligible, amount, due)
 
 
 # ---------------------------------------------------------------- reports
@@ -226,22 +234,38 @@ class Book:
         self.policy = _policy(policy, kind)
         self.ev = evaluate(ledgers, self.policy, kind, as_of)
         hires = self.ev.hires
+        self.id_column = "employer_id" if kind == "employer" else "agency_id"
+        self.name_column = "employer_name" if kind == "employer" else "agency_name"
         self.person = hires["person_id"].to_numpy()
-        self.day = hires["hire_date"].to_numpy().astype("datetime64[D]")
+        self.day = hires["hire_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
         payouts = ledgers["payouts"]
         payouts = payouts.filter(pc.equal(payouts["kind"], kind))
         paid = payouts.group_by("payee_id").aggregate([("amount", "sum")])
         self.paid_fen = dict(zip(paid["payee_id"].to_pylist(), paid["amount_sum"].to_pylist()))
+        # Every payee (with hires, or only with payouts), sorted; each hire's index into them.
+        self.payees = sorted(set(self.ev.payee_ids.tolist()) | set(self.paid_fen))
+        position = np.searchsorted(np.array(self.payees, dtype=object), self.ev.payee_ids)
+        self.code = position[self.ev.payee_code] if len(position) else self.ev.payee_code
         # Whether the hire's person already has a payout of this kind from this payee.
         self.paid = np.zeros(hires.num_rows, dtype=bool)
         if hires.num_rows and payouts.num_rows:
-            rows = pa.table({"payee_id": pa.array(self.ev.payee.tolist(), pa.string()),
-                             "person_id": pa.array(self.person), "row": np.arange(hires.num_rows)})
+            rows = pa.table({"payee_id": hires[self.id_column], "person_id": hires["person_id"],
+                             "row": pa.array(np.arange(hires.num_rows))})
             pairs = payouts.select(["payee_id", "person_id"]).group_by(["payee_id", "person_id"]).aggregate([])
             self.paid[rows.join(pairs, ["payee_id", "person_id"], join_type="left semi")["row"].to_numpy()] = True
-        self.payees = sorted(set(self.ev.payee.tolist()) | set(self.paid_fen))
-        self.names = payee_names(self.ev)
-        self.name_column = "employer_name" if kind == "employer" else "agency_name"
+        self.names = self._latest_names()
+
+    def _latest_names(self) -> dict[str, str]:
+        """Each payee's name as on its most recent hire that gives one."""
+        names = self.ev.hires[self.name_column]
+        given = np.flatnonzero(pc.is_valid(names).to_numpy(zero_copy_only=False))
+        if len(given) == 0:
+            return {}
+        order = given[np.lexsort((self.day[given].astype(np.int64), self.code[given]))]
+        last = np.r_[self.code[order][1:] != self.code[order][:-1], True]
+        rows = order[last]
+        values = names.take(pa.array(rows)).to_pylist()
+        return {self.payees[c]: v for c, v in zip(self.code[rows].tolist(), values)}
 
     def in_year(self, year: int | None) -> np.ndarray:
         if year is None:
@@ -250,35 +274,35 @@ class Book:
 
     def listed(self, payee: str | None, year: int | None) -> np.ndarray:
         """Hire indices in listing order: by payee, oldest first, ties by smaller person_id."""
-        mask = self.in_year(year) if payee is None else (self.ev.payee == payee) & self.in_year(year)
+        mask = self.in_year(year)
+        if payee is not None:
+            mask &= self.code == self.payees.index(payee)
         rows = np.flatnonzero(mask)
-        payee_code = np.searchsorted(np.array(self.payees, dtype=object), self.ev.payee[rows]) if len(rows) else rows
-        return rows[np.lexsort((self.person[rows], self.day[rows].astype(np.int64), payee_code))]
+        return rows[np.lexsort((self.person[rows], self.day[rows].astype(np.int64), self.code[rows]))]
 
     def summaries(self, year: int | None, only: str | None = None) -> list[PayeeSummary]:
         """Per payee: eligible, already paid and due, over its hires in `year` (all years if None)."""
-        payees = [only] if only else self.payees
-        index = {p: i for i, p in enumerate(payees)}
-        code = np.array([index.get(p, -1) for p in self.ev.payee.tolist()], dtype=np.int64)
-        mask = self.in_year(year) & (code >= 0)
-        k = len(payees)
-        listed = np.bincount(code[mask], minlength=k)
-        eligible = np.bincount(code[mask], weights=self.ev.eligible[mask], minlength=k).astype(np.int64)
-        eligible_fen = np.bincount(code[mask], weights=self.ev.amount[mask], minlength=k).astype(np.int64)
+        k = len(self.payees)
+        mask = self.in_year(year)
+        code = self.code[mask]
+        listed = np.bincount(code, minlength=k)
+        eligible = np.bincount(code, weights=self.ev.eligible[mask], minlength=k).astype(np.int64)
+        eligible_fen = np.bincount(code, weights=self.ev.amount[mask], minlength=k).astype(np.int64)
         unpaid = mask & ~self.paid
-        unpaid_fen = np.bincount(code[unpaid], weights=self.ev.amount[unpaid], minlength=k).astype(np.int64)
+        unpaid_fen = np.bincount(self.code[unpaid], weights=self.ev.amount[unpaid], minlength=k).astype(np.int64)
         cap = self.policy.cap
         out = []
-        for i, payee in enumerate(payees):
+        for i in [self.payees.index(only)] if only else range(k):
+            payee = self.payees[i]
             paid_fen = int(self.paid_fen.get(payee, 0))
             cap_left = None if cap is None else max(cap * 100 - paid_fen, 0)
             due_fen = int(unpaid_fen[i]) if cap_left is None else min(int(unpaid_fen[i]), cap_left)
             out.append(PayeeSummary(
                 payee=Payee(id=payee, name=self.names.get(payee, ""), kind=self.kind), as_of=self.as_of,
                 year=year, rate=self.policy.rate, cap=cap, min_months=self.policy.min_months,
-                min_insured_months=self.policy.min_insured_months, hires_listed=int(listed[i]), eligible=int(eligible[i]),
-                ineligible=int(listed[i] - eligible[i]), amount_eligible=yuan(int(eligible_fen[i])),
-                already_paid=yuan(paid_fen), amount_due=yuan(due_fen),
+                min_insured_months=self.policy.min_insured_months, hires_listed=int(listed[i]),
+                eligible=int(eligible[i]), ineligible=int(listed[i] - eligible[i]),
+                amount_eligible=yuan(int(eligible_fen[i])), already_paid=yuan(paid_fen), amount_due=yuan(due_fen),
                 cap_remaining=None if cap_left is None else yuan(cap_left),
             ))
         return out
@@ -290,25 +314,25 @@ class Book:
         cols = {c: t[c].to_pylist() for c in ("name", "hire_date", "employer_id", "employer_name", "agency_id")}
         masked = masked_ids(self.person[idx])
         return [
-            HireLine(person=masked[j], name=scrub(cols["name"][j]) if cols["name"][j] else None, hire_date=cols["hire_date"][j],
-                     employer_id=cols["employer_id"][j], employer_name=cols["employer_name"][j],
-                     agency_id=cols["agency_id"][j], due_date=self.ev.due_date[i].astype(dt.date),
-                     eligible=bool(self.ev.eligible[i]), reasons=self.ev.reasons(i),
-                     amount=yuan(int(self.ev.amount[i])), paid=bool(self.paid[i]))
+            HireLine(person=masked[j], name=scrub(cols["name"][j]) if cols["name"][j] else None,
+                     hire_date=cols["hire_date"][j], employer_id=cols["employer_id"][j],
+                     employer_name=cols["employer_name"][j], agency_id=cols["agency_id"][j],
+                     due_date=self.ev.due_date[i].astype(dt.date), eligible=bool(self.ev.eligible[i]),
+                     reasons=self.ev.reasons(i), amount=yuan(int(self.ev.amount[i])), paid=bool(self.paid[i]))
             for j, i in enumerate(idx.tolist())
         ]
 
     def due(self, payee: str | None, year: int | None) -> list[dict]:
         """The payout list: eligible hires not yet paid, oldest first, within each payee's remaining cap.
         person_id stays an int64 here; the caller masks it or not."""
+        idx = self.listed(payee, year)
+        idx = idx[self.ev.eligible[idx] & ~self.paid[idx]]
+        t = self.ev.hires.take(pa.array(idx, pa.int64()))
+        names, days = t["name"].to_pylist(), t["hire_date"].to_pylist()
         out = []
         left: dict[str, int | None] = {}
-        idx = self.listed(payee, year)
-        t = self.ev.hires.take(pa.array(idx, pa.int64())) if len(idx) else None
         for j, i in enumerate(idx.tolist()):
-            if not self.ev.eligible[i] or self.paid[i]:
-                continue
-            p = self.ev.payee[i]
+            p = self.payees[self.code[i]]
             if p not in left:
                 left[p] = None if self.policy.cap is None else max(self.policy.cap * 100 - self.paid_fen.get(p, 0), 0)
             fen = int(self.ev.amount[i])
@@ -317,19 +341,9 @@ class Book:
                     continue
                 left[p] -= fen
             out.append({"payee_id": p, "payee_name": self.names.get(p, ""), "kind": self.kind,
-                        "person_id": int(self.person[i]), "name": t["name"][j].as_py(),
-                        "hire_date": t["hire_date"][j].as_py(), "amount": yuan(fen)})
+                        "person_id": int(self.person[i]), "name": names[j], "hire_date": days[j],
+                        "amount": yuan(fen)})
         return out
-
-
-def payee_names(ev: Evaluation) -> dict[str, str]:
-    """Each payee's name as on its most recent hire."""
-    column = "employer_name" if ev.kind == "employer" else "agency_name"
-    latest: dict[str, tuple] = {}
-    for payee, name, day in zip(ev.payee.tolist(), ev.hires[column].to_pylist(), ev.hires["hire_date"].to_pylist()):
-        if name and (payee not in latest or day >= latest[payee][0]):
-            latest[payee] = (day, name)
-    return {payee: name for payee, (_, name) in latest.items()}
 
 
 def find_payee(book: Book, query: str) -> str:
@@ -341,7 +355,9 @@ def find_payee(book: Book, query: str) -> str:
     if text.upper() in known:
         return text.upper()
     # Any name a payee has had on its hires counts (an employer renamed is still found by its old name).
-    all_names = set(zip(book.ev.payee.tolist(), book.ev.hires[book.name_column].to_pylist()))
+    pairs = book.ev.hires.select([book.id_column, book.name_column]).group_by([book.id_column, book.name_column])
+    pairs = pairs.aggregate([])
+    all_names = set(zip(pairs[book.id_column].to_pylist(), pairs[book.name_column].to_pylist()))
     by_name = sorted({payee for payee, name in all_names if name == text})
     if len(by_name) == 1:
         return by_name[0]
@@ -369,7 +385,7 @@ def upcoming(ledgers: Ledgers, policy: SubsidyPolicy, kind: str, as_of: dt.date,
     not_yet = future.due_date > np.datetime64(as_of, "D")
     rows = not_yet & future.eligible
     if year is not None:
-        day = future.hires["hire_date"].to_numpy().astype("datetime64[D]")
+        day = future.hires["hire_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
         rows &= day.astype("datetime64[Y]").astype(np.int64) + 1970 == year
     months, inverse = np.unique(future.due_date[rows].astype("datetime64[M]").astype(str), return_inverse=True)
     count = np.bincount(inverse, minlength=len(months))
