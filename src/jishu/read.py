@@ -219,10 +219,6 @@ def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable
 _BLOCK = 1 << 24
 
 
-def _refuse(_row: object) -> str:
-    return "error"
-
-
 def _read_direct(path: Path, select) -> RawTable | None:
     """The common case, straight from the file: UTF-8 (BOM or not) without quote characters or NULs.
 
@@ -262,7 +258,8 @@ def _read_direct(path: Path, select) -> RawTable | None:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
-            parse_options=pacsv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=_refuse),
+            # A record with too few or too many cells raises (pyarrow's default): the general path pads it.
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 include_columns=[names[p] for p in positions],
                 column_types={names[p]: pa.string() for p in positions},
@@ -296,9 +293,6 @@ def _trailing_blank_lines(mm) -> int:
 def _read_fast(data: bytes, header: list[str], shape: _Layout) -> list[pa.Array] | None:
     names = [f"c{i}" for i in range(len(header))]
 
-    def refuse(_row: object) -> str:
-        return "error"
-
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),
@@ -306,7 +300,7 @@ def _read_fast(data: bytes, header: list[str], shape: _Layout) -> list[pa.Array]
                 column_names=names, block_size=max(1 << 22, 2 * shape.max_record + 1024)
             ),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=shape.quoted_newlines, invalid_row_handler=refuse
+                newlines_in_values=shape.quoted_newlines
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
