@@ -129,6 +129,12 @@ def resident_id_codes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return person, code
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (sort and compare: much faster here than np.unique's hashing)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
 def birth_yyyymmdd(person: np.ndarray) -> np.ndarray:
     """The birth date digits (YYYYMMDD as an integer) of persons held as 17-digit int64."""
     return (person // 1000) % 100_000_000
@@ -151,8 +157,7 @@ def region_known(region: int) -> bool:
 def unknown_regions(person: np.ndarray) -> np.ndarray:
     """Mask of persons whose region code is not in the division-code table (a warning)."""
     regions = region_of(person)
-    distinct = np.unique(regions)
-    unknown = np.array([r for r in distinct.tolist() if not region_known(r)], dtype=np.int64)
+    unknown = np.array([r for r in distinct(regions).tolist() if not region_known(r)], dtype=np.int64)
     return np.isin(regions, unknown)
 
 

@@ -84,12 +84,18 @@ def find_files(data_dir: Path, ledger: schema.Ledger) -> list[Path]:
 
 
 def validate_file(path: Path, ledger: schema.Ledger, encoding: str | None) -> ValidatedFile:
-    """Read the columns jishu uses and validate them; if some rows are empty in all of those, read
-    every column to tell blank rows from rows with something elsewhere (rare)."""
+    """Read the columns jishu uses and validate them batch by batch; if some rows are empty in all
+    of those, read every column to tell blank rows from rows with something elsewhere (rare)."""
     try:
-        return validate_table(ledger, read_table(path, encoding, select=selector(ledger)), path.name)
+        raw = read_table(path, encoding, select=selector(ledger))
+        parts = [validate_table(ledger, batch, path.name) for batch in raw.batches()]
     except NeedAllColumns:
-        return validate_table(ledger, read_table(path, encoding), path.name)
+        raw = read_table(path, encoding)
+        parts = [validate_table(ledger, batch, path.name) for batch in raw.batches()]
+    if len(parts) == 1:
+        return parts[0]
+    return ValidatedFile(path.name, pa.concat_tables([p.table for p in parts]),
+                         pa.concat_tables([p.problems for p in parts]), sum(p.rows for p in parts))
 
 
 def load(
@@ -148,7 +154,7 @@ def load(
             return exc, False
 
     # Two files at a time: one is being validated (numpy, pyarrow.compute) while the other is read.
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=int(os.environ.get("JISHU_THREADS") or min(2, os.cpu_count() or 1))) as pool:
         results = list(pool.map(one_file, jobs))
     validated: dict[str, list[ValidatedFile]] = {name: [] for name in files}
     files_read = hits = 0
@@ -270,51 +276,76 @@ def _key_text(ledger: schema.Ledger, table: pa.Table, idx: np.ndarray) -> list[s
     return [" / ".join(p) for p in zip(*pieces)]
 
 
-_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
+_STRING_MULT = np.random.default_rng(410122).integers(1, 2**63, 64, dtype=np.uint64) | np.uint64(1)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _column_codes(values: pa.Array) -> np.ndarray:
-    """An int64 per value, equal exactly when the values are equal (strings: dictionary indices)."""
-    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-        return pc.dictionary_encode(values).indices.to_numpy().astype(np.int64)
-    if pa.types.is_date32(values.type):
-        values = values.cast(pa.int32())
-    return values.to_numpy(zero_copy_only=False).astype(np.int64)
+def string_hash(values: pa.Array, block: int = 1 << 16) -> np.ndarray:
+    """A 64-bit hash of each string, from its bytes (numpy, block by block, no hash table)."""
+    out = np.empty(len(values), dtype=np.uint64)
+    if len(values) == 0:
+        return out
+    offsets_all = np.frombuffer(values.buffers()[1], np.int32)[values.offset : values.offset + len(values) + 1]
+    data_all = np.frombuffer(values.buffers()[2], np.uint8) if values.buffers()[2] else np.zeros(0, np.uint8)
+    with np.errstate(over="ignore"):
+        for first in range(0, len(values), block):
+            offsets = offsets_all[first : first + block + 1]
+            size = np.diff(offsets)
+            starts = offsets[:-1] - offsets[0]
+            data = data_all[offsets[0] : offsets[-1]]
+            position = np.arange(len(data), dtype=np.int32) - np.repeat(starts, size)
+            weighted = data.astype(np.uint64) * _STRING_MULT[position & 63]
+            h = np.zeros(len(size), dtype=np.uint64)
+            filled = size > 0
+            if len(data):
+                h[filled] = np.add.reduceat(weighted, starts[filled])
+            out[first : first + len(size)] = h ^ (size.astype(np.uint64) * _GOLDEN)
+    return out
+
+
+def _key_hash(table: pa.Table, columns: list[str]) -> np.ndarray:
+    mixed = np.zeros(table.num_rows, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in columns:
+            values = table[column].combine_chunks()
+            if pa.types.is_string(values.type):
+                h = string_hash(values)
+            elif pa.types.is_date32(values.type):
+                h = values.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.uint64)
+            else:
+                h = values.to_numpy(zero_copy_only=False).astype(np.uint64)
+            mixed = (mixed ^ h) * _GOLDEN + np.uint64(0x632BE59BD9B4E019)
+            mixed ^= mixed >> np.uint64(29)
+    return mixed
 
 
 def first_occurrences(table: pa.Table, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(is_first, first_row): whether each row is the first with its values in `columns`, and for
     every row the index of that first row.
 
-    The columns' codes are mixed into one 64-bit hash and numbered in order of appearance
-    (pandas.factorize, a hash table); rows that share a hash are then compared value by value, so a
-    hash collision can never merge two different keys (it falls back to exact numbering).
+    Rows are hashed (numpy) and sorted by hash; only rows whose hash is shared (duplicates, or very
+    rarely a collision) are then compared by their actual values, so the answer is exact.
     """
-    import pandas as pd
-
-    codes = [_column_codes(table[c].combine_chunks()) for c in columns]
-    if len(codes) == 1:
-        mixed = codes[0]
-    else:
-        with np.errstate(over="ignore"):
-            mixed = np.zeros(table.num_rows, dtype=np.uint64)
-            for i, c in enumerate(codes):
-                mixed = (mixed ^ (c.astype(np.uint64) * _MIX[i % 3])) * _MIX[(i + 1) % 3]
-    order = pd.factorize(mixed)[0]
-    is_first, first_row = _firsts(order)
-    later = np.flatnonzero(~is_first)
-    if len(codes) > 1 and any((c[later] != c[first_row[later]]).any() for c in codes):
-        exact = pd.MultiIndex.from_arrays(codes)  # a collision: number the exact tuples instead
-        is_first, first_row = _firsts(pd.factorize(exact)[0])
+    n = table.num_rows
+    is_first = np.ones(n, dtype=bool)
+    first_row = np.arange(n)
+    if n < 2:
+        return is_first, first_row
+    h = _key_hash(table, columns)
+    order = np.argsort(h)
+    sorted_h = h[order]
+    shared = np.r_[sorted_h[1:] == sorted_h[:-1], False] | np.r_[False, sorted_h[1:] == sorted_h[:-1]]
+    candidates = np.sort(order[shared])
+    if len(candidates) == 0:
+        return is_first, first_row
+    keys = zip(*[table[c].take(pa.array(candidates)).to_pylist() for c in columns])
+    seen: dict[tuple, int] = {}
+    for row, key in zip(candidates.tolist(), keys):
+        first = seen.setdefault(key, row)
+        if first != row:
+            is_first[row] = False
+            first_row[row] = first
     return is_first, first_row
-
-
-def _firsts(order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """From numbers given in order of first appearance: which rows come first, and their index."""
-    is_first = np.ones(len(order), dtype=bool)
-    if len(order):
-        is_first[1:] = order[1:] > np.maximum.accumulate(order)[:-1]
-    return is_first, np.flatnonzero(is_first)[order]
 
 
 def _deduplicate(ledger: schema.Ledger, table: pa.Table, names: list[str]) -> tuple[pa.Table, pa.Table]:

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel
 
+from jishu.ids import distinct
 from jishu.ledgers import Counts, Ledgers
 from jishu.targets import METRIC_KEYS, SHARE_METRICS, Period, Targets
 
@@ -90,7 +91,7 @@ def certificate_held_at(certificates: pa.Table, person: np.ndarray, dates: np.nd
     """Whether each person had an accepted certificate issued on or before the date (SPEC §4)."""
     if certificates.num_rows == 0 or len(person) == 0:
         return np.zeros(len(person), dtype=bool)
-    wanted = pa.array(np.unique(person))
+    wanted = pa.array(distinct(person))
     theirs = certificates.filter(pc.is_in(certificates["person_id"], value_set=wanted))
     holders = theirs["person_id"].to_numpy()
     issued = theirs["issue_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
@@ -105,7 +106,7 @@ def certificate_held_at(certificates: pa.Table, person: np.ndarray, dates: np.nd
 
 
 def distinct_persons(table: pa.Table) -> int:
-    return len(np.unique(table["person_id"].to_numpy())) if table.num_rows else 0
+    return len(distinct(table["person_id"].to_numpy())) if table.num_rows else 0
 
 
 class _Facts:

@@ -45,7 +45,7 @@ class RawTable:
     """The cells of a CSV file as read: header cells and one string column per header position."""
 
     header: list[str]
-    columns: list[pa.Array]  # one per header cell, "" for a missing cell
+    columns: list  # one pa.Array or pa.ChunkedArray per header cell (None when not read)
     lines: np.ndarray  # int64 physical line number where each record starts
     encoding: str
     path: str = ""
@@ -55,6 +55,22 @@ class RawTable:
     @property
     def num_rows(self) -> int:
         return len(self.lines)
+
+    def batches(self):
+        """The table in the record batches it was read in, each as a RawTable of plain arrays
+        (validating batch by batch keeps temporaries small and avoids copying the whole file)."""
+        read = [c for c in self.columns if c is not None]
+        if not read or not isinstance(read[0], pa.ChunkedArray):
+            yield self
+            return
+        start = 0
+        for k in range(read[0].num_chunks):
+            parts = [None if c is None else c.chunk(k) for c in self.columns]
+            size = len(read[0].chunk(k))
+            blank_from = None if self.blank_from is None else min(max(self.blank_from - start, 0), size)
+            yield RawTable(self.header, parts, self.lines[start : start + size], self.encoding, self.path,
+                           self.complete, blank_from)
+            start += size
 
 
 def read_bytes(path: Path) -> bytes:
@@ -270,7 +286,7 @@ def _read_direct(path: Path, select) -> RawTable | None:
         return None
     columns: list[pa.Array | None] = [None] * len(header)
     for p in positions:
-        columns[p] = table.column(names[p]).combine_chunks()
+        columns[p] = table.column(names[p])
     lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
     used = "utf-8-sig" if bom else "utf-8"
     return RawTable(header, columns, lines, used, str(path), complete=len(positions) == len(header),
