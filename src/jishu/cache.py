@@ -24,7 +24,7 @@ from jishu import __version__, schema
 from jishu.problems import PROBLEM_SCHEMA
 from jishu.validate import ValidatedFile
 
-CACHE_SCHEMA = 1
+CACHE_SCHEMA = 2
 FOLDER_NAME = ".jishu-cache"
 
 
@@ -78,7 +78,7 @@ class Cache:
                 return None
             if not problems.schema.equals(PROBLEM_SCHEMA):
                 return None
-            return ValidatedFile(meta["stamp"]["file"], table, problems, meta["rows"])
+            return ValidatedFile(meta["stamp"]["file"], table, problems, meta["rows"], meta["latest_birth"])
         except Exception:  # noqa: BLE001 - missing, partial or corrupt: rebuild, never trust
             return None
 
@@ -124,7 +124,7 @@ class Cache:
 
     def put(self, path: Path, ledger: schema.Ledger, validated: ValidatedFile, stamp: dict) -> None:
         meta = {"stamp": stamp, "rows": validated.rows, "accepted": validated.table.num_rows,
-                "problems": validated.problems.num_rows}
+                "problems": validated.problems.num_rows, "latest_birth": validated.latest_birth}
         self._write_entry(self._entry(path, ledger), validated.table, validated.problems, meta)
 
     def _write_entry(self, entry: Path, rows, problems, meta: dict) -> None:

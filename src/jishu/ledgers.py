@@ -83,19 +83,28 @@ def find_files(data_dir: Path, ledger: schema.Ledger) -> list[Path]:
     return sorted(found, key=lambda p: p.name)
 
 
+def _threads() -> int:
+    return int(os.environ.get("JISHU_THREADS") or min(2, os.cpu_count() or 1))
+
+
 def validate_file(path: Path, ledger: schema.Ledger, encoding: str | None) -> ValidatedFile:
-    """Read the columns jishu uses and validate them batch by batch; if some rows are empty in all
-    of those, read every column to tell blank rows from rows with something elsewhere (rare)."""
-    try:
-        raw = read_table(path, encoding, select=selector(ledger))
-        parts = [validate_table(ledger, batch, path.name) for batch in raw.batches()]
-    except NeedAllColumns:
-        raw = read_table(path, encoding)
-        parts = [validate_table(ledger, batch, path.name) for batch in raw.batches()]
+    """Read the columns jishu uses and validate them batch by batch, two batches at a time (numpy and
+    pyarrow.compute release the GIL); if some rows are empty in all of those columns, read every
+    column to tell blank rows from rows with something elsewhere (rare)."""
+
+    def check(batch) -> ValidatedFile:
+        return validate_table(ledger, batch, path.name)
+
+    with ThreadPoolExecutor(max_workers=_threads()) as pool:
+        try:
+            parts = list(pool.map(check, read_table(path, encoding, select=selector(ledger)).batches()))
+        except NeedAllColumns:
+            parts = list(pool.map(check, read_table(path, encoding).batches()))
     if len(parts) == 1:
         return parts[0]
     return ValidatedFile(path.name, pa.concat_tables([p.table for p in parts]),
-                         pa.concat_tables([p.problems for p in parts]), sum(p.rows for p in parts))
+                         pa.concat_tables([p.problems for p in parts]), sum(p.rows for p in parts),
+                         max(p.latest_birth for p in parts))
 
 
 def load(
@@ -153,9 +162,7 @@ def load(
         except FileProblem as exc:
             return exc, False
 
-    # Two files at a time: one is being validated (numpy, pyarrow.compute) while the other is read.
-    with ThreadPoolExecutor(max_workers=int(os.environ.get("JISHU_THREADS") or min(2, os.cpu_count() or 1))) as pool:
-        results = list(pool.map(one_file, jobs))
+    results = [one_file(job) for job in jobs]  # one file at a time: reading and checking use every core
     validated: dict[str, list[ValidatedFile]] = {name: [] for name in files}
     files_read = hits = 0
     for (name, path), (entry, cached) in zip(jobs, results):
@@ -206,15 +213,15 @@ def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) 
     problems = [f.problems for f in files]
     rows = sum(f.rows for f in files)
     rejected_in_files = sum(_rejected_rows(f.problems) for f in files)
-    if parts:
-        table = pa.concat_tables(parts).combine_chunks()
+    table = pa.concat_tables(parts) if parts else _empty(ledger)
+    latest = max((f.latest_birth for f in files), default=0)
+    if as_of_number(as_of) < latest:
+        table, late = _birth_after(table, names, as_of)
+        problems.append(late)
     else:
-        table = _empty(ledger)
-    births = birth_yyyymmdd(table["person_id"].to_numpy())
-    latest = int(births.max(initial=0))
-    table, late = _birth_after(table, names, as_of)
-    problems.append(late)
+        late = PROBLEM_SCHEMA.empty_table()
     table, duplicates = _deduplicate(ledger, table, names)
+    table = table.drop_columns(["key_hash"])
     problems.append(duplicates)
     counts = Counts(
         rows=rows,
@@ -243,14 +250,15 @@ def _rejected_rows(problems: pa.Table) -> int:
 
 
 def _empty(ledger: schema.Ledger) -> pa.Table:
-    fields = [("line", pa.int64())] + [(c.name, TYPES[c.type]) for c in used_columns(ledger)] + [("file", pa.int32())]
+    fields = [("line", pa.int64())] + [(c.name, TYPES[c.type]) for c in used_columns(ledger)]
+    fields += [("key_hash", pa.uint64()), ("file", pa.int32())]
     return pa.schema(fields).empty_table()
 
 
 def _birth_after(table: pa.Table, names: list[str], as_of: dt.date) -> tuple[pa.Table, pa.Table]:
     """Reject rows whose person was born after the as-of date (SPEC §2: birth date ≤ as-of)."""
     person = table["person_id"].to_numpy()
-    limit = as_of.year * 10000 + as_of.month * 100 + as_of.day
+    limit = as_of_number(as_of)
     late = birth_yyyymmdd(person) > limit
     if not late.any():
         return table, PROBLEM_SCHEMA.empty_table()
@@ -276,68 +284,25 @@ def _key_text(ledger: schema.Ledger, table: pa.Table, idx: np.ndarray) -> list[s
     return [" / ".join(p) for p in zip(*pieces)]
 
 
-_STRING_MULT = np.random.default_rng(410122).integers(1, 2**63, 64, dtype=np.uint64) | np.uint64(1)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
-def string_hash(values: pa.Array, block: int = 1 << 16) -> np.ndarray:
-    """A 64-bit hash of each string, from its bytes (numpy, block by block, no hash table)."""
-    out = np.empty(len(values), dtype=np.uint64)
-    if len(values) == 0:
-        return out
-    offsets_all = np.frombuffer(values.buffers()[1], np.int32)[values.offset : values.offset + len(values) + 1]
-    data_all = np.frombuffer(values.buffers()[2], np.uint8) if values.buffers()[2] else np.zeros(0, np.uint8)
-    with np.errstate(over="ignore"):
-        for first in range(0, len(values), block):
-            offsets = offsets_all[first : first + block + 1]
-            size = np.diff(offsets)
-            starts = offsets[:-1] - offsets[0]
-            data = data_all[offsets[0] : offsets[-1]]
-            position = np.arange(len(data), dtype=np.int32) - np.repeat(starts, size)
-            weighted = data.astype(np.uint64) * _STRING_MULT[position & 63]
-            h = np.zeros(len(size), dtype=np.uint64)
-            filled = size > 0
-            if len(data):
-                h[filled] = np.add.reduceat(weighted, starts[filled])
-            out[first : first + len(size)] = h ^ (size.astype(np.uint64) * _GOLDEN)
-    return out
-
-
-def _key_hash(table: pa.Table, columns: list[str]) -> np.ndarray:
-    mixed = np.zeros(table.num_rows, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for column in columns:
-            values = table[column].combine_chunks()
-            if pa.types.is_string(values.type):
-                h = string_hash(values)
-            elif pa.types.is_date32(values.type):
-                h = values.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.uint64)
-            else:
-                h = values.to_numpy(zero_copy_only=False).astype(np.uint64)
-            mixed = (mixed ^ h) * _GOLDEN + np.uint64(0x632BE59BD9B4E019)
-            mixed ^= mixed >> np.uint64(29)
-    return mixed
-
-
 def first_occurrences(table: pa.Table, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(is_first, first_row): whether each row is the first with its values in `columns`, and for
     every row the index of that first row.
 
-    Rows are hashed (numpy) and sorted by hash; only rows whose hash is shared (duplicates, or very
-    rarely a collision) are then compared by their actual values, so the answer is exact.
+    Every row carries a 64-bit hash of its key (`key_hash`, made while validating); hashes are sorted
+    to find the repeated ones, and only rows with a repeated hash (duplicates, or very rarely a
+    collision) are compared by their actual values, so the answer is exact.
     """
     n = table.num_rows
     is_first = np.ones(n, dtype=bool)
     first_row = np.arange(n)
     if n < 2:
         return is_first, first_row
-    h = _key_hash(table, columns)
-    order = np.argsort(h)
-    sorted_h = h[order]
-    shared = np.r_[sorted_h[1:] == sorted_h[:-1], False] | np.r_[False, sorted_h[1:] == sorted_h[:-1]]
-    candidates = np.sort(order[shared])
-    if len(candidates) == 0:
+    h = table["key_hash"].to_numpy()
+    ordered = np.sort(h)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    if len(repeated) == 0:
         return is_first, first_row
+    candidates = np.flatnonzero(np.isin(h, repeated))
     keys = zip(*[table[c].take(pa.array(candidates)).to_pylist() for c in columns])
     seen: dict[tuple, int] = {}
     for row, key in zip(candidates.tolist(), keys):

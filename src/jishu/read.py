@@ -240,7 +240,8 @@ def _read_direct(path: Path, select) -> RawTable | None:
 
     Then every physical line is one record: pyarrow keeps blank lines as empty records
     (ignore_empty_lines=False), so the record at index i starts on line i + 2. Anything else
-    (quotes, other encodings, ragged records) returns None and goes the general way.
+    (quotes, other encodings, ragged records) returns None and goes the general way. The file is
+    memory-mapped once: the checks and pyarrow's parser read the page cache without copying it.
     """
     import mmap
 
@@ -248,31 +249,40 @@ def _read_direct(path: Path, select) -> RawTable | None:
         with open(path, "rb") as handle:
             if os.fstat(handle.fileno()).st_size == 0:
                 return None
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                head = mm[:4000]
-                if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head):
-                    return None
-                if mm.find(b"\x00") >= 0 or mm.find(b'"') >= 0:
-                    return None
-                end = mm.find(b"\n")
-                if end <= 0:
-                    return None
-                bom = mm[:3] == codecs.BOM_UTF8
-                first = mm[:end].removeprefix(codecs.BOM_UTF8).rstrip(b"\r")
-                trailing = _trailing_blank_lines(mm)
+            mm = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
         return None
     try:
-        header = first.decode("utf-8").split(",")
+        return _parse_mapped(mm, path, select)
+    finally:
+        try:
+            mm.close()
+        except BufferError:  # pyarrow still holds a view; the mapping goes with it
+            pass
+
+
+def _parse_mapped(mm, path: Path, select) -> RawTable | None:
+    head = mm[:4000]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head):
+        return None
+    if mm.find(b"\x00") >= 0 or mm.find(b'"') >= 0:
+        return None
+    end = mm.find(b"\n")
+    if end <= 0:
+        return None
+    bom = mm[:3] == codecs.BOM_UTF8
+    try:
+        header = mm[:end].removeprefix(codecs.BOM_UTF8).rstrip(b"\r").decode("utf-8").split(",")
     except UnicodeDecodeError:
         return None
     if not "".join(header).strip():
         return None
     positions = list(range(len(header))) if select is None else sorted(set(select(header)))
     names = [f"c{i}" for i in range(len(header))]
+    buffer = pa.py_buffer(mm)
     try:
         table = pacsv.read_csv(
-            path,
+            pa.BufferReader(buffer),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
             # A record with too few or too many cells raises (pyarrow's default): the general path pads it.
             parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
@@ -284,13 +294,15 @@ def _read_direct(path: Path, select) -> RawTable | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException, OSError):
         return None
+    finally:
+        del buffer
     columns: list[pa.Array | None] = [None] * len(header)
     for p in positions:
         columns[p] = table.column(names[p])
     lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
     used = "utf-8-sig" if bom else "utf-8"
     return RawTable(header, columns, lines, used, str(path), complete=len(positions) == len(header),
-                    blank_from=max(table.num_rows - trailing, 0))
+                    blank_from=max(table.num_rows - _trailing_blank_lines(mm), 0))
 
 
 def _trailing_blank_lines(mm) -> int:

@@ -19,7 +19,16 @@ import pyarrow.compute as pc
 
 from jishu import schema
 from jishu.dates import parse_dates
-from jishu.ids import lengths, mask_value, resident_id_codes, scrub, unknown_regions, uscc_codes
+from jishu.hashing import key_hash
+from jishu.ids import (
+    birth_yyyymmdd,
+    lengths,
+    mask_value,
+    resident_id_codes,
+    scrub,
+    unknown_regions,
+    uscc_codes,
+)
 from jishu.problems import PROBLEM_SCHEMA, severity_of
 from jishu.read import FileProblem, RawTable, normalise, normalise_header
 from jishu.schema import CODE, ROW_CODES
@@ -74,6 +83,7 @@ class ValidatedFile:
     table: pa.Table
     problems: pa.Table
     rows: int  # records read, blank and all-empty records not included
+    latest_birth: int = 0  # the latest birth date (YYYYMMDD) among accepted rows
 
 
 def used_columns(ledger: schema.Ledger) -> list[schema.Column]:
@@ -371,7 +381,9 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str) -> Validated
     table = pa.table({"line": pa.array(lines, pa.int64())} | typed)
     if not accepted.all():
         table = table.filter(pa.array(accepted))
-    return ValidatedFile(file, table, problems.table(), int(n - blank.sum()))
+    table = table.append_column("key_hash", pa.array(key_hash(table, list(ledger.key)), pa.uint64()))
+    births = birth_yyyymmdd(table["person_id"].to_numpy(zero_copy_only=False)) if table.num_rows else [0]
+    return ValidatedFile(file, table, problems.table(), int(n - blank.sum()), int(np.max(births)))
 
 
 def _whitespace_only(raw: RawTable, positions, checked, take, n) -> np.ndarray:
