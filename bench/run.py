@@ -44,7 +44,8 @@ select
 """
 DUCKDB_SCRIPT = (
     "import duckdb, json, sys; "
-    "print(json.dumps(duckdb.connect().execute(sys.argv[1]).fetchall()[0]))"
+    "con = duckdb.connect(); con.execute('SET enable_progress_bar = false'); "
+    "print(json.dumps(con.execute(sys.argv[1]).fetchall()[0]))"
 )
 
 
@@ -151,6 +152,7 @@ def main() -> None:
             generate(size, data)
         results.append(measure(size, data, args.repeat, args.out / f"cache-{size}"))
         print(report(results[-1:]).splitlines()[-1], flush=True)
+        (args.out / "results.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
     print(f"\nMachine: {machine()}\n")
     print(report(results))
     (args.out / "results.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
