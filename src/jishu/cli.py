@@ -162,6 +162,12 @@ def check_encoding(encoding: str | None, lang: Lang) -> str | None:
                f"--encoding '{encoding}' is not a known encoding (try utf-8, gb18030, gbk)")
 
 
+def prepare(as_of: str | None, encoding: str | None, lang: Lang) -> tuple[dt.date, str | None]:
+    """What every command that reads ledgers does first: the as-of date and the encoding, checked."""
+    _without_pandas_in_pyarrow()
+    return parse_as_of(as_of, lang), check_encoding(encoding, lang)
+
+
 def _print_problems_stderr(rows: list[dict], lang: Lang) -> None:
     from jishu.problems import one_line
 
@@ -219,10 +225,8 @@ def progress(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """How far each target is against the time elapsed (序时进度)."""
-    _without_pandas_in_pyarrow()
     the_period = _period(year, period, lang)
-    day = parse_as_of(as_of, lang)
-    encoding = check_encoding(encoding, lang)
+    day, encoding = prepare(as_of, encoding, lang)
     plan = load_targets(targets, lang)
     from jishu.progress import columns_needed
 
@@ -276,9 +280,7 @@ def check(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Validate the targets file and every ledger; list every problem (exit 1 when there are errors)."""
-    _without_pandas_in_pyarrow()
-    day = parse_as_of(as_of, lang)
-    encoding = check_encoding(encoding, lang)
+    day, encoding = prepare(as_of, encoding, lang)
     from jishu import render
     from jishu.checking import check as run_check
 
@@ -317,13 +319,11 @@ def subsidy(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """What an employer or HR agency may be paid now, hire by hire, with reasons (SPEC §4)."""
-    _without_pandas_in_pyarrow()
     if employer is not None and agency is not None:
         _usage(lang, "--employer 和 --agency 只能给出一个", "give --employer or --agency, not both")
     if full_ids and export is None:
         _usage(lang, "--full-ids 只能与 --export 一起使用", "--full-ids only goes with --export")
-    day = parse_as_of(as_of, lang)
-    encoding = check_encoding(encoding, lang)
+    day, encoding = prepare(as_of, encoding, lang)
     plan = load_targets(targets, lang)
     books = load_ledgers(data, day, encoding, no_cache, lang)
     from jishu import render
@@ -408,9 +408,7 @@ def summary(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """The nightly job: write DIR/summary-<as-of>.json, .md and .html, latest.json and history.csv."""
-    _without_pandas_in_pyarrow()
-    day = parse_as_of(as_of, lang)
-    encoding = check_encoding(encoding, lang)
+    day, encoding = prepare(as_of, encoding, lang)
     if out.exists() and not out.is_dir():
         _usage(lang, f"--out {out} 是一个文件，不是文件夹", f"--out {out} is a file, not a folder")
     try:
