@@ -104,11 +104,3 @@ def add_months(dates: np.ndarray, months: int) -> np.ndarray:
     month_len = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
     result = target.astype("datetime64[D]") + np.minimum(day_index, month_len - 1)
     return np.where(np.isnat(dates), np.datetime64("NaT"), result)
-
-
-def add_months_one(day: dt.date, months: int) -> dt.date:
-    return add_months(np.array([day], dtype="datetime64[D]"), months)[0].astype(dt.date)
-
-
-def to_date(value: np.datetime64) -> dt.date:
-    return value.astype("datetime64[D]").astype(dt.date)

@@ -20,7 +20,6 @@ from jishu.dates import real_dates
 from jishu.schema import CODE
 
 ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
-ID_CHECK_CHARS = "10X98765432"  # index: (sum of weighted digits) mod 11
 _POW10_17 = np.array([10 ** (16 - i) for i in range(17)], dtype=np.int64)
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -13,8 +13,6 @@ from jishu.ids import distinct
 from jishu.ledgers import Counts, Ledgers
 from jishu.targets import METRIC_KEYS, SHARE_METRICS, Period, Targets
 
-BY_CHOICES = ("township", "month", "quarter")
-
 
 class Metric(BaseModel):
     key: str
