@@ -1,0 +1,107 @@
+"""The validated cache: used when files are unchanged, rebuilt per changed file, never trusted when
+damaged, bypassed by --no-cache, placed where the README says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from jishu import ledgers
+from tests.conftest import FIXTURES, TARGETS, TRAINING_HEADER, resident_id, run, write_csv
+
+SMALL = FIXTURES / "golden" / "small"
+AS_OF = dt.date(2022, 12, 31)
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(SMALL, folder)
+    return folder
+
+
+def load(folder: Path, **kw):
+    return ledgers.load(folder, AS_OF, **kw)
+
+
+def figures(books) -> dict:
+    return {name: (c.model_dump(), books[name].num_rows) for name, c in books.counts().items()}
+
+
+def test_second_run_comes_from_the_cache_with_the_same_numbers(data):
+    first = load(data)
+    assert first.files_read == 4 and (data / ".jishu-cache").is_dir()
+    second = load(data)
+    assert second.files_read == 0
+    assert figures(second) == figures(first)
+    assert second.problems.to_pylist() == first.problems.to_pylist()
+
+
+def test_a_changed_or_added_file_is_read_alone(data):
+    load(data)
+    write_csv(data / "trainings_extra.csv", TRAINING_HEADER,
+              [[resident_id(seq=777), "", "ZM22-09", "2022-05-01", "2022-05-20", "是", "韩寺镇"]])
+    books = load(data)
+    # the new file is read; trainings.csv comes from its own entry, the other ledgers whole from the cache
+    assert books.files_read == 1 and books.cache_hits == 1
+    assert books.counts()["trainings"].accepted == 5
+    hires = data / "hires.csv"
+    hires.write_bytes(hires.read_bytes() + b"\n")  # size and mtime change, content the same
+    books = load(data)
+    assert books.files_read == 1
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete_meta", "wrong_meta"])
+def test_a_damaged_entry_is_rebuilt_not_trusted(data, damage):
+    good = figures(load(data))
+    for entry in (data / ".jishu-cache").iterdir():
+        rows = entry / "rows.parquet"
+        if damage == "truncate":
+            rows.write_bytes(rows.read_bytes()[: rows.stat().st_size // 2])
+        elif damage == "garbage":
+            rows.write_bytes(b"\x00" * rows.stat().st_size)
+        elif damage == "delete_meta":
+            (entry / "meta.json").unlink()
+        else:
+            (entry / "meta.json").write_text("{not json")
+    books = load(data)
+    assert figures(books) == good
+    assert books.files_read == 4
+
+
+def test_no_cache_neither_reads_nor_writes(data):
+    books = load(data, use_cache=False)
+    assert books.files_read == 4 and not (data / ".jishu-cache").exists()
+    load(data)
+    result = run(["progress", "--year", "2022", "--as-of", "2022-12-31", "--no-cache", "--format", "json",
+                  "--data", str(data), "--targets", str(TARGETS)])
+    assert result.exit_code == 0
+
+
+def test_cache_location(data, tmp_path, monkeypatch):
+    monkeypatch.setenv("JISHU_CACHE", str(tmp_path / "elsewhere"))
+    load(data)
+    assert (tmp_path / "elsewhere").is_dir() and not (data / ".jishu-cache").exists()
+    monkeypatch.delenv("JISHU_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    # A read-only data folder (faked: the tests may run as root, who can write anywhere).
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == data.resolve() else real_access(p, mode))
+    load(data)
+    assert not (data / ".jishu-cache").exists()
+    assert any((tmp_path / "xdg" / "jishu").iterdir())
+
+
+def test_as_of_before_a_birth_date_does_not_use_the_assembled_entry(data):
+    late = resident_id(birth="20230315", seq=1)
+    write_csv(data / "trainings_late.csv", TRAINING_HEADER,
+              [[late, "", "ZM22-10", "2022-05-01", "2022-05-20", "是", "韩寺镇"]])
+    assert load(data).counts()["trainings"].rejected == 3  # born after 2022-12-31
+    later = ledgers.load(data, dt.date(2023, 6, 30))
+    assert later.counts()["trainings"].rejected == 2
+    again = load(data)
+    assert again.counts()["trainings"].rejected == 3
