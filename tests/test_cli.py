@@ -35,3 +35,29 @@ def test_help_works_without_data():
     for args in (["--help"], ["progress", "--help"], ["subsidy", "--help"], ["summary", "--help"]):
         result = run(args)
         assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def test_certified_employment_has_a_target_only_when_targets_give_one(tmp_path):
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(TARGETS.read_text(encoding="utf-8").replace(
+        '    high_skilled: 4400\n', '    high_skilled: 4400\n    certified_employment: 0.8\n', 1), encoding="utf-8")
+    args = ["progress", "--year", "2022", "--as-of", "2022-06-30", "--format", "json", "--data", str(SMALL),
+            "--no-cache"]
+    plain = {m["key"]: m for m in json.loads(run(args + ["--targets", str(TARGETS)]).stdout)["metrics"]}
+    assert plain["certified_employment"]["target"] is None and plain["certified_employment"]["status"] is None
+    given = {m["key"]: m for m in json.loads(run(args + ["--targets", str(targets)]).stdout)["metrics"]}
+    share = given["certified_employment"]
+    assert share["target"] == 0.8 and share["actual"] == 1.0 and share["rate"] == 1.25 and share["status"] == "done"
+
+
+def test_a_10_mb_line_is_read(tmp_path):
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(SMALL, folder)
+    with open(folder / "trainings.csv", "a", encoding="utf-8") as out:
+        out.write("410122198503121012,王一,ZM22-99,2022-01-10,2022-02-21,是," + "长" * 3_500_000 + "\n")
+    result = run(["check", "--format", "json", "--as-of", "2022-12-31", "--data", str(folder),
+                  "--targets", str(TARGETS), "--no-cache"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["data"]["trainings"]["rows"] == 8
