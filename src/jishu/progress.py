@@ -110,12 +110,18 @@ def distinct_persons(table: pa.Table) -> int:
 class _Facts:
     """The rows each metric counts, restricted to the window, with the group each row falls in."""
 
-    def __init__(self, ledgers: Ledgers, start: dt.date, end: dt.date):
-        self.trainings = ledgers["trainings"].filter(_in_window(ledgers["trainings"]["end_date"], start, end))
-        certs = ledgers["certificates"]
-        self.certificates = certs.filter(_in_window(certs["issue_date"], start, end))
-        self.hires = ledgers["hires"].filter(_in_window(ledgers["hires"]["hire_date"], start, end))
-        self.all_certificates = certs
+    def __init__(self, ledgers: Ledgers, start: dt.date, end: dt.date, by: str | None):
+        wanted = columns_needed(by)
+
+        def window(name: str, date_column: str) -> pa.Table:
+            table = ledgers[name]
+            table = table.select([c for c in dict.fromkeys(wanted[name]) if c in table.column_names])
+            return table.filter(_in_window(table[date_column], start, end))
+
+        self.trainings = window("trainings", "end_date")
+        self.certificates = window("certificates", "issue_date")
+        self.hires = window("hires", "hire_date")
+        self.all_certificates = ledgers["certificates"].select(["person_id", "issue_date"])
 
 
 def _first_per_person(table: pa.Table, date_column: str) -> pa.Table:
@@ -194,7 +200,7 @@ def progress(
 ) -> ProgressReport:
     start, end, days = window_of(period, as_of)
     time_progress = round(days / period.days, 4)
-    facts = _Facts(ledgers, start, end)
+    facts = _Facts(ledgers, start, end, by)
     counted = _counted(facts)
     held = certificate_held_at(facts.all_certificates, facts.hires["person_id"].to_numpy(),
                                facts.hires["hire_date"].to_numpy())

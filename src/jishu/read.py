@@ -265,7 +265,9 @@ def _parse_mapped(mm, path: Path, select) -> RawTable | None:
     head = mm[:4000]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head):
         return None
-    if mm.find(b"\x00") >= 0 or mm.find(b'"') >= 0:
+    # NULs mark a binary file (an .xlsx or .zip renamed, a damaged save): they show in its first bytes,
+    # and looking only there spares a second pass over gigabytes. Quotes anywhere need the general way.
+    if mm.find(b"\x00", 0, 1 << 16) >= 0 or mm.find(b'"') >= 0:
         return None
     end = mm.find(b"\n")
     if end <= 0:
