@@ -231,13 +231,15 @@ def progress(
     from jishu.progress import columns_needed
 
     books = load_ledgers(data, day, encoding, no_cache, lang, columns_needed(by.value if by else None))
-    from jishu import render
     from jishu.progress import progress as compute
 
     report = compute(books, plan, the_period, day, by=by.value if by else None, lang=_lang(lang))
-    if format == Format.json:
+    if format == Format.json:  # for other tools: no table library needed
         write(report.model_dump_json(indent=2))
-    elif format == Format.csv:
+        raise typer.Exit(EXIT_DATA_ERRORS if strict and report.rejected else 0)
+    from jishu import render
+
+    if format == Format.csv:
         write(render.progress_csv(report))
     elif format == Format.markdown:
         write(render.progress_markdown(report, _lang(lang)))
