@@ -4,9 +4,13 @@ SPEC §2: UTF-8 with or without BOM, else GB18030 (what Excel/WPS writes on Chin
 --encoding says; comma separated, quoted fields, CRLF. Blank lines are skipped. A short record has
 empty values for its missing cells; cells beyond the header are ignored.
 
-The fast path is pyarrow's CSV reader; record starts are found on the raw bytes with numpy (a newline
-ends a record when an even number of quote characters precedes it). Files pyarrow cannot take as
-they are (ragged records, stray quotes) go through Python's csv module, which gives the same result.
+Three ways in, the first that applies:
+- direct: a UTF-8 file without quote characters (most exports) is parsed by pyarrow straight from a
+  memory map, only the columns asked for; every physical line is a record, so lines are index + 2;
+- general: the file is decoded to UTF-8 and parsed by pyarrow; record starts are found on the bytes
+  with numpy (a newline ends a record when an even number of quote characters precedes it);
+- slow: what pyarrow will not take as it is (ragged records, stray quotes) goes through Python's csv
+  module, which gives the same records (tests/test_read.py checks the paths agree).
 """
 
 from __future__ import annotations
