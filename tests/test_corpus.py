@@ -95,7 +95,7 @@ def _common(spec: dict, root: Path) -> list[str]:
 def _invoke(args: list[str], env: dict | None):
     try:
         return run(args, env)
-    except Exception:  # run() does not catch: a crash is a failure of this case, reported with its traceback
+    except Exception:  # noqa: BLE001 - run() does not catch: a crash fails this case, with its traceback
         pytest.fail("jishu crashed on " + " ".join(args) + "\n" + traceback.format_exc(), pytrace=False)
 
 

@@ -111,7 +111,7 @@ def test_formula_injection_is_neutralised(tmp_path: Path):
     for fmt in ("csv", "markdown"):
         out = run(["subsidy", "--employer", employer, "--format", fmt] + args).stdout
         for cell in ("=HYPERLINK", "+SUM"):
-            assert re.search(rf"(^|[,|]\s?){re.escape(cell)}", out, re.M) is None, (fmt, out)
+            assert re.search(rf"(^|[,|]\s?){re.escape(cell)}", out, re.MULTILINE) is None, (fmt, out)
         assert "'=HYPERLINK" in out or "'=HYPERLINK" in out.replace('""', '"')
     export = tmp_path / "due.csv"
     run(["subsidy", "--export", str(export)] + args)
