@@ -139,15 +139,13 @@ def _lookup(values: pa.Array, vocabulary: dict) -> tuple[np.ndarray, np.ndarray]
 
 
 def convert(col: schema.Column, values: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """Typed values and a problem code (uint8, 0 = fine) for non-null normalised strings."""
+    """Typed values and a problem code (uint8, 0 = fine) for non-null normalised strings.
+    (ID numbers have their own path, _check_ids, which normalises only the cells that need it.)"""
     n = len(values)
     kind = col.type
     ok_code = np.zeros(n, dtype=np.uint8)
     if kind == schema.TEXT:
         return values, ok_code
-    if kind == schema.RESIDENT_ID:
-        person, code = resident_id_codes(values)
-        return pa.array(person, pa.int64()), code
     if kind == schema.USCC:
         return uscc_codes(values)
     if kind == schema.DATE:
