@@ -8,10 +8,11 @@ import os
 import shutil
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from jishu import ledgers
-from tests.conftest import FIXTURES, TARGETS, TRAINING_HEADER, resident_id, run, write_csv
+from tests.conftest import FIXTURES, ROOT, TARGETS, TRAINING_HEADER, resident_id, run, write_csv
 
 SMALL = FIXTURES / "golden" / "small"
 AS_OF = dt.date(2022, 12, 31)
@@ -55,7 +56,7 @@ def test_a_changed_or_added_file_is_read_alone(data):
     assert books.files_read == 1
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete_meta", "wrong_meta"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "flipped_byte", "footer", "delete_meta", "wrong_meta"])
 def test_a_damaged_entry_is_rebuilt_not_trusted(data, damage):
     good = figures(load(data))
     for entry in (data / ".jishu-cache").iterdir():
@@ -64,6 +65,16 @@ def test_a_damaged_entry_is_rebuilt_not_trusted(data, damage):
             rows.write_bytes(rows.read_bytes()[: rows.stat().st_size // 2])
         elif damage == "garbage":
             rows.write_bytes(b"\x00" * rows.stat().st_size)
+        elif damage == "flipped_byte":  # one byte of page data: same size, footer intact
+            chunk = pq.ParquetFile(rows).metadata.row_group(0).column(0)
+            start = chunk.dictionary_page_offset or chunk.data_page_offset
+            body = bytearray(rows.read_bytes())
+            body[start + chunk.total_compressed_size - 1] ^= 0xFF  # the last byte of the last page's data
+            rows.write_bytes(bytes(body))
+        elif damage == "footer":  # the schema, offsets and row counts: still readable, but renamed
+            body = rows.read_bytes()
+            at = body.rindex(b"person_id")
+            rows.write_bytes(body[:at] + b"person_iD" + body[at + 9 :])
         elif damage == "delete_meta":
             (entry / "meta.json").unlink()
         else:
@@ -105,3 +116,24 @@ def test_as_of_before_a_birth_date_does_not_use_the_assembled_entry(data):
     assert later.counts()["trainings"].rejected == 2
     again = load(data)
     assert again.counts()["trainings"].rejected == 3
+
+
+@pytest.mark.parametrize("command", [
+    ["progress", "--year", "2022", "--by", "township"],
+    ["progress", "--period", "2021-2025", "--as-of", "2023-06-30"],
+    ["subsidy", "--as-of", "2023-12-31"],
+])
+def test_warm_runs_answer_exactly_as_uncached_runs(tmp_path, command):
+    """On the shipped sample: the cache (and its index of each holder's earliest certificate, which
+    decides 持证就业率 and subsidy rule 2) gives the same output as reading every file."""
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder)
+    args = [*command, "--format", "json", "--data", str(folder), "--targets", str(TARGETS)]
+    uncached = run([*args, "--no-cache"])
+    building, warm = run(args), run(args)
+    assert uncached.exit_code == building.exit_code == warm.exit_code == 0
+    assert uncached.stdout == building.stdout == warm.stdout
+    index = [*(folder / ".jishu-cache").glob("ledger-certificates-*/earliest.parquet")]
+    assert len(index) == 1
+    index[0].write_bytes(b"\x00" * index[0].stat().st_size)  # a damaged index is not trusted
+    assert run(args).stdout == uncached.stdout

@@ -4,8 +4,11 @@ Where: $JISHU_CACHE if set; else `.jishu-cache/` inside the data folder; if the 
 read-only, the user cache folder ($XDG_CACHE_HOME/jishu or ~/.cache/jishu), one subfolder per data
 folder. One entry per ledger file, named after the file's path: it is used only when the file's
 size and modification time, jishu's version, the cache schema and --encoding all match, so a changed
-or added file rebuilds only its own entry. An entry is a folder written under a temporary name and
-renamed into place (atomic); anything unreadable or inconsistent is treated as missing and rebuilt.
+or added file rebuilds only its own entry. Each ledger as assembled from all its files (duplicates
+settled) is kept as well, with, for certificates, each holder's earliest issue date; that is all a
+warm run reads. An entry is a folder written under a temporary name and
+renamed into place (atomic); Parquet pages carry CRC checksums, verified on reading, so anything
+unreadable, damaged or inconsistent is treated as missing and rebuilt.
 The cache is best effort: a failure to read or write it never fails a command.
 """
 
@@ -16,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -24,7 +28,7 @@ from jishu import __version__, schema
 from jishu.problems import PROBLEM_SCHEMA
 from jishu.validate import ValidatedFile
 
-CACHE_SCHEMA = 2
+CACHE_SCHEMA = 3  # 3: key hashes by SplitMix64 constants; certificates keep an index of earliest issues
 FOLDER_NAME = ".jishu-cache"
 
 
@@ -37,6 +41,23 @@ def cache_root(data_dir: Path) -> Path | None:
         return data_dir / FOLDER_NAME
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jishu"
     return base / hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+
+
+def _seal(path: Path) -> list[int]:
+    """[size, CRC-32 of the Parquet footer]. Pages carry their own checksums (verified on reading);
+    the footer (schema, offsets, row counts) has none, so the entry's meta.json keeps one."""
+    with open(path, "rb") as f:
+        f.seek(-8, os.SEEK_END)
+        length = int.from_bytes(f.read(4), "little")
+        f.seek(-8 - length, os.SEEK_END)
+        return [os.fstat(f.fileno()).st_size, zlib.crc32(f.read(length + 8))]
+
+
+def _intact(path: Path, seal: list[int]) -> bool:
+    try:
+        return path.stat().st_size == seal[0] and _seal(path) == seal
+    except (OSError, ValueError):
+        return False
 
 
 class Cache:
@@ -69,11 +90,10 @@ class Cache:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
             if meta.get("stamp") != self.stamp(path):
                 return None
-            for part in ("rows", "problems"):
-                if (entry / f"{part}.parquet").stat().st_size != meta["bytes"][part]:
-                    return None
-            table = pq.read_table(entry / "rows.parquet", memory_map=True)
-            problems = pq.read_table(entry / "problems.parquet", memory_map=True)
+            if not all(_intact(entry / f"{part}.parquet", meta["seal"][part]) for part in ("rows", "problems")):
+                return None
+            table = pq.read_table(entry / "rows.parquet", memory_map=True, page_checksum_verification=True)
+            problems = pq.read_table(entry / "problems.parquet", memory_map=True, page_checksum_verification=True)
             if table.num_rows != meta["accepted"] or problems.num_rows != meta["problems"]:
                 return None
             if not problems.schema.equals(PROBLEM_SCHEMA):
@@ -99,26 +119,48 @@ class Cache:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
             if meta.get("stamp") != self.ledger_stamp(paths) or meta.get("version") != [__version__, CACHE_SCHEMA]:
                 return None
-            for part in ("rows", "problems"):
-                if (entry / f"{part}.parquet").stat().st_size != meta["bytes"][part]:
-                    return None
-            rows = pq.ParquetFile(entry / "rows.parquet", memory_map=True)
+            if not all(_intact(entry / f"{part}.parquet", meta["seal"][part]) for part in ("rows", "problems")):
+                return None
+            rows = pq.ParquetFile(entry / "rows.parquet", memory_map=True, page_checksum_verification=True)
             wanted = None if columns is None else [c for c in rows.schema_arrow.names if c in set(columns)]
             table = rows.read(columns=wanted)
             if table.num_rows != meta["counts"]["accepted"]:
                 return None
-            problems_file = pq.ParquetFile(entry / "problems.parquet", memory_map=True)
+            problems_file = pq.ParquetFile(entry / "problems.parquet", memory_map=True, page_checksum_verification=True)
             if problems_file.metadata.num_rows != meta["problems"]:
                 return None
-            return Assembled(meta["files"], table, problems_file.read, Counts(**meta["counts"]), meta["latest_birth"])
+            earliest = None
+            if "earliest" in meta["seal"]:
+                earliest = self._earliest_reader(entry / "earliest.parquet", meta)
+            return Assembled(meta["files"], table, problems_file.read, Counts(**meta["counts"]), meta["latest_birth"],
+                             earliest=earliest)
         except Exception:  # noqa: BLE001 - missing, stale, partial or corrupt: rebuild
             return None
+
+    @staticmethod
+    def _earliest_reader(path: Path, meta: dict):
+        """The certificates' earliest-issue index, read only when a command asks; None if unusable."""
+
+        def read():
+            try:
+                if not _intact(path, meta["seal"]["earliest"]):
+                    return None
+                table = pq.read_table(path, memory_map=True, page_checksum_verification=True)
+                ok = table.num_rows == meta["earliest"] and table.column_names == ["person_id", "issue_date"]
+                return table if ok else None
+            except Exception:  # noqa: BLE001 - damaged: the caller works it out from the ledger instead
+                return None
+
+        return read
 
     def put_ledger(self, ledger: schema.Ledger, stamp: list[dict], assembled) -> None:
         meta = {"stamp": stamp, "version": [__version__, CACHE_SCHEMA], "files": assembled.files,
                 "counts": assembled.counts.model_dump(), "latest_birth": assembled.latest_birth,
                 "problems": assembled.problems.num_rows}
-        self._write_entry(self._ledger_entry(ledger), assembled.table, assembled.problems, meta)
+        if assembled.earliest is not None:
+            meta["earliest"] = assembled.earliest.num_rows
+        extra = {"earliest": assembled.earliest} if assembled.earliest is not None else {}
+        self._write_entry(self._ledger_entry(ledger), assembled.table, assembled.problems, meta, extra)
 
     # ---- one file
 
@@ -127,14 +169,15 @@ class Cache:
                 "problems": validated.problems.num_rows, "latest_birth": validated.latest_birth}
         self._write_entry(self._entry(path, ledger), validated.table, validated.problems, meta)
 
-    def _write_entry(self, entry: Path, rows, problems, meta: dict) -> None:
+    def _write_entry(self, entry: Path, rows, problems, meta: dict, extra: dict | None = None) -> None:
         """Write an entry folder under a temporary name, then rename it into place (atomic)."""
         tmp = None
         try:
             tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
-            pq.write_table(rows, tmp / "rows.parquet", compression="lz4")
-            pq.write_table(problems, tmp / "problems.parquet", compression="lz4")
-            meta = meta | {"bytes": {p: (tmp / f"{p}.parquet").stat().st_size for p in ("rows", "problems")}}
+            parts = {"rows": rows, "problems": problems} | (extra or {})
+            for part, table in parts.items():
+                pq.write_table(table, tmp / f"{part}.parquet", compression="lz4", write_page_checksum=True)
+            meta = meta | {"seal": {p: _seal(tmp / f"{p}.parquet") for p in parts}}
             (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
             if entry.exists():
                 shutil.rmtree(entry, ignore_errors=True)

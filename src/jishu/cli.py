@@ -445,6 +445,7 @@ def log(text: str) -> None:
 
 def main() -> None:
     """Console entry point: no traceback reaches a clerk; IDs are masked even in a crash report."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # jishu uses none; skips an entry-point scan
     try:
         app()
     except SystemExit:

@@ -6,8 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-_STRING_MULT = np.random.default_rng(410122).integers(1, 2**63, 64, dtype=np.uint64) | np.uint64(1)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _splitmix64(n: int) -> np.ndarray:
+    """n well-mixed odd 64-bit constants (SplitMix64; numpy.random would cost an import on every run)."""
+    with np.errstate(over="ignore"):
+        x = np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return (x ^ (x >> np.uint64(31))) | np.uint64(1)
+
+
+_STRING_MULT = _splitmix64(64)
 
 
 def string_hash(values: pa.Array, block: int = 1 << 16) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from jishu import schema
-from jishu.ids import birth_yyyymmdd, masked_ids
+from jishu.ids import birth_yyyymmdd, distinct, masked_ids
 from jishu.problems import PROBLEM_SCHEMA, make_table
 from jishu.read import FileProblem, read_table
 from jishu.validate import TYPES, NeedAllColumns, ValidatedFile, selector, used_columns, validate_table
@@ -39,6 +40,7 @@ class LedgerData:
     files: list[str]
     table: pa.Table  # accepted, de-duplicated rows; `file` (index into files) and `line` say where from
     counts: Counts
+    earliest: pa.Table | Callable[[], pa.Table] | None = None  # certificates: see earliest_certificates
 
 
 @dataclass
@@ -58,6 +60,15 @@ class Ledgers:
 
     def __getitem__(self, name: str) -> pa.Table:
         return self.data[name].table
+
+    def certificate_holders(self, persons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(holders ascending, each one's earliest issue date as datetime64[D]), covering at least
+        `persons`: from the cache's index when there is one, else worked out for those persons only."""
+        certificates = self.data["certificates"]
+        index = certificates.earliest() if callable(certificates.earliest) else certificates.earliest
+        if index is None:
+            index = earliest_certificates(certificates.table, persons)
+        return index["person_id"].to_numpy(), index["issue_date"].to_numpy().astype("datetime64[D]")
 
     def counts(self) -> dict[str, Counts]:
         return {name: d.counts for name, d in self.data.items()}
@@ -141,7 +152,7 @@ def load(
             continue
         whole = store.get_ledger(ledger, files[name], (columns or {}).get(name)) if store else None
         if whole is not None and as_of_number(as_of) >= whole.latest_birth:
-            data[name] = LedgerData(ledger, whole.files, whole.table, whole.counts)
+            data[name] = LedgerData(ledger, whole.files, whole.table, whole.counts, whole.earliest)
             problem_parts.append(whole.problems)
             del files[name]
     jobs = [(name, path) for name, paths in files.items() for path in paths]
@@ -180,10 +191,12 @@ def load(
     complete = {name for name in files if len(validated[name]) == len(files[name])}
     for name, parts in validated.items():
         whole = assemble(schema.LEDGERS[name], parts, as_of)
-        data[name] = LedgerData(schema.LEDGERS[name], whole.files, whole.table, whole.counts)
-        problem_parts.append(whole.problems)
         if store and name in complete and whole.late == 0:
+            if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
+                whole.earliest = earliest_certificates(whole.table)
             store.put_ledger(schema.LEDGERS[name], stamps[name], whole)
+        data[name] = LedgerData(schema.LEDGERS[name], whole.files, whole.table, whole.counts, whole.earliest)
+        problem_parts.append(whole.problems)
     ordered = {name: data[name] for name in ledgers if name in data}
     return Ledgers(ordered, problem_parts, as_of, files_read=files_read, cache_hits=hits)
 
@@ -202,6 +215,24 @@ class Assembled:
     counts: Counts
     latest_birth: int  # YYYYMMDD: valid for any as-of on or after it (no row rejected for birth)
     late: int = 0  # rows rejected because born after the as-of date
+    earliest: pa.Table | Callable[[], pa.Table] | None = None  # certificates: see earliest_certificates
+
+
+def earliest_certificates(certificates: pa.Table, persons: np.ndarray | None = None) -> pa.Table:
+    """Each certificate holder once, ascending (`person_id`), with the issue date of their earliest
+    accepted certificate (`issue_date`); only the holders among `persons` when given (SPEC §4: whether
+    a person held a certificate on a date is whether this date is on or before it)."""
+    if persons is not None:
+        wanted = distinct(np.asarray(persons, np.int64))  # (pa.array of a numpy array would import numpy.ma)
+        wanted = pa.Array.from_buffers(pa.int64(), len(wanted), [None, pa.py_buffer(wanted)])
+        certificates = certificates.filter(pc.is_in(certificates["person_id"], value_set=wanted))
+    holders = certificates["person_id"].to_numpy()
+    issued = certificates["issue_date"].to_numpy().astype(np.int32)  # days since 1970
+    order = np.lexsort((issued, holders))
+    holders, issued = holders[order], issued[order]
+    first = np.r_[True, holders[1:] != holders[:-1]] if len(holders) else np.zeros(0, dtype=bool)
+    return pa.table({"person_id": holders[first], "issue_date": pa.Array.from_buffers(
+        pa.date32(), int(first.sum()), [None, pa.py_buffer(np.ascontiguousarray(issued[first]))])})
 
 
 def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) -> Assembled:

@@ -85,18 +85,11 @@ def _in_window(column: pa.ChunkedArray, start: dt.date, end: dt.date) -> pa.Arra
                    pc.less_equal(column, pa.scalar(end, pa.date32())))
 
 
-def certificate_held_at(certificates: pa.Table, person: np.ndarray, dates: np.ndarray) -> np.ndarray:
+def certificate_held_at(ledgers: Ledgers, person: np.ndarray, dates: np.ndarray) -> np.ndarray:
     """Whether each person had an accepted certificate issued on or before the date (SPEC §4)."""
-    if certificates.num_rows == 0 or len(person) == 0:
+    if ledgers["certificates"].num_rows == 0 or len(person) == 0:
         return np.zeros(len(person), dtype=bool)
-    wanted = pa.array(distinct(person))
-    theirs = certificates.filter(pc.is_in(certificates["person_id"], value_set=wanted))
-    holders = theirs["person_id"].to_numpy()
-    issued = theirs["issue_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
-    order = np.lexsort((issued, holders))
-    holders, issued = holders[order], issued[order]
-    first = np.r_[True, holders[1:] != holders[:-1]] if len(holders) else np.zeros(0, dtype=bool)
-    holders, earliest = holders[first], issued[first]
+    holders, earliest = ledgers.certificate_holders(person)
     if len(holders) == 0:
         return np.zeros(len(person), dtype=bool)
     pos = np.minimum(np.searchsorted(holders, person), len(holders) - 1)
@@ -121,7 +114,6 @@ class _Facts:
         self.trainings = window("trainings", "end_date")
         self.certificates = window("certificates", "issue_date")
         self.hires = window("hires", "hire_date")
-        self.all_certificates = ledgers["certificates"].select(["person_id", "issue_date"])
 
 
 def _first_per_person(table: pa.Table, date_column: str) -> pa.Table:
@@ -202,7 +194,7 @@ def progress(
     time_progress = round(days / period.days, 4)
     facts = _Facts(ledgers, start, end, by)
     counted = _counted(facts)
-    held = certificate_held_at(facts.all_certificates, facts.hires["person_id"].to_numpy(),
+    held = certificate_held_at(ledgers, facts.hires["person_id"].to_numpy(),
                                facts.hires["hire_date"].to_numpy())
     actual = {key: distinct_persons(t) if key in DISTINCT else t.num_rows for key, t in counted.items()}
     actual["certified_employment"] = _share(held)

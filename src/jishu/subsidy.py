@@ -115,7 +115,7 @@ def evaluate(ledgers: Ledgers, policy: EmployerPolicy | AgencyPolicy, kind: str,
     insured = hires["insured_months"].to_numpy()
     employer_code, employer_ids = sorted_codes(hires["employer_id"])
     due = add_months(hire_date, policy.min_months)
-    held = certificate_held_at(ledgers["certificates"], person, hire_date)
+    held = certificate_held_at(ledgers, person, hire_date)
     if kind == "employer":
         sme = pc.is_in(hires["employer_size"], value_set=pa.array(list(policy.sizes), pa.string()))
         first_rule = pc.fill_null(sme, False).to_numpy(zero_copy_only=False)

@@ -190,7 +190,6 @@ def load(path: Path) -> Targets:
         detail = getattr(exc, "strerror", None) or str(exc)
         raise TargetsError([{"file": name, "code": "targets_unreadable", "detail": detail}]) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
@@ -203,6 +202,7 @@ def load(path: Path) -> Targets:
     try:
         return Targets.model_validate(raw)
     except ValidationError as exc:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)  # parsed again only here, for the line numbers
         problems = []
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "constrained"))))
