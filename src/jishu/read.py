@@ -5,8 +5,8 @@ SPEC §2: UTF-8 with or without BOM, else GB18030 (what Excel/WPS writes on Chin
 empty values for its missing cells; cells beyond the header are ignored.
 
 Three ways in, the first that applies:
-- direct: a UTF-8 file without quote characters (most exports) is parsed by pyarrow straight from a
-  memory map, only the columns asked for; every physical line is a record, so lines are index + 2;
+- direct: a UTF-8 file whose cells are not quoted (most exports) is parsed by pyarrow with quoting
+  off, only the columns asked for; every physical line is a record, so lines are index + 2;
 - general: the file is decoded to UTF-8 and parsed by pyarrow; record starts are found on the bytes
   with numpy (a newline ends a record when an even number of quote characters precedes it);
 - slow: what pyarrow will not take as it is (ragged records, stray quotes) goes through Python's csv
@@ -240,58 +240,43 @@ _BLOCK = 1 << 24
 
 
 def _read_direct(path: Path, select) -> RawTable | None:
-    """The common case, straight from the file: UTF-8 (BOM or not) without quote characters or NULs.
+    """The common case: UTF-8 (BOM or not) whose cells are not quoted, without NULs.
 
-    Then every physical line is one record: pyarrow keeps blank lines as empty records
-    (ignore_empty_lines=False), so the record at index i starts on line i + 2. Anything else
-    (quotes, other encodings, ragged records) returns None and goes the general way. The file is
-    memory-mapped once: the checks and pyarrow's parser read the page cache without copying it.
+    pyarrow reads the file itself (in blocks, on every core) with quoting off, only the columns
+    asked for: then every physical line is one record (blank lines are kept as empty records,
+    ignore_empty_lines=False), so the record at index i starts on line i + 2. A quoted cell shows
+    either as a record with too many or too few cells (a comma or line break inside quotes), which
+    pyarrow refuses, or as a cell starting with a quote character; either way, and for anything else
+    unusual (other encodings, ragged records), None is returned and the file goes the general way.
     """
-    import mmap
-
     try:
         with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size == 0:
-                return None
-            mm = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            head = handle.read(1 << 16)
+            blank = _trailing_blank_lines(handle, os.fstat(handle.fileno()).st_size)
     except (OSError, ValueError):
         return None
-    try:
-        return _parse_mapped(mm, path, select)
-    finally:
-        try:
-            mm.close()
-        except BufferError:  # pyarrow still holds a view; the mapping goes with it
-            pass
-
-
-def _parse_mapped(mm, path: Path, select) -> RawTable | None:
-    head = mm[:4000]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head):
+    if not head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head[:4000]):
         return None
     # NULs mark a binary file (an .xlsx or .zip renamed, a damaged save): they show in its first bytes,
-    # and looking only there spares a second pass over gigabytes. Quotes anywhere need the general way.
-    if mm.find(b"\x00", 0, 1 << 16) >= 0 or mm.find(b'"') >= 0:
+    # and looking only there spares a pass over gigabytes.
+    end = head.find(b"\n")
+    if b"\x00" in head or end <= 0 or b'"' in head[:end]:
         return None
-    end = mm.find(b"\n")
-    if end <= 0:
-        return None
-    bom = mm[:3] == codecs.BOM_UTF8
+    bom = head.startswith(codecs.BOM_UTF8)
     try:
-        header = mm[:end].removeprefix(codecs.BOM_UTF8).rstrip(b"\r").decode("utf-8").split(",")
+        header = head[:end].removeprefix(codecs.BOM_UTF8).rstrip(b"\r").decode("utf-8").split(",")
     except UnicodeDecodeError:
         return None
     if not "".join(header).strip():
         return None
     positions = list(range(len(header))) if select is None else sorted(set(select(header)))
     names = [f"c{i}" for i in range(len(header))]
-    buffer = pa.py_buffer(mm)
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(buffer),
+            pa.OSFile(str(path)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
             # A record with too few or too many cells raises (pyarrow's default): the general path pads it.
-            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 include_columns=[names[p] for p in positions],
                 column_types={names[p]: pa.string() for p in positions},
@@ -300,28 +285,52 @@ def _parse_mapped(mm, path: Path, select) -> RawTable | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException, OSError):
         return None
-    finally:
-        del buffer
-    columns: list[pa.Array | None] = [None] * len(header)
+    columns: list[pa.ChunkedArray | None] = [None] * len(header)
     for p in positions:
         columns[p] = table.column(names[p])
+        if _starts_quoted(columns[p]):
+            return None
     lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
     used = "utf-8-sig" if bom else "utf-8"
     return RawTable(header, columns, lines, used, str(path), complete=len(positions) == len(header),
-                    blank_from=max(table.num_rows - _trailing_blank_lines(mm), 0))
+                    blank_from=max(table.num_rows - blank, 0))
 
 
-def _trailing_blank_lines(mm) -> int:
-    """How many lines at the end hold nothing but commas and spaces (Excel's trailing ,,,, rows)."""
-    count = 0
-    pos = len(mm) - 1 if mm[-1:] == b"\n" else len(mm)
-    while pos > 0:
-        start = mm.rfind(b"\n", 0, pos) + 1
-        if mm[start:pos].strip(b" \t\r,"):
-            break
-        count += 1
-        pos = start - 1
-    return count
+def _starts_quoted(column: pa.ChunkedArray) -> bool:
+    """Whether a cell starts with a quote character (then it was quoted in the file). The first byte
+    of every cell is looked at with numpy; an empty cell shows the next one's, which is harmless."""
+    for chunk in column.chunks:
+        data = chunk.buffers()[2]
+        if len(chunk) == 0 or data is None or data.size == 0:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], np.int32)[chunk.offset : chunk.offset + len(chunk)]
+        first = np.frombuffer(data, np.uint8)[np.minimum(offsets, data.size - 1)]
+        if (first == ord('"')).any():
+            return True
+    return False
+
+
+def _trailing_blank_lines(handle, size: int) -> int:
+    """How many lines at the end hold nothing but commas and spaces (Excel's trailing ,,,, rows),
+    reading back from the end only as far as they go."""
+    window = 1 << 16
+    while True:
+        start = max(size - window, 0)
+        handle.seek(start)
+        tail = handle.read()
+        if start > 0:
+            tail = tail[tail.find(b"\n") + 1 :]  # from the first whole line
+        lines = tail.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()  # the file's final line break
+        count = 0
+        for line in reversed(lines):
+            if line.strip(b" \t\r,"):
+                return count
+            count += 1
+        if start == 0:
+            return count
+        window *= 8
 
 
 def _read_fast(data: bytes, header: list[str], shape: _Layout) -> list[pa.Array] | None:
