@@ -73,14 +73,30 @@ DEFAULT_DATA = Path("data")
 DEFAULT_TARGETS = Path("targets.yaml")
 
 
-def _keep_freed_memory() -> None:
-    """Let the allocators keep freed memory for reuse instead of returning it to the system.
+LARGE_LEDGERS = 1 << 30  # bytes of CSV in the data folder from which freed memory is kept for reuse
 
-    A run allocates and frees large arrays batch after batch; memory returned to the system must be
-    zeroed again by the kernel when it is taken back, which on the province-sized benchmark cost about
-    a third of the run (perf: clear_page_erms). Peak memory is unchanged. Only for the command line,
-    and only where the user has not set these themselves."""
-    os.environ.setdefault("MIMALLOC_PURGE_DELAY", "-1")  # pyarrow's allocator; read when pyarrow loads
+
+def _csv_bytes(data: Path) -> int:
+    try:
+        return sum(e.stat().st_size for e in os.scandir(data) if e.name.lower().endswith(".csv") and e.is_file())
+    except OSError:
+        return 0
+
+
+def _keep_freed_memory(data: Path) -> None:
+    """How long the allocators keep freed memory before returning it, by the size of the ledgers.
+
+    A run allocates and frees large arrays batch after batch. Memory returned to the system is zeroed
+    again by the kernel when it is taken back: on the province-sized benchmark (4 GB of CSV) that cost
+    about a third of the run (perf: clear_page_erms; 18.9 s against 10.9 s when kept). Keeping it costs
+    memory instead, since each thread keeps what it freed: at city size (0.45 GB of CSV), keeping it
+    for mimalloc's default second raised peak memory from 0.59 to 0.77 GB for no measurable gain in
+    time. So from LARGE_LEDGERS bytes of CSV freed memory is kept for the whole run, below that it goes
+    back after 10 ms. Only on the command line, and only where the user has not set these themselves."""
+    if _csv_bytes(data) < LARGE_LEDGERS:
+        os.environ.setdefault("MIMALLOC_PURGE_DELAY", "10")  # pyarrow's allocator; read when pyarrow loads
+        return
+    os.environ.setdefault("MIMALLOC_PURGE_DELAY", "-1")
     try:
         import ctypes
 
@@ -92,14 +108,14 @@ def _keep_freed_memory() -> None:
         pass
 
 
-def _without_pandas_in_pyarrow() -> None:
+def _without_pandas_in_pyarrow(data: Path) -> None:
     """pyarrow imports pandas (about 0.1 s) the first time it converts any Python value, only to ask
     whether that value is a pandas object. jishu never hands it one, so on the command line (not in
     the library: a notebook may want pandas support in pyarrow) pyarrow's one import attempt is made
     to fail. jishu's own `import pandas`, where it uses pandas, works as usual afterwards."""
     if "pandas" in sys.modules or "pyarrow" in sys.modules:
         return
-    _keep_freed_memory()
+    _keep_freed_memory(data)
     import importlib.abc
 
     class NoPandas(importlib.abc.MetaPathFinder):
@@ -162,9 +178,9 @@ def check_encoding(encoding: str | None, lang: Lang) -> str | None:
                f"--encoding '{encoding}' is not a known encoding (try utf-8, gb18030, gbk)")
 
 
-def prepare(as_of: str | None, encoding: str | None, lang: Lang) -> tuple[dt.date, str | None]:
+def prepare(data: Path, as_of: str | None, encoding: str | None, lang: Lang) -> tuple[dt.date, str | None]:
     """What every command that reads ledgers does first: the as-of date and the encoding, checked."""
-    _without_pandas_in_pyarrow()
+    _without_pandas_in_pyarrow(data)
     return parse_as_of(as_of, lang), check_encoding(encoding, lang)
 
 
@@ -226,7 +242,7 @@ def progress(
 ) -> None:
     """How far each target is against the time elapsed (序时进度)."""
     the_period = _period(year, period, lang)
-    day, encoding = prepare(as_of, encoding, lang)
+    day, encoding = prepare(data, as_of, encoding, lang)
     plan = load_targets(targets, lang)
     from jishu.progress import columns_needed
 
@@ -282,7 +298,7 @@ def check(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Validate the targets file and every ledger; list every problem (exit 1 when there are errors)."""
-    day, encoding = prepare(as_of, encoding, lang)
+    day, encoding = prepare(data, as_of, encoding, lang)
     from jishu import render
     from jishu.checking import check as run_check
 
@@ -325,7 +341,7 @@ def subsidy(
         _usage(lang, "--employer 和 --agency 只能给出一个", "give --employer or --agency, not both")
     if full_ids and export is None:
         _usage(lang, "--full-ids 只能与 --export 一起使用", "--full-ids only goes with --export")
-    day, encoding = prepare(as_of, encoding, lang)
+    day, encoding = prepare(data, as_of, encoding, lang)
     plan = load_targets(targets, lang)
     books = load_ledgers(data, day, encoding, no_cache, lang)
     from jishu import render
@@ -410,7 +426,7 @@ def summary(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """The nightly job: write DIR/summary-<as-of>.json, .md and .html, latest.json and history.csv."""
-    day, encoding = prepare(as_of, encoding, lang)
+    day, encoding = prepare(data, as_of, encoding, lang)
     if out.exists() and not out.is_dir():
         _usage(lang, f"--out {out} 是一个文件，不是文件夹", f"--out {out} is a file, not a folder")
     try:

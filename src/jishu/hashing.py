@@ -21,26 +21,75 @@ def _splitmix64(n: int) -> np.ndarray:
 _STRING_MULT = _splitmix64(64)
 
 
-def string_hash(values: pa.Array, block: int = 1 << 16) -> np.ndarray:
-    """A 64-bit hash of each string, from its bytes (numpy, block by block, no hash table)."""
-    out = np.empty(len(values), dtype=np.uint64)
-    if len(values) == 0:
+def string_hash(values: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each string, from its bytes: (sum over byte positions j of byte * M[j % 64])
+    xor (length * GOLDEN), all modulo 2**64 (numpy, no hash table).
+
+    Keys are mostly of one or a few lengths (class and certificate numbers): the strings of a common
+    length are hashed as a matrix, one byte position (column) at a time; the others byte by byte.
+    Both compute the same formula, so equal strings always get equal hashes."""
+    n = len(values)
+    out = np.empty(n, dtype=np.uint64)
+    if n == 0:
         return out
-    offsets_all = np.frombuffer(values.buffers()[1], np.int32)[values.offset : values.offset + len(values) + 1]
-    data_all = np.frombuffer(values.buffers()[2], np.uint8) if values.buffers()[2] else np.zeros(0, np.uint8)
+    offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset : values.offset + n + 1]
+    data = np.frombuffer(values.buffers()[2], np.uint8) if values.buffers()[2] else np.zeros(0, np.uint8)
+    size = np.diff(offsets)
+    counts = np.bincount(size)
+    common = [w for w in np.flatnonzero(counts >= max(n // 16, 1)).tolist() if 0 < w <= 64]
+    rest = np.ones(n, dtype=bool)
     with np.errstate(over="ignore"):
-        for first in range(0, len(values), block):
-            offsets = offsets_all[first : first + block + 1]
-            size = np.diff(offsets)
-            starts = offsets[:-1] - offsets[0]
-            data = data_all[offsets[0] : offsets[-1]]
-            position = np.arange(len(data), dtype=np.int32) - np.repeat(starts, size)
-            weighted = data.astype(np.uint64) * _STRING_MULT[position & 63]
-            h = np.zeros(len(size), dtype=np.uint64)
-            filled = size > 0
-            if len(data):
-                h[filled] = np.add.reduceat(weighted, starts[filled])
-            out[first : first + len(size)] = h ^ (size.astype(np.uint64) * _GOLDEN)
+        for width in common:
+            if counts[width] == n:  # all one length: the bytes are already an (n, width) matrix
+                rows = slice(None)
+                matrix = data[offsets[0] : offsets[0] + n * width].reshape(n, width)
+            else:
+                rows = np.flatnonzero(size == width)
+                matrix = data[offsets[rows][:, None] + np.arange(width, dtype=np.int32)]
+            out[rows] = _matrix_hash(matrix)
+            rest[rows] = False
+        others = np.flatnonzero(rest)
+        if len(others):
+            out[others] = _bytewise_hash(offsets, data, others)
+    return out
+
+
+def _matrix_hash(matrix: np.ndarray, block: int = 1 << 15) -> np.ndarray:
+    """string_hash of strings of one length, given as the rows of a uint8 matrix (blocks of rows,
+    so that each byte position's temporaries stay in the CPU cache)."""
+    n, width = matrix.shape
+    out = np.empty(n, dtype=np.uint64)
+    term = np.empty(min(n, block), dtype=np.uint64)
+    for first in range(0, n, block):
+        part = matrix[first : first + block]
+        h = np.zeros(len(part), dtype=np.uint64)
+        t = term[: len(part)]
+        for j in range(width):
+            np.multiply(part[:, j], _STRING_MULT[j], out=t, casting="unsafe")
+            h += t
+        out[first : first + len(part)] = h ^ (np.uint64(width) * _GOLDEN)
+    return out
+
+
+def _bytewise_hash(offsets: np.ndarray, data: np.ndarray, rows: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """string_hash of some rows, byte by byte (any lengths), block by block."""
+    out = np.empty(len(rows), dtype=np.uint64)
+    everything = len(rows) == len(offsets) - 1  # then the rows' bytes are contiguous: no gathering
+    for first in range(0, len(rows), block):
+        part = rows[first : first + block]
+        size = offsets[part + 1] - offsets[part]
+        starts = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
+        position = np.arange(int(size.sum()), dtype=np.int64) - np.repeat(starts, size)
+        if everything:
+            picked = data[offsets[part[0]] : offsets[part[-1] + 1]]
+        else:
+            picked = data[np.repeat(offsets[part], size) + position]
+        weighted = picked.astype(np.uint64) * _STRING_MULT[position & 63]
+        h = np.zeros(len(part), dtype=np.uint64)
+        filled = size > 0
+        if len(picked):
+            h[filled] = np.add.reduceat(weighted, starts[filled])
+        out[first : first + len(part)] = h ^ (size.astype(np.uint64) * _GOLDEN)
     return out
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -98,13 +98,17 @@ def _threads() -> int:
     return int(os.environ.get("JISHU_THREADS") or min(2, os.cpu_count() or 1))
 
 
-def validate_file(path: Path, ledger: schema.Ledger, encoding: str | None) -> ValidatedFile:
+def validate_file(path: Path, ledger: schema.Ledger, encoding: str | None, keep: list[str] | None = None) -> ValidatedFile:
     """Read the columns jishu uses and validate them batch by batch, two batches at a time (numpy and
     pyarrow.compute release the GIL); if some rows are empty in all of those columns, read every
-    column to tell blank rows from rows with something elsewhere (rare)."""
+    column to tell blank rows from rows with something elsewhere (rare). Every column is checked;
+    `keep` may name the columns to hold on to afterwards (the others are dropped batch by batch)."""
 
     def check(batch) -> ValidatedFile:
-        return validate_table(ledger, batch, path.name)
+        done = validate_table(ledger, batch, path.name)
+        if keep is not None:
+            done = replace(done, table=done.table.select([c for c in done.table.column_names if c in keep]))
+        return done
 
     with ThreadPoolExecutor(max_workers=_threads()) as pool:
         try:
@@ -156,6 +160,10 @@ def load(
             problem_parts.append(whole.problems)
             del files[name]
     jobs = [(name, path) for name, paths in files.items() for path in paths]
+    # Without the cache (which keeps every column for any later command), only what the caller needs
+    # is held after checking, with what assembling needs: lines, keys, persons (birth dates), hashes.
+    keep = {} if store or columns is None else {
+        name: ["line", *schema.LEDGERS[name].key, "person_id", *columns.get(name, []), "key_hash"] for name in files}
     stamps = {name: store.ledger_stamp(paths) for name, paths in files.items()} if store else {}
 
     def one_file(job: tuple[str, Path]) -> tuple[ValidatedFile | FileProblem, bool]:
@@ -166,7 +174,7 @@ def load(
             if entry is not None:
                 return entry, True
             stamp = store.stamp(job[1]) if store else None
-            entry = validate_file(job[1], ledger, encoding)
+            entry = validate_file(job[1], ledger, encoding, keep.get(job[0]))
             if store:
                 store.put(job[1], ledger, entry, stamp)
             return entry, False
@@ -225,7 +233,12 @@ def earliest_certificates(certificates: pa.Table, persons: np.ndarray | None = N
     if persons is not None:
         wanted = distinct(np.asarray(persons, np.int64))  # (pa.array of a numpy array would import numpy.ma)
         wanted = pa.Array.from_buffers(pa.int64(), len(wanted), [None, pa.py_buffer(wanted)])
-        certificates = certificates.filter(pc.is_in(certificates["person_id"], value_set=wanted))
+        holders = certificates["person_id"]
+        step = -(-len(holders) // _threads())
+        parts = [holders.slice(i, step) for i in range(0, len(holders), step)]  # one set built per part
+        with ThreadPoolExecutor(max_workers=_threads()) as pool:  # pc.is_in releases the GIL
+            member = [c for m in pool.map(lambda part: pc.is_in(part, value_set=wanted), parts) for c in m.chunks]
+        certificates = certificates.filter(pa.chunked_array(member, pa.bool_()))
     holders = certificates["person_id"].to_numpy()
     issued = certificates["issue_date"].to_numpy().astype(np.int32)  # days since 1970
     order = np.lexsort((issued, holders))
@@ -315,44 +328,43 @@ def _key_text(ledger: schema.Ledger, table: pa.Table, idx: np.ndarray) -> list[s
     return [" / ".join(p) for p in zip(*pieces)]
 
 
-def first_occurrences(table: pa.Table, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(is_first, first_row): whether each row is the first with its values in `columns`, and for
-    every row the index of that first row.
+def first_occurrences(table: pa.Table, columns: list[str]) -> dict[int, int]:
+    """The rows whose values in `columns` repeat an earlier row's, each with that first row's index
+    (empty when every key is unique, the usual case: then nothing row-sized is allocated).
 
     Every row carries a 64-bit hash of its key (`key_hash`, made while validating); hashes are sorted
     to find the repeated ones, and only rows with a repeated hash (duplicates, or very rarely a
     collision) are compared by their actual values, so the answer is exact.
     """
-    n = table.num_rows
-    is_first = np.ones(n, dtype=bool)
-    first_row = np.arange(n)
-    if n < 2:
-        return is_first, first_row
+    if table.num_rows < 2:
+        return {}
     h = table["key_hash"].to_numpy()
     ordered = np.sort(h)
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
     if len(repeated) == 0:
-        return is_first, first_row
+        return {}
     candidates = np.flatnonzero(np.isin(h, repeated))
     keys = zip(*[table[c].take(pa.array(candidates)).to_pylist() for c in columns])
     seen: dict[tuple, int] = {}
+    later: dict[int, int] = {}
     for row, key in zip(candidates.tolist(), keys):
         first = seen.setdefault(key, row)
         if first != row:
-            is_first[row] = False
-            first_row[row] = first
-    return is_first, first_row
+            later[row] = first
+    return later
 
 
 def _deduplicate(ledger: schema.Ledger, table: pa.Table, names: list[str]) -> tuple[pa.Table, pa.Table]:
     """Keep the first row of each key; report the others as duplicates of it (file and line)."""
     if table.num_rows == 0:
         return table, PROBLEM_SCHEMA.empty_table()
-    is_first, first_row = first_occurrences(table, list(ledger.key))
-    if is_first.all():
+    later = first_occurrences(table, list(ledger.key))
+    if not later:
         return table, PROBLEM_SCHEMA.empty_table()
-    dup_rows = np.flatnonzero(~is_first)
-    first_rows = first_row[dup_rows]
+    dup_rows = np.fromiter(later, dtype=np.int64, count=len(later))
+    first_rows = np.fromiter(later.values(), dtype=np.int64, count=len(later))
+    is_first = np.ones(table.num_rows, dtype=bool)
+    is_first[dup_rows] = False
     file_idx = table["file"].to_numpy()
     line = table["line"].to_numpy()
     shown = _key_text(ledger, table, dup_rows)

@@ -215,8 +215,9 @@ def split_header(data: bytes, first_line: int) -> list[str]:
 def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable:
     """Read one CSV file. Raises FileProblem when the file as a whole cannot be used.
 
-    `select(header) -> positions` may name the columns wanted; the others are then not converted
-    (RawTable.complete is False). Only the direct path honours it; the general path reads all.
+    `select(header) -> {position: dictionary-encoded?}` may name the columns wanted; the others are
+    then not converted (RawTable.complete is False), and those marked True are read as dictionary
+    arrays. Only the direct path honours it; the general path reads all, as strings.
     """
     if encoding in (None, "utf-8"):
         direct = _read_direct(path, select)
@@ -269,8 +270,10 @@ def _read_direct(path: Path, select) -> RawTable | None:
         return None
     if not "".join(header).strip():
         return None
-    positions = list(range(len(header))) if select is None else sorted(set(select(header)))
+    wanted = dict.fromkeys(range(len(header)), False) if select is None else select(header)
+    positions = sorted(wanted)
     names = [f"c{i}" for i in range(len(header))]
+    encoded = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pacsv.read_csv(
             pa.OSFile(str(path)),
@@ -279,7 +282,7 @@ def _read_direct(path: Path, select) -> RawTable | None:
             parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 include_columns=[names[p] for p in positions],
-                column_types={names[p]: pa.string() for p in positions},
+                column_types={names[p]: encoded if wanted[p] else pa.string() for p in positions},
                 strings_can_be_null=False,
             ),
         )
@@ -288,7 +291,7 @@ def _read_direct(path: Path, select) -> RawTable | None:
     columns: list[pa.ChunkedArray | None] = [None] * len(header)
     for p in positions:
         columns[p] = table.column(names[p])
-        if _starts_quoted(columns[p]):
+        if _starts_quoted(columns[p].chunks if not wanted[p] else [c.dictionary for c in columns[p].chunks]):
             return None
     lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
     used = "utf-8-sig" if bom else "utf-8"
@@ -296,10 +299,10 @@ def _read_direct(path: Path, select) -> RawTable | None:
                     blank_from=max(table.num_rows - blank, 0))
 
 
-def _starts_quoted(column: pa.ChunkedArray) -> bool:
+def _starts_quoted(chunks: list[pa.Array]) -> bool:
     """Whether a cell starts with a quote character (then it was quoted in the file). The first byte
     of every cell is looked at with numpy; an empty cell shows the next one's, which is harmless."""
-    for chunk in column.chunks:
+    for chunk in chunks:
         data = chunk.buffers()[2]
         if len(chunk) == 0 or data is None or data.size == 0:
             continue

@@ -119,13 +119,31 @@ def map_header(ledger: schema.Ledger, header: list[str]) -> dict[str, int]:
 
 
 def selector(ledger: schema.Ledger):
-    """For read_table: the positions of the columns jishu uses (unknown headers are left unread)."""
+    """For read_table: the positions of the columns jishu uses (unknown headers are left unread),
+    each with whether it is checked by distinct value (then read dictionary-encoded: see
+    check_column; its cells are never held as one string per row)."""
 
-    def select(header: list[str]) -> list[int]:
+    def select(header: list[str]) -> dict[int, bool]:
         positions = map_header(ledger, header)
-        return [positions[c.name] for c in used_columns(ledger) if c.name in positions]
+        return {positions[c.name]: by_dictionary(c) for c in used_columns(ledger) if c.name in positions}
 
     return select
+
+
+_FEW_TEXTS = {"township", "employer_name", "agency_name"}  # text columns where values repeat a lot
+
+
+def by_dictionary(col: schema.Column) -> bool:
+    """Columns of few distinct values (dates, yes/no, levels, codes, townships, employer and agency
+    names): each distinct value is checked once."""
+    return col.type in _BY_DICTIONARY or (col.type == schema.TEXT and col.name in _FEW_TEXTS)
+
+
+def filled(cells: pa.Array) -> np.ndarray:
+    """Whether each cell holds at least one byte (plain or dictionary-encoded strings)."""
+    if pa.types.is_dictionary(cells.type):
+        return (lengths(cells.dictionary) > 0)[cells.indices.to_numpy(zero_copy_only=False)]
+    return lengths(cells) > 0
 
 
 # ---------------------------------------------------------------- column checks
@@ -216,7 +234,7 @@ def _check_plain(col: schema.Column, raw: pa.Array) -> Checked:
 
 def _check_by_dictionary(col: schema.Column, raw: pa.Array) -> Checked:
     """Check each distinct cell once, then spread the results over the rows."""
-    encoded = pc.dictionary_encode(raw)
+    encoded = raw if pa.types.is_dictionary(raw.type) else pc.dictionary_encode(raw)
     distinct = _check_plain(col, encoded.dictionary)
     indices = encoded.indices
     positions = indices.to_numpy(zero_copy_only=False)
@@ -253,7 +271,7 @@ def _check_text(col: schema.Column, raw: pa.Array) -> Checked:
 def check_column(col: schema.Column, raw: pa.Array) -> Checked:
     if col.type == schema.RESIDENT_ID:
         return _check_ids(col, raw)
-    if col.type in _BY_DICTIONARY or (col.type == schema.TEXT and col.name == "township"):
+    if by_dictionary(col):
         return _check_by_dictionary(col, raw)
     if col.type == schema.TEXT:
         return _check_text(col, raw)
@@ -325,9 +343,12 @@ def _nonblank(raw: RawTable) -> np.ndarray:
     When some columns were not read, a record empty in every column read may still hold something
     in the others: unless it is one of the known blank lines at the end, they must be read."""
     nonempty = np.zeros(raw.num_rows, dtype=bool)
+    empty = np.arange(raw.num_rows)  # rows with nothing found so far: usually none after one column
     for column in raw.columns:
-        if column is not None:
-            nonempty |= lengths(column) > 0
+        if column is not None and len(empty):
+            found = filled(column.take(pa.array(empty)) if len(empty) < raw.num_rows else column)
+            nonempty[empty[found]] = True
+            empty = empty[~found]
     if not raw.complete:
         known_blank = raw.num_rows if raw.blank_from is None else raw.blank_from
         if not nonempty[:known_blank].all():

@@ -1,0 +1,33 @@
+"""Key hashes: equal keys must get equal hashes however the strings are laid out, since duplicates are
+found by sorting hashes (ledgers.first_occurrences). Checked against the formula written in Python."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jishu.hashing import _GOLDEN, _STRING_MULT, string_hash
+
+MASK = (1 << 64) - 1
+
+
+def formula(text: str) -> int:
+    """(sum of byte * M[position % 64]) xor (length * GOLDEN), modulo 2**64."""
+    data = text.encode("utf-8")
+    total = sum(b * int(_STRING_MULT[j % 64]) for j, b in enumerate(data)) & MASK
+    return total ^ ((len(data) * int(_GOLDEN)) & MASK)
+
+
+same_length = st.text(alphabet="ZM0123456789", min_size=10, max_size=10)
+any_text = st.text(alphabet=st.sampled_from(list('ab,"x1中文\u3000')), max_size=80)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(same_length, any_text, st.just("")), max_size=60),
+       common=st.lists(same_length, max_size=60), skip=st.integers(0, 5))
+def test_string_hash_is_the_formula_whatever_the_layout(values, common, skip):
+    """Mixed lengths, one dominant length (hashed as a matrix), an array that is a slice."""
+    texts = common + values
+    array = pa.array(["pad"] * skip + texts, pa.string()).slice(skip)
+    assert string_hash(array).tolist() == [formula(t) for t in texts]
