@@ -145,7 +145,7 @@ class Cache:
             try:
                 if not _intact(path, meta["seal"]["earliest"]):
                     return None
-                table = pq.read_table(path, memory_map=True, page_checksum_verification=True)
+                table = pq.ParquetFile(path, memory_map=True, page_checksum_verification=True).read()
                 ok = table.num_rows == meta["earliest"] and table.column_names == ["person_id", "issue_date"]
                 return table if ok else None
             except Exception:  # noqa: BLE001 - damaged: the caller works it out from the ledger instead
