@@ -28,7 +28,7 @@ from jishu import __version__, schema
 from jishu.problems import PROBLEM_SCHEMA
 from jishu.validate import ValidatedFile
 
-CACHE_SCHEMA = 3  # 3: key hashes by SplitMix64 constants; certificates keep an index of earliest issues
+CACHE_SCHEMA = 4  # 3: SplitMix64 key hashes, index of earliest certificates; 4: int32 lines, int16 files
 FOLDER_NAME = ".jishu-cache"
 
 

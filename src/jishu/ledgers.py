@@ -252,8 +252,9 @@ def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) 
     """One ledger from its validated files: the as-of bound on birth dates, then duplicates by key."""
     names = [f.file for f in files]
     parts = []
+    file_type = np.int16 if len(files) < 2**15 else np.int32  # the index of the file each row is from
     for i, f in enumerate(files):
-        parts.append(f.table.append_column("file", pa.array(np.full(f.table.num_rows, i, dtype=np.int32))))
+        parts.append(f.table.append_column("file", pa.array(np.full(f.table.num_rows, i, dtype=file_type))))
     problems = [f.problems for f in files]
     rows = sum(f.rows for f in files)
     rejected_in_files = sum(_rejected_rows(f.problems) for f in files)
@@ -294,8 +295,8 @@ def _rejected_rows(problems: pa.Table) -> int:
 
 
 def _empty(ledger: schema.Ledger) -> pa.Table:
-    fields = [("line", pa.int64())] + [(c.name, TYPES[c.type]) for c in used_columns(ledger)]
-    fields += [("key_hash", pa.uint64()), ("file", pa.int32())]
+    fields = [("line", pa.int32())] + [(c.name, TYPES[c.type]) for c in used_columns(ledger)]
+    fields += [("key_hash", pa.uint64()), ("file", pa.int16())]
     return pa.schema(fields).empty_table()
 
 
@@ -338,12 +339,15 @@ def first_occurrences(table: pa.Table, columns: list[str]) -> dict[int, int]:
     """
     if table.num_rows < 2:
         return {}
-    h = table["key_hash"].to_numpy()
-    ordered = np.sort(h)
+    ordered = table["key_hash"].to_numpy()  # a copy when the column has several chunks (the usual case)
+    if not ordered.flags.writeable:
+        ordered = ordered.copy()
+    ordered.sort()  # in place: one row-sized array less
     repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    del ordered
     if len(repeated) == 0:
         return {}
-    candidates = np.flatnonzero(np.isin(h, repeated))
+    candidates = np.flatnonzero(np.isin(table["key_hash"].to_numpy(), repeated))
     keys = zip(*[table[c].take(pa.array(candidates)).to_pylist() for c in columns])
     seen: dict[tuple, int] = {}
     later: dict[int, int] = {}

@@ -397,7 +397,7 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str) -> Validated
     _check_agency(ledger, checked, positions, problems, blank)
     accepted = ~blank
     accepted[problems.error_rows()] = False
-    table = pa.table({"line": pa.array(lines, pa.int64())} | typed)
+    table = pa.table({"line": pa.array(lines, pa.int32())} | typed)  # int32: 4 bytes a row less on 35M rows
     if not accepted.all():
         table = table.filter(pa.array(accepted))
     table = table.append_column("key_hash", pa.array(key_hash(table, list(ledger.key)), pa.uint64()))
