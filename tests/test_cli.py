@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -61,3 +62,24 @@ def test_a_10_mb_line_is_read(tmp_path):
                   "--targets", str(TARGETS), "--no-cache"])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["data"]["trainings"]["rows"] == 8
+
+
+def test_freed_memory_is_kept_only_for_large_ledgers(tmp_path, monkeypatch):
+    """Keeping freed memory saves the kernel re-zeroing pages on province-sized data but costs peak
+    memory on smaller data: the command line decides by the bytes of CSV in the data folder."""
+    from jishu import cli
+
+    (tmp_path / "trainings.csv").write_bytes(b"x" * 2000)
+    (tmp_path / "notes.txt").write_bytes(b"x" * 5000)  # not a ledger: not counted
+    monkeypatch.setattr(cli, "LARGE_LEDGERS", 3000)
+    monkeypatch.delenv("MIMALLOC_PURGE_DELAY", raising=False)
+    cli._keep_freed_memory(tmp_path)
+    assert cli._csv_bytes(tmp_path) == 2000
+    assert os.environ["MIMALLOC_PURGE_DELAY"] == "10"
+    (tmp_path / "certificates.CSV").write_bytes(b"x" * 2000)
+    monkeypatch.delenv("MIMALLOC_PURGE_DELAY")
+    cli._keep_freed_memory(tmp_path)
+    assert os.environ["MIMALLOC_PURGE_DELAY"] == "-1"
+    monkeypatch.setenv("MIMALLOC_PURGE_DELAY", "250")  # the user's own setting wins
+    cli._keep_freed_memory(tmp_path)
+    assert os.environ["MIMALLOC_PURGE_DELAY"] == "250"
