@@ -156,3 +156,35 @@ def _cells(raw) -> list[list[str]]:
 
 def nonblank(raw) -> list[tuple[int, list[str]]]:
     return [(line, r) for line, r in zip(raw.lines.tolist(), records(raw)) if any(r)]
+
+
+def test_quoted_files_are_read_directly_when_every_record_is_one_line(tmp_path, monkeypatch):
+    """Some exporters quote every cell: such files take the direct path (no decoding, only the columns
+    used) as long as no record spans lines; one that does is numbered by the general path."""
+    from jishu import read
+
+    rows = ['"410122198503120212","张三","ZM-1, 二班","2022-03-05"'] * 3
+    path = tmp_path / "t.csv"
+    path.write_text('"person_id","name","class_id","end_date"\r\n' + "\r\n".join(rows) + "\r\n", encoding="utf-8")
+    general = read._read_fast
+    monkeypatch.setattr(read, "_read_fast", lambda *a: pytest.fail("took the general path"))
+    raw = read_table(path, select=lambda header: {0: False, 2: False, 3: True})
+    assert raw.header == ["person_id", "name", "class_id", "end_date"]
+    assert raw.columns[2].to_pylist() == ["ZM-1, 二班"] * 3 and raw.lines.tolist() == [2, 3, 4]
+    assert raw.columns[3].to_pylist() == ["2022-03-05"] * 3 and raw.columns[1] is None
+    path.write_text('"person_id","name"\n"1","two\nlines"\n"2","x"\n', encoding="utf-8")
+    monkeypatch.setattr(read, "_read_fast", general)
+    raw = read_table(path, select=lambda header: {0: False})
+    assert raw.columns[0].to_pylist() == ["1", "2"] and raw.lines.tolist() == [2, 4]
+
+
+@pytest.mark.parametrize("late", ['9,"a, b"', '9,"ab"', '9,"a\nb"'])
+def test_a_quote_after_the_first_64_kb(tmp_path, late):
+    """The first 64 KB decide how to start; a quoted cell further on is still read as quoted."""
+    path = tmp_path / "t.csv"
+    plain = "".join(f"{i},x{i}\n" for i in range(10_000))  # about 90 KB
+    path.write_text("a,b\n" + plain + late + "\n10,z\n", encoding="utf-8")
+    raw = read_table(path, select=lambda header: {0: False, 1: False})
+    values = {'9,"a, b"': "a, b", '9,"ab"': "ab", '9,"a\nb"': "a\nb"}[late]
+    assert raw.columns[1].to_pylist()[-2:] == [values, "z"]
+    assert raw.lines.tolist()[-2:] == [10_002, 10_003 + late.count("\n")]

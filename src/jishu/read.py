@@ -5,8 +5,8 @@ SPEC §2: UTF-8 with or without BOM, else GB18030 (what Excel/WPS writes on Chin
 empty values for its missing cells; cells beyond the header are ignored.
 
 Three ways in, the first that applies:
-- direct: a UTF-8 file whose cells are not quoted (most exports) is parsed by pyarrow with quoting
-  off, only the columns asked for; every physical line is a record, so lines are index + 2;
+- direct: a UTF-8 file whose records each fit on one line (most exports) is parsed by pyarrow, only
+  the columns asked for; every physical line is a record, so lines are index + 2;
 - general: the file is decoded to UTF-8 and parsed by pyarrow; record starts are found on the bytes
   with numpy (a newline ends a record when an even number of quote characters precedes it);
 - slow: what pyarrow will not take as it is (ragged records, stray quotes) goes through Python's csv
@@ -241,19 +241,25 @@ _BLOCK = 1 << 24
 
 
 def _read_direct(path: Path, select) -> RawTable | None:
-    """The common case: UTF-8 (BOM or not) whose cells are not quoted, without NULs.
+    """The common case: UTF-8 (BOM or not) without NULs, every record on one line.
 
-    pyarrow reads the file itself (in blocks, on every core) with quoting off, only the columns
-    asked for: then every physical line is one record (blank lines are kept as empty records,
-    ignore_empty_lines=False), so the record at index i starts on line i + 2. A quoted cell shows
-    either as a record with too many or too few cells (a comma or line break inside quotes), which
-    pyarrow refuses, or as a cell starting with a quote character; either way, and for anything else
-    unusual (other encodings, ragged records), None is returned and the file goes the general way.
+    pyarrow reads the file itself (in blocks, on every core), only the columns asked for. Blank lines
+    are kept as empty records (ignore_empty_lines=False), so when every record is one line the record
+    at index i starts on line i + 2. Files whose first 64 KB hold no quote character are read with
+    quoting off: a quoted cell further on shows as a record with too many or too few cells (a comma
+    or line break inside quotes), which pyarrow refuses, or as a cell starting with a quote, and the
+    file is then read with quoting on. With quoting on, the file's line breaks and quote characters
+    are counted: if some record spans lines (a line break inside quotes) or a quote is left over,
+    None is returned and the file goes the general way, which numbers such records exactly and
+    reports stray quotes. So does anything else unusual (other encodings, ragged records).
     """
     try:
         with open(path, "rb") as handle:
             head = handle.read(1 << 16)
-            blank = _trailing_blank_lines(handle, os.fstat(handle.fileno()).st_size)
+            size = os.fstat(handle.fileno()).st_size
+            blank = _trailing_blank_lines(handle, size)
+            handle.seek(max(size - 1, 0))
+            ends_with_newline = handle.read(1) == b"\n"
     except (OSError, ValueError):
         return None
     if not head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head[:4000]):
@@ -261,25 +267,52 @@ def _read_direct(path: Path, select) -> RawTable | None:
     # NULs mark a binary file (an .xlsx or .zip renamed, a damaged save): they show in its first bytes,
     # and looking only there spares a pass over gigabytes.
     end = head.find(b"\n")
-    if b"\x00" in head or end <= 0 or b'"' in head[:end]:
+    if b"\x00" in head or end <= 0:
         return None
     bom = head.startswith(codecs.BOM_UTF8)
     try:
-        header = head[:end].removeprefix(codecs.BOM_UTF8).rstrip(b"\r").decode("utf-8").split(",")
+        first_line = head[:end].removeprefix(codecs.BOM_UTF8).rstrip(b"\r").decode("utf-8")
     except UnicodeDecodeError:
         return None
+    if first_line.count('"') % 2:
+        return None  # the header goes on past its line
+    header = next(csv.reader([first_line]), [])
     if not "".join(header).strip():
         return None
     wanted = dict.fromkeys(range(len(header)), False) if select is None else select(header)
-    positions = sorted(wanted)
+    quoted = b'"' in head
+    table = None if quoted else _pyarrow_read(path, header, wanted, quoted=False)
+    if table is None:
+        table = _pyarrow_read(path, header, wanted, quoted=True)
+        if table is None:
+            return None
+        newlines, quotes = _count_bytes(path)
+        # pyarrow is lenient with stray quotes; the general way reports an odd number of them.
+        if quotes % 2 or newlines != table.num_rows + ends_with_newline:
+            return None
+    columns: list[pa.ChunkedArray | None] = [None] * len(header)
+    for p in wanted:
+        columns[p] = table.column(f"c{p}")
+    lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    used = "utf-8-sig" if bom else "utf-8"
+    return RawTable(header, columns, lines, used, str(path), complete=len(wanted) == len(header),
+                    blank_from=max(table.num_rows - blank, 0))
+
+
+def _pyarrow_read(path: Path, header: list[str], wanted: dict[int, bool], quoted: bool) -> pa.Table | None:
+    """The columns `wanted` ({position: dictionary-encoded?}) of every record after the header, as
+    strings; None when pyarrow refuses the file, or, with quoting off, when a cell was quoted."""
     names = [f"c{i}" for i in range(len(header))]
+    positions = sorted(wanted)
     encoded = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pacsv.read_csv(
             pa.OSFile(str(path)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
             # A record with too few or too many cells raises (pyarrow's default): the general path pads it.
-            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+            # With quoting on, line breaks inside quotes must be allowed for the file to be read right.
+            parse_options=pacsv.ParseOptions(quote_char='"' if quoted else False, newlines_in_values=quoted,
+                                             ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 include_columns=[names[p] for p in positions],
                 column_types={names[p]: encoded if wanted[p] else pa.string() for p in positions},
@@ -288,15 +321,37 @@ def _read_direct(path: Path, select) -> RawTable | None:
         )
     except (pa.ArrowInvalid, pa.ArrowException, OSError):
         return None
-    columns: list[pa.ChunkedArray | None] = [None] * len(header)
-    for p in positions:
-        columns[p] = table.column(names[p])
-        if _starts_quoted(columns[p].chunks if not wanted[p] else [c.dictionary for c in columns[p].chunks]):
-            return None
-    lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
-    used = "utf-8-sig" if bom else "utf-8"
-    return RawTable(header, columns, lines, used, str(path), complete=len(positions) == len(header),
-                    blank_from=max(table.num_rows - blank, 0))
+    if not quoted:
+        for p in positions:
+            chunks = table.column(names[p]).chunks
+            if _starts_quoted([c.dictionary for c in chunks] if wanted[p] else chunks):
+                return None
+    return table
+
+
+def _count_bytes(path: Path, step: int = 1 << 22) -> tuple[int, int]:
+    """Line feeds and quote characters in the file, counted with numpy over a memory map, 4 MB at a
+    time; pages already counted are let go (where the system allows it) so they do not add to the
+    process's memory."""
+    import mmap
+
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return 0, 0
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        data = np.frombuffer(mapped, np.uint8)
+        newlines = quotes = 0
+        for start in range(0, len(data), step):
+            block = data[start : start + step]
+            newlines += int(np.count_nonzero(block == 10))
+            quotes += int(np.count_nonzero(block == 34))
+            if hasattr(mmap, "MADV_DONTNEED"):
+                mapped.madvise(mmap.MADV_DONTNEED, start, len(block))
+        del data, block
+        return newlines, quotes
+    finally:
+        mapped.close()
 
 
 def _starts_quoted(chunks: list[pa.Array]) -> bool:
