@@ -14,9 +14,9 @@ from functools import cache
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from jishu.dates import real_dates
+from jishu.lazy import pc
 from jishu.schema import CODE
 
 ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)

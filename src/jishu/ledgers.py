@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from jishu import schema
 from jishu.ids import birth_yyyymmdd, distinct, masked_ids
+from jishu.lazy import pc
 from jishu.problems import PROBLEM_SCHEMA, make_table
 from jishu.read import FileProblem, read_table
 from jishu.validate import TYPES, NeedAllColumns, ValidatedFile, selector, used_columns, validate_table

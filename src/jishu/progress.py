@@ -6,10 +6,10 @@ import datetime as dt
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from jishu.ids import distinct
+from jishu.lazy import pc
 from jishu.ledgers import Counts, Ledgers
 from jishu.targets import METRIC_KEYS, SHARE_METRICS, Period, Targets
 
@@ -80,9 +80,35 @@ def status_of(rate: float | None, time_progress: float) -> str | None:
     return "ahead" if rate >= time_progress else "behind"
 
 
-def _in_window(column: pa.ChunkedArray, start: dt.date, end: dt.date) -> pa.Array:
-    return pc.and_(pc.greater_equal(column, pa.scalar(start, pa.date32())),
-                   pc.less_equal(column, pa.scalar(end, pa.date32())))
+def _days(column: pa.ChunkedArray) -> np.ndarray:
+    return column.to_numpy().astype("datetime64[D]")  # NaT where missing
+
+
+def _in_window(column: pa.ChunkedArray, start: dt.date, end: dt.date) -> np.ndarray:
+    days = _days(column)
+    return (days >= np.datetime64(start, "D")) & (days <= np.datetime64(end, "D"))
+
+
+def _yes(column: pa.ChunkedArray) -> np.ndarray:
+    """A yes/no column as a mask: True where the value is yes (a missing value counts as no),
+    from the Arrow bit buffers."""
+    parts = [np.zeros(0, dtype=bool)]
+    for chunk in column.chunks:
+        n, at = len(chunk), chunk.offset
+        validity, values = chunk.buffers()[:2]
+        if values is None or chunk.null_count == n:
+            parts.append(np.zeros(n, dtype=bool))
+            continue
+        bits = np.unpackbits(np.frombuffer(values, np.uint8), count=at + n, bitorder="little")[at:]
+        if validity is not None and chunk.null_count:
+            bits &= np.unpackbits(np.frombuffer(validity, np.uint8), count=at + n, bitorder="little")[at:]
+        parts.append(bits.view(bool))
+    return np.concatenate(parts)
+
+
+def _at_most(column: pa.ChunkedArray, limit: int) -> np.ndarray:
+    """True where the number is given and at most `limit` (missing values come as NaN: False)."""
+    return column.to_numpy() <= limit
 
 
 def certificate_held_at(ledgers: Ledgers, person: np.ndarray, dates: np.ndarray) -> np.ndarray:
@@ -99,24 +125,42 @@ def certificate_held_at(ledgers: Ledgers, person: np.ndarray, dates: np.ndarray)
     return (holders[pos] == person) & (earliest[pos] <= np.asarray(dates, dtype="datetime64[D]"))
 
 
-def distinct_persons(table: pa.Table) -> int:
-    return len(distinct(table["person_id"].to_numpy())) if table.num_rows else 0
-
-
 class _Facts:
-    """The rows each metric counts, restricted to the window, with the group each row falls in."""
+    """What each metric counts (SPEC §3): per metric its ledger and a mask of the rows that count,
+    in numpy, so that a plain count needs neither copies of the tables nor pyarrow.compute."""
 
-    def __init__(self, ledgers: Ledgers, start: dt.date, end: dt.date, by: str | None):
+    def __init__(self, ledgers: Ledgers, start: dt.date, end: dt.date):
+        t, c, h = ledgers["trainings"], ledgers["certificates"], ledgers["hires"]
+        in_t = _in_window(t["end_date"], start, end)
+        in_c = _in_window(c["issue_date"], start, end)
+        in_h = _in_window(h["hire_date"], start, end)
+        self.ledger = {"training": t, "subsidized_training": t, "skilled": c, "high_skilled": c, "employment": h}
+        self.mask = {
+            "training": in_t,
+            "subsidized_training": in_t & _yes(t["subsidized"]),
+            "skilled": in_c,
+            "high_skilled": in_c & _at_most(c["level"], 3),  # 新增高技能人才: level 1-3
+            "employment": in_h,
+        }
+        self.hire_person = h["person_id"].to_numpy()[in_h]
+        self.hire_date = _days(h["hire_date"])[in_h]
+
+    def actual(self, key: str) -> int:
+        """Rows for counts (人次), distinct persons for the others (人)."""
+        if key in DISTINCT:
+            return len(distinct(self.ledger[key]["person_id"].to_numpy()[self.mask[key]]))
+        return int(self.mask[key].sum())
+
+    def counted(self, by: str) -> dict[str, pa.Table]:
+        """For breakdowns: per metric, the rows that count (persons may repeat)."""
         wanted = columns_needed(by)
+        names = {"training": "trainings", "subsidized_training": "trainings", "skilled": "certificates",
+                 "high_skilled": "certificates", "employment": "hires"}
+        return {key: _rows(self.ledger[key], wanted[names[key]], self.mask[key]) for key in self.mask}
 
-        def window(name: str, date_column: str) -> pa.Table:
-            table = ledgers[name]
-            table = table.select([c for c in dict.fromkeys(wanted[name]) if c in table.column_names])
-            return table.filter(_in_window(table[date_column], start, end))
 
-        self.trainings = window("trainings", "end_date")
-        self.certificates = window("certificates", "issue_date")
-        self.hires = window("hires", "hire_date")
+def _rows(table: pa.Table, columns: list[str], mask: np.ndarray) -> pa.Table:
+    return table.select([c for c in dict.fromkeys(columns) if c in table.column_names]).filter(pa.array(mask))
 
 
 def _first_per_person(table: pa.Table, date_column: str) -> pa.Table:
@@ -126,18 +170,6 @@ def _first_per_person(table: pa.Table, date_column: str) -> pa.Table:
     ordered = table.sort_by([(date_column, "ascending"), ("file", "ascending"), ("line", "ascending")])
     _, first = np.unique(ordered["person_id"].to_numpy(), return_index=True)
     return ordered.take(pa.array(np.sort(first)))
-
-
-def _counted(facts: _Facts) -> dict[str, pa.Table]:
-    """Per metric, the rows in the window that it counts (persons may repeat)."""
-    t, c, h = facts.trainings, facts.certificates, facts.hires
-    return {
-        "training": t,
-        "subsidized_training": t.filter(pc.fill_null(t["subsidized"], False)),
-        "skilled": c,
-        "high_skilled": c.filter(pc.fill_null(pc.less_equal(c["level"], 3), False)),
-        "employment": h,
-    }
 
 
 DISTINCT = {"skilled": "issue_date", "high_skilled": "issue_date", "employment": "hire_date"}
@@ -195,11 +227,9 @@ def progress(
 ) -> ProgressReport:
     start, end, days = window_of(period, as_of)
     time_progress = round(days / period.days, 4)
-    facts = _Facts(ledgers, start, end, by)
-    counted = _counted(facts)
-    held = certificate_held_at(ledgers, facts.hires["person_id"].to_numpy(),
-                               facts.hires["hire_date"].to_numpy())
-    actual = {key: distinct_persons(t) if key in DISTINCT else t.num_rows for key, t in counted.items()}
+    facts = _Facts(ledgers, start, end)
+    held = certificate_held_at(ledgers, facts.hire_person, facts.hire_date)
+    actual = {key: facts.actual(key) for key in facts.mask}
     actual["certified_employment"] = _share(held)
     metrics = [
         _metric(key, targets, targets.target(period.label, key), actual[key], time_progress, lang)
@@ -216,11 +246,13 @@ def progress(
     )
     if by:
         report.by = by
-        report.groups = _groups(by, _actuals(counted), facts, held, targets, period, time_progress, lang)
+        counted = facts.counted(by)
+        report.groups = _groups(by, _actuals(counted), counted["employment"], held, targets, period,
+                                time_progress, lang)
     return report
 
 
-def _groups(by, rows, facts, held, targets, period, time_progress, lang) -> list[Group]:
+def _groups(by, rows, hires, held, targets, period, time_progress, lang) -> list[Group]:
     from jishu.i18n import word
 
     no_township = word("no_township", lang)
@@ -229,7 +261,7 @@ def _groups(by, rows, facts, held, targets, period, time_progress, lang) -> list
         labels, n = np.unique(_group_keys(table, by, DATE_OF[key], no_township), return_counts=True)
         for label, count in zip(labels.tolist(), n.tolist()):
             counts.setdefault(label, {})[key] = count
-    hire_groups = _group_keys(facts.hires, by, "hire_date", no_township)
+    hire_groups = _group_keys(hires, by, "hire_date", no_township)
     for label in np.unique(hire_groups).tolist():
         counts.setdefault(label, {})
     groups = []

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+from jishu.lazy import pc
 
 _CHUNK = 1 << 26  # bytes scanned at a time, so temporaries stay small on multi-GB files
 

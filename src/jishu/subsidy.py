@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from jishu.dates import add_months
 from jishu.ids import masked_ids, scrub
+from jishu.lazy import pc
 from jishu.ledgers import Ledgers
 from jishu.progress import certificate_held_at
 from jishu.targets import AgencyPolicy, EmployerPolicy, SubsidyPolicy

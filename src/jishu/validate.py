@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from jishu import schema
 from jishu.dates import parse_dates
@@ -29,6 +28,7 @@ from jishu.ids import (
     unknown_regions,
     uscc_codes,
 )
+from jishu.lazy import pc
 from jishu.problems import PROBLEM_SCHEMA, severity_of
 from jishu.read import FileProblem, RawTable, normalise, normalise_header
 from jishu.schema import CODE, ROW_CODES
