@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -50,6 +50,7 @@ class Ledgers:
     as_of: dt.date
     files_read: int = 0
     cache_hits: int = 0
+    holders: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # see certificate_holders
 
     @cached_property
     def problems(self) -> pa.Table:
@@ -64,11 +65,17 @@ class Ledgers:
     def certificate_holders(self, persons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(holders ascending, each one's earliest issue date as datetime64[D]), covering at least
         `persons`: from the cache's index when there is one, else worked out for those persons only."""
+        if self.holders is not None:
+            return self.holders
         certificates = self.data["certificates"]
         index = certificates.earliest() if callable(certificates.earliest) else certificates.earliest
-        if index is None:
+        whole = index is not None  # the index of every holder: kept for the next call (subsidy asks 4 times)
+        if not whole:
             index = earliest_certificates(certificates.table, persons)
-        return index["person_id"].to_numpy(), index["issue_date"].to_numpy().astype("datetime64[D]")
+        found = index["person_id"].to_numpy(), index["issue_date"].to_numpy().astype("datetime64[D]")
+        if whole:
+            self.holders = found
+        return found
 
     def counts(self) -> dict[str, Counts]:
         return {name: d.counts for name, d in self.data.items()}
