@@ -144,8 +144,41 @@ def region_of(person: np.ndarray) -> np.ndarray:
 
 
 @cache
+def known_regions() -> frozenset[int] | None:
+    """The 6-digit division codes that python-stdnum's table (cn/loc.dat) lists as a county, whatever
+    the period of validity. The file is two levels, a province line (`41 province=...`) and its
+    county lines (`  0122 county=...`), and is read directly: numdb's general parser takes 50 ms, as
+    long as validating a whole county's ledgers. None if the file looks any different (then numdb is
+    asked, code by code). tests/test_ids.py checks both agree on every code."""
+    import os
+
+    import stdnum
+
+    path = os.path.join(os.path.dirname(stdnum.__file__), "cn", "loc.dat")
+    codes, prefix = set(), None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("#") or not line.strip():
+                    continue
+                if line[:2].isdigit() and line[2:3] == " ":
+                    prefix = line[:2]
+                elif line[:2] == "  " and line[2:6].isdigit() and line[6:7] == " " and prefix is not None:
+                    if "county=" in line:
+                        codes.add(int(prefix + line[2:6]))
+                else:
+                    return None
+    except OSError:
+        return None
+    return frozenset(codes)
+
+
+@cache
 def region_known(region: int) -> bool:
     """Whether a 6-digit division code is in python-stdnum's table (any period of validity)."""
+    known = known_regions()
+    if known is not None:
+        return region in known
     from stdnum import numdb
 
     results = numdb.get("cn/loc").info(f"{region:06d}")

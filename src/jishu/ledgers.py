@@ -144,12 +144,14 @@ def load(
     left out and their problems are listed with the others. `columns` may name, per ledger, the
     columns the caller needs; a ledger taken from the cache then reads only those.
     """
-    from jishu import cache
-
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise LedgersUnusable(make_table([{"file": str(data_dir), "code": "data_dir_missing", "detail": str(data_dir)}]))
-    store = cache.Cache.for_data(data_dir, encoding) if use_cache else None
+    store = None
+    if use_cache:
+        from jishu import cache  # pyarrow.parquet: only when the cache is used
+
+        store = cache.Cache.for_data(data_dir, encoding)
     fatal: list[dict] = []
     data: dict[str, LedgerData] = {}
     problem_parts: list[pa.Table] = []
