@@ -190,28 +190,42 @@ def load(
         except FileProblem as exc:
             return exc, False
 
-    results = [one_file(job) for job in jobs]  # one file at a time: reading and checking use every core
     validated: dict[str, list[ValidatedFile]] = {name: [] for name in files}
+    remaining = {name: len(paths) for name, paths in files.items()}
+
+    def finish(name: str) -> Assembled:
+        """Assemble one ledger from its files, and keep it in the cache when all of them were usable."""
+        whole = assemble(schema.LEDGERS[name], validated[name], as_of)
+        if store and len(validated[name]) == len(files[name]) and whole.late == 0:
+            if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
+                whole.earliest = earliest_certificates(whole.table)
+            store.put_ledger(schema.LEDGERS[name], stamps[name], whole)
+        return whole
+
     files_read = hits = 0
-    for (name, path), (entry, cached) in zip(jobs, results):
-        if isinstance(entry, FileProblem):
-            fatal.append({"file": path.name, "line": entry.line, "code": entry.code, "value": entry.value,
-                          "column": entry.column, "detail": entry.detail})
-            continue
-        validated[name].append(entry)
-        hits += cached
-        files_read += not cached
+    # One file at a time: reading and checking use every core. Each ledger is assembled (a single
+    # thread, mostly sorting) in the background as soon as its last file is in, while the next
+    # ledger's files are read.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        assembling = {name: background.submit(finish, name) for name in files if not files[name]}
+        for name, path in jobs:
+            entry, cached = one_file((name, path))
+            if isinstance(entry, FileProblem):
+                fatal.append({"file": path.name, "line": entry.line, "code": entry.code, "value": entry.value,
+                              "column": entry.column, "detail": entry.detail})
+            else:
+                validated[name].append(entry)
+                hits += cached
+                files_read += not cached
+            remaining[name] -= 1
+            if remaining[name] == 0:
+                assembling[name] = background.submit(finish, name)
+        assembled = {name: assembling[name].result() for name in files}
     if fatal and not keep_going:
         raise LedgersUnusable(make_table(fatal))
     if fatal:
         problem_parts.append(make_table(fatal))
-    complete = {name for name in files if len(validated[name]) == len(files[name])}
-    for name, parts in validated.items():
-        whole = assemble(schema.LEDGERS[name], parts, as_of)
-        if store and name in complete and whole.late == 0:
-            if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
-                whole.earliest = earliest_certificates(whole.table)
-            store.put_ledger(schema.LEDGERS[name], stamps[name], whole)
+    for name, whole in assembled.items():
         data[name] = LedgerData(schema.LEDGERS[name], whole.files, whole.table, whole.counts, whole.earliest)
         problem_parts.append(whole.problems)
     ordered = {name: data[name] for name in ledgers if name in data}
