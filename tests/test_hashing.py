@@ -31,3 +31,18 @@ def test_string_hash_is_the_formula_whatever_the_layout(values, common, skip):
     texts = common + values
     array = pa.array(["pad"] * skip + texts, pa.string()).slice(skip)
     assert string_hash(array).tolist() == [formula(t) for t in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.integers(-(10**17), 10**17), max_size=300),
+       extra=st.lists(st.integers(-(10**17), 10**17), max_size=20), take=st.integers(0, 30), bits=st.integers(1, 24))
+def test_among_is_membership(values, extra, take, bits):
+    """ledgers.among (a hashed flag table, then a search) answers exactly like np.isin, even when the
+    table is tiny and every value collides."""
+    import numpy as np
+
+    from jishu.ledgers import among
+
+    values = np.array(values, dtype=np.int64)
+    wanted = np.unique(np.array(values[:take].tolist() + extra, dtype=np.int64))
+    assert among(values, wanted, bits=bits).tolist() == np.isin(values, wanted).tolist()
