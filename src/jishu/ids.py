@@ -64,33 +64,54 @@ def _check_id_matrix(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return person, code
 
 
+# GB 11643: the check character for each weighted sum of the first 17 digits (at most 9 x 100 = 900),
+# 10 standing for X; a look-up instead of two remainders per ID.
+_CHECK_OF_SUM = (12 - np.arange(901) % 11) % 11
+# Birth dates: whether each (year - 1900, month, day) is a real date, for years 1900-2099 (SPEC §2:
+# from 1900-01-01; the upper bound, the as-of date, is applied when ledgers are assembled).
+_BIRTH_YEARS = 200
+
+
+@cache
+def _real_birth_dates() -> np.ndarray:
+    year, month, day = np.meshgrid(np.arange(1900, 1900 + _BIRTH_YEARS), np.arange(13), np.arange(32), indexing="ij")
+    return real_dates(year, month, day).reshape(-1)
+
+
 def _check_id_block(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(person, code) for 18-byte candidates: shape, GB 11643 check character, real birth date.
 
     The block is transposed so that every step works on one contiguous vector per character
-    position (fast, and no large temporaries)."""
+    position (fast, and no large temporaries); the person number is built from two int32 halves."""
     digit = np.ascontiguousarray(m.T) - np.uint8(48)  # (18, n); non-digits wrap to values > 9
-    n = m.shape[0]
-    shaped = np.ones(n, dtype=bool)
-    weighted = np.zeros(n, dtype=np.int16)
-    person = np.zeros(n, dtype=np.int64)
+    shaped = (digit[:17] <= 9).all(axis=0)
+    weighted = np.zeros(m.shape[0], dtype=np.int16)
+    high = np.zeros(m.shape[0], dtype=np.int32)  # digits 1-9
+    low = np.zeros(m.shape[0], dtype=np.int32)  # digits 10-17
     for i in range(17):
-        shaped &= digit[i] <= 9
-        weighted += digit[i].astype(np.int16) * np.int16(ID_WEIGHTS[i])
-        person *= 10
-        person += digit[i]
+        d = digit[i].astype(np.int16) if i else digit[0].astype(np.int16)
+        weighted += d * np.int16(ID_WEIGHTS[i])
+        half = high if i < 9 else low
+        half *= 10
+        half += d
     last = digit[17]
     is_x = (last == np.uint8(ord("X") - 48)) | (last == np.uint8(ord("x") - 48))
     shaped &= (last <= 9) | is_x
-    check_ok = shaped & ((12 - weighted % 11) % 11 == np.where(is_x, 10, last))
+    check_ok = shaped & (_CHECK_OF_SUM[np.where(shaped, weighted, 0)] == np.where(is_x, 10, last))
     born = digit[6:14].astype(np.int32)  # YYYYMMDD
-    year = born[0] * 1000 + born[1] * 100 + born[2] * 10 + born[3]
+    year = born[0] * 1000 + born[1] * 100 + born[2] * 10 + born[3] - 1900
     month = born[4] * 10 + born[5]
     day = born[6] * 10 + born[7]
-    good = check_ok & real_dates(year, month, day) & (year >= 1900)
+    in_range = check_ok & (year >= 0) & (year < _BIRTH_YEARS) & (month <= 12) & (day <= 31)
+    where = np.where(in_range, (year * 13 + month) * 32 + day, 0)
+    good = in_range & _real_birth_dates()[where]
+    later = np.flatnonzero(check_ok & (year >= _BIRTH_YEARS))  # born 2100 or after: the as-of date rejects them
+    if len(later):
+        good[later] = real_dates(year[later] + 1900, month[later], day[later])
     code = np.where(shaped, CODE["id_checksum"], CODE["id_format"]).astype(np.uint8)
     code[check_ok] = CODE["id_birthdate"]
     code[good] = 0
+    person = high.astype(np.int64) * 100_000_000 + low
     return np.where(good, person, 0), code
 
 
