@@ -237,9 +237,13 @@ def _check_by_dictionary(col: schema.Column, raw: pa.Array) -> Checked:
     encoded = raw if pa.types.is_dictionary(raw.type) else pc.dictionary_encode(raw)
     distinct = _check_plain(col, encoded.dictionary)
     indices = encoded.indices
-    positions = indices.to_numpy(zero_copy_only=False)
-    return Checked(distinct.typed.take(indices), distinct.present[positions], distinct.code[positions],
-                   distinct.text, indices)
+    n = len(indices)
+    if distinct.present.all() and not distinct.code.any():  # the usual: every distinct value given and fine
+        present, code = np.ones(n, dtype=bool), np.zeros(n, dtype=np.uint8)
+    else:
+        positions = indices.to_numpy(zero_copy_only=False)
+        present, code = distinct.present[positions], distinct.code[positions]
+    return Checked(distinct.typed.take(indices), present, code, distinct.text, indices)
 
 
 def _check_ids(col: schema.Column, raw: pa.Array) -> Checked:
