@@ -188,3 +188,18 @@ def test_a_quote_after_the_first_64_kb(tmp_path, late):
     values = {'9,"a, b"': "a, b", '9,"ab"': "ab", '9,"a\nb"': "a\nb"}[late]
     assert raw.columns[1].to_pylist()[-2:] == [values, "z"]
     assert raw.lines.tolist()[-2:] == [10_002, 10_003 + late.count("\n")]
+
+
+@pytest.mark.parametrize("late", ["", '9,"甲\n乙",x\n'])
+def test_gb18030_files_are_read_like_utf8_ones(tmp_path, late):
+    """Excel on Chinese Windows saves GB18030: once transcoded, such a file is read the same way as a
+    UTF-8 one (only the columns used, dictionary-encoded where asked); a record spanning lines is
+    still numbered exactly."""
+    text = "编号,乡镇,备注\r\n" + "".join(f"{i},韩寺镇,第{i}行\r\n" for i in range(1, 4)) + late + "10,官渡镇,末行\r\n"
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode("gb18030"))
+    raw = read_table(path, select=lambda header: {0: False, 1: True})
+    assert raw.encoding == "gb18030" and raw.header == ["编号", "乡镇", "备注"]
+    assert raw.columns[1].to_pylist()[:3] == ["韩寺镇"] * 3 and raw.columns[1].to_pylist()[-1] == "官渡镇"
+    assert raw.lines.tolist()[-1] == (7 if late else 5)
+    assert [r for r in zip(raw.lines.tolist(), raw.columns[0].to_pylist())][:3] == [(2, "1"), (3, "2"), (4, "3")]

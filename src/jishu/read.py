@@ -218,7 +218,7 @@ def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable
 
     `select(header) -> {position: dictionary-encoded?}` may name the columns wanted; the others are
     then not converted (RawTable.complete is False), and those marked True are read as dictionary
-    arrays. Only the direct path honours it; the general path reads all, as strings.
+    arrays. Only one-line records (_one_line_records) honour it; the general path reads all, as strings.
     """
     if encoding in (None, "utf-8"):
         direct = _read_direct(path, select)
@@ -227,6 +227,12 @@ def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable
     data, used = decode(read_bytes(path), encoding)
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")  # old Macintosh line ends
+    elif used not in ("utf-8", "utf-8-sig"):  # transcoded (GB18030, --encoding): as direct, from memory
+        source = _Source(lambda: pa.BufferReader(data), lambda: _count_in(data), data[: 1 << 16],
+                         _trailing_blank_lines(io.BytesIO(data), len(data)), data.endswith(b"\n"))
+        direct = _one_line_records(source, select, used, str(path))
+        if direct is not None:
+            return direct
     shape = layout(data)
     if len(shape.lines) == 0:
         raise FileProblem("file_empty")
@@ -242,18 +248,8 @@ _BLOCK = 1 << 24
 
 
 def _read_direct(path: Path, select) -> RawTable | None:
-    """The common case: UTF-8 (BOM or not) without NULs, every record on one line.
-
-    pyarrow reads the file itself (in blocks, on every core), only the columns asked for. Blank lines
-    are kept as empty records (ignore_empty_lines=False), so when every record is one line the record
-    at index i starts on line i + 2. Files whose first 64 KB hold no quote character are read with
-    quoting off: a quoted cell further on shows as a record with too many or too few cells (a comma
-    or line break inside quotes), which pyarrow refuses, or as a cell starting with a quote, and the
-    file is then read with quoting on. With quoting on, the file's line breaks and quote characters
-    are counted: if some record spans lines (a line break inside quotes) or a quote is left over,
-    None is returned and the file goes the general way, which numbers such records exactly and
-    reports stray quotes. So does anything else unusual (other encodings, ragged records).
-    """
+    """The common case: a UTF-8 file (BOM or not) without NULs, every record on one line, read by
+    pyarrow straight from the file (see _one_line_records). None for anything else."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(1 << 16)
@@ -265,12 +261,44 @@ def _read_direct(path: Path, select) -> RawTable | None:
         return None
     if not head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head[:4000]):
         return None
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)  # GB18030 shows here: no pass over the file
+    except UnicodeDecodeError:
+        return None
+    used = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    source = _Source(lambda: pa.OSFile(str(path)), lambda: _count_bytes(path), head, blank, ends_with_newline)
+    return _one_line_records(source, select, used, str(path))
+
+
+@dataclass
+class _Source:
+    """What _one_line_records needs of a file's UTF-8 bytes, wherever they are."""
+
+    open: object  # () -> a pyarrow input stream over the bytes
+    count: object  # () -> (line feeds, quote characters)
+    head: bytes  # the first 64 KB
+    blank: int  # blank lines (only commas and spaces) at the end
+    ends_with_newline: bool
+
+
+def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable | None:
+    """UTF-8 bytes read by pyarrow (in blocks, on every core), only the columns asked for.
+
+    Blank lines are kept as empty records (ignore_empty_lines=False), so when every record is one
+    line the record at index i starts on line i + 2. Bytes whose first 64 KB hold no quote character
+    are read with quoting off: a quoted cell further on shows as a record with too many or too few
+    cells (a comma or line break inside quotes), which pyarrow refuses, or as a cell starting with a
+    quote, and the bytes are then read with quoting on. With quoting on, line feeds and quote
+    characters are counted: if some record spans lines (a line break inside quotes) or a quote is
+    left over, None is returned and the general way, which numbers such records exactly and reports
+    stray quotes, takes over. So does anything else unusual (ragged records, NULs at the start).
+    """
+    head = source.head
     # NULs mark a binary file (an .xlsx or .zip renamed, a damaged save): they show in its first bytes,
     # and looking only there spares a pass over gigabytes.
     end = head.find(b"\n")
     if b"\x00" in head or end <= 0:
         return None
-    bom = head.startswith(codecs.BOM_UTF8)
     try:
         first_line = head[:end].removeprefix(codecs.BOM_UTF8).rstrip(b"\r").decode("utf-8")
     except UnicodeDecodeError:
@@ -282,33 +310,32 @@ def _read_direct(path: Path, select) -> RawTable | None:
         return None
     wanted = dict.fromkeys(range(len(header)), False) if select is None else select(header)
     quoted = b'"' in head
-    table = None if quoted else _pyarrow_read(path, header, wanted, quoted=False)
+    table = None if quoted else _pyarrow_read(source.open(), header, wanted, quoted=False)
     if table is None:
-        table = _pyarrow_read(path, header, wanted, quoted=True)
+        table = _pyarrow_read(source.open(), header, wanted, quoted=True)
         if table is None:
             return None
-        newlines, quotes = _count_bytes(path)
+        newlines, quotes = source.count()
         # pyarrow is lenient with stray quotes; the general way reports an odd number of them.
-        if quotes % 2 or newlines != table.num_rows + ends_with_newline:
+        if quotes % 2 or newlines != table.num_rows + source.ends_with_newline:
             return None
     columns: list[pa.ChunkedArray | None] = [None] * len(header)
     for p in wanted:
         columns[p] = table.column(f"c{p}")
     lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
-    used = "utf-8-sig" if bom else "utf-8"
-    return RawTable(header, columns, lines, used, str(path), complete=len(wanted) == len(header),
-                    blank_from=max(table.num_rows - blank, 0))
+    return RawTable(header, columns, lines, used, path, complete=len(wanted) == len(header),
+                    blank_from=max(table.num_rows - source.blank, 0))
 
 
-def _pyarrow_read(path: Path, header: list[str], wanted: dict[int, bool], quoted: bool) -> pa.Table | None:
+def _pyarrow_read(stream, header: list[str], wanted: dict[int, bool], quoted: bool) -> pa.Table | None:
     """The columns `wanted` ({position: dictionary-encoded?}) of every record after the header, as
-    strings; None when pyarrow refuses the file, or, with quoting off, when a cell was quoted."""
+    strings; None when pyarrow refuses the bytes, or, with quoting off, when a cell was quoted."""
     names = [f"c{i}" for i in range(len(header))]
     positions = sorted(wanted)
     encoded = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pacsv.read_csv(
-            pa.OSFile(str(path)),
+            stream,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
             # A record with too few or too many cells raises (pyarrow's default): the general path pads it.
             # With quoting on, line breaks inside quotes must be allowed for the file to be read right.
@@ -330,10 +357,9 @@ def _pyarrow_read(path: Path, header: list[str], wanted: dict[int, bool], quoted
     return table
 
 
-def _count_bytes(path: Path, step: int = 1 << 22) -> tuple[int, int]:
-    """Line feeds and quote characters in the file, counted with numpy over a memory map, 4 MB at a
-    time; pages already counted are let go (where the system allows it) so they do not add to the
-    process's memory."""
+def _count_bytes(path: Path) -> tuple[int, int]:
+    """Line feeds and quote characters in a file, over a memory map; pages already counted are let
+    go (where the system allows it) so that they do not add to the process's memory."""
     import mmap
 
     with open(path, "rb") as handle:
@@ -341,18 +367,27 @@ def _count_bytes(path: Path, step: int = 1 << 22) -> tuple[int, int]:
             return 0, 0
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     try:
-        data = np.frombuffer(mapped, np.uint8)
-        newlines = quotes = 0
-        for start in range(0, len(data), step):
-            block = data[start : start + step]
-            newlines += int(np.count_nonzero(block == 10))
-            quotes += int(np.count_nonzero(block == 34))
+        def release(start: int, length: int) -> None:
             if hasattr(mmap, "MADV_DONTNEED"):
-                mapped.madvise(mmap.MADV_DONTNEED, start, len(block))
-        del data, block
-        return newlines, quotes
+                mapped.madvise(mmap.MADV_DONTNEED, start, length)
+
+        return _count_in(mapped, release)
     finally:
         mapped.close()
+
+
+def _count_in(data, release=None, step: int = 1 << 22) -> tuple[int, int]:
+    """Line feeds and quote characters in a buffer, counted with numpy 4 MB at a time."""
+    array = np.frombuffer(data, np.uint8)
+    newlines = quotes = 0
+    for start in range(0, len(array), step):
+        block = array[start : start + step]
+        newlines += int(np.count_nonzero(block == 10))
+        quotes += int(np.count_nonzero(block == 34))
+        if release is not None:
+            release(start, len(block))
+    del array, block
+    return newlines, quotes
 
 
 def _starts_quoted(chunks: list[pa.Array]) -> bool:
