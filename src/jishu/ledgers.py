@@ -72,7 +72,7 @@ class Ledgers:
         whole = index is not None  # the index of every holder: kept for the next call (subsidy asks 4 times)
         if not whole:
             index = earliest_certificates(certificates.table, persons)
-        found = index["person_id"].to_numpy(), index["issue_date"].to_numpy().astype("datetime64[D]")
+        found = index["person_id"].to_numpy(), index["issue_date"].to_numpy().astype("datetime64[D]", copy=False)
         if whole:
             self.holders = found
         return found

@@ -81,12 +81,17 @@ def status_of(rate: float | None, time_progress: float) -> str | None:
 
 
 def _days(column: pa.ChunkedArray) -> np.ndarray:
-    return column.to_numpy().astype("datetime64[D]")  # NaT where missing
+    return column.to_numpy().astype("datetime64[D]", copy=False)  # NaT where missing
 
 
 def _in_window(column: pa.ChunkedArray, start: dt.date, end: dt.date) -> np.ndarray:
-    days = _days(column)
-    return (days >= np.datetime64(start, "D")) & (days <= np.datetime64(end, "D"))
+    """Chunk by chunk (each a view of the Arrow buffer when nothing is missing), no copy of the dates."""
+    first, last = np.datetime64(start, "D"), np.datetime64(end, "D")
+    parts = [np.zeros(0, dtype=bool)]
+    for chunk in column.chunks:
+        days = chunk.to_numpy(zero_copy_only=False).astype("datetime64[D]", copy=False)
+        parts.append((days >= first) & (days <= last))
+    return np.concatenate(parts)
 
 
 def _yes(column: pa.ChunkedArray) -> np.ndarray:
