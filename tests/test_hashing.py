@@ -37,12 +37,23 @@ def test_string_hash_is_the_formula_whatever_the_layout(values, common, skip):
 @given(values=st.lists(st.integers(-(10**17), 10**17), max_size=300),
        extra=st.lists(st.integers(-(10**17), 10**17), max_size=20), take=st.integers(0, 30), bits=st.integers(1, 24))
 def test_among_is_membership(values, extra, take, bits):
-    """ledgers.among (a hashed flag table, then a search) answers exactly like np.isin, even when the
-    table is tiny and every value collides."""
+    """among (a hashed flag table, then a search) answers exactly like np.isin, even when the table is
+    tiny and every value collides, on one thread or several."""
     import numpy as np
 
-    from jishu.ledgers import among
+    from jishu.hashing import among
 
     values = np.array(values, dtype=np.int64)
     wanted = np.unique(np.array(values[:take].tolist() + extra, dtype=np.int64))
-    assert among(values, wanted, bits=bits).tolist() == np.isin(values, wanted).tolist()
+    assert among(values, wanted, threads=2, bits=bits).tolist() == np.isin(values, wanted).tolist()
+
+
+def test_among_over_many_blocks():
+    import numpy as np
+
+    from jishu.hashing import among
+
+    rng = np.random.default_rng(410122)
+    values = rng.integers(10**16, 10**17, 400_000)  # four blocks
+    wanted = np.unique(np.concatenate([values[::97], rng.integers(10**16, 10**17, 5000)]))
+    assert (among(values, wanted, threads=2) == np.isin(values, wanted)).all()

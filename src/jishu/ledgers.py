@@ -20,6 +20,7 @@ import pyarrow as pa
 from pydantic import BaseModel
 
 from jishu import schema
+from jishu.hashing import among
 from jishu.ids import birth_yyyymmdd, distinct, masked_ids
 from jishu.lazy import pc
 from jishu.problems import PROBLEM_SCHEMA, make_table
@@ -256,43 +257,13 @@ def earliest_certificates(certificates: pa.Table, persons: np.ndarray | None = N
     holders = certificates["person_id"].to_numpy()
     issued = certificates["issue_date"].to_numpy().astype(np.int32)  # days since 1970
     if persons is not None:
-        mine = among(holders, distinct(np.asarray(persons, np.int64)))
+        mine = among(holders, distinct(np.asarray(persons, np.int64)), threads=_threads())
         holders, issued = holders[mine], issued[mine]
     order = np.lexsort((issued, holders))
     holders, issued = holders[order], issued[order]
     first = np.r_[True, holders[1:] != holders[:-1]] if len(holders) else np.zeros(0, dtype=bool)
     return pa.table({"person_id": holders[first], "issue_date": pa.Array.from_buffers(
         pa.date32(), int(first.sum()), [None, pa.py_buffer(np.ascontiguousarray(issued[first]))])})
-
-
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
-def among(values: np.ndarray, wanted: np.ndarray, bits: int = 24) -> np.ndarray:
-    """Whether each value (int64) is one of `wanted` (sorted, distinct), in blocks on every core.
-
-    A table of 2**bits flags, set at a multiplicative hash of each wanted value, rules out most values
-    with one look-up (it fits the CPU cache); only the rest are searched for in `wanted`. Three times
-    faster than pc.is_in on 12M certificates against 0.6M hired persons."""
-    flags = np.zeros(1 << bits, dtype=bool)
-    shift = np.uint64(64 - bits)
-    with np.errstate(over="ignore"):
-        flags[(wanted.view(np.uint64) * _MIX) >> shift] = True
-    found = np.zeros(len(values), dtype=bool)
-    if len(wanted) == 0:
-        return found
-
-    def block(start: int) -> None:
-        part = values[start : start + (1 << 17)]
-        with np.errstate(over="ignore"):
-            maybe = np.flatnonzero(flags[(part.view(np.uint64) * _MIX) >> shift])
-        candidates = part[maybe]
-        at = np.minimum(np.searchsorted(wanted, candidates), len(wanted) - 1)
-        found[start + maybe[wanted[at] == candidates]] = True
-
-    with ThreadPoolExecutor(max_workers=_threads()) as pool:  # numpy releases the GIL
-        list(pool.map(block, range(0, len(values), 1 << 17)))
-    return found
 
 
 def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) -> Assembled:

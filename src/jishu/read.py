@@ -21,6 +21,7 @@ import io
 import os
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -274,8 +275,8 @@ def _read_direct(path: Path, select) -> RawTable | None:
 class _Source:
     """What _one_line_records needs of a file's UTF-8 bytes, wherever they are."""
 
-    open: object  # () -> a pyarrow input stream over the bytes
-    count: object  # () -> (line feeds, quote characters)
+    open: Callable[[], pa.NativeFile]  # a pyarrow input stream over the bytes
+    count: Callable[[], tuple[int, int]]  # (line feeds, quote characters)
     head: bytes  # the first 64 KB
     blank: int  # blank lines (only commas and spaces) at the end
     ends_with_newline: bool
