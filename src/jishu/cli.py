@@ -83,8 +83,8 @@ def _csv_bytes(data: Path) -> int:
         return 0
 
 
-def _keep_freed_memory(data: Path) -> None:
-    """How long the allocators keep freed memory before returning it, by the size of the ledgers.
+def _tune_allocators(data: Path) -> None:
+    """Allocator settings by the size of the ledgers: how long freed memory is kept before it is returned.
 
     A run allocates and frees large arrays batch after batch. Memory returned to the system is zeroed
     again by the kernel when it is taken back: on the province-sized benchmark (4 GB of CSV) that cost
@@ -121,7 +121,7 @@ def _without_pandas_in_pyarrow(data: Path) -> None:
     to fail. jishu's own `import pandas`, where it uses pandas, works as usual afterwards."""
     if "pandas" in sys.modules or "pyarrow" in sys.modules:
         return
-    _keep_freed_memory(data)
+    _tune_allocators(data)
     import importlib.abc
 
     class NoPandas(importlib.abc.MetaPathFinder):
