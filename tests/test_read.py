@@ -203,3 +203,35 @@ def test_gb18030_files_are_read_like_utf8_ones(tmp_path, late):
     assert raw.columns[1].to_pylist()[:3] == ["韩寺镇"] * 3 and raw.columns[1].to_pylist()[-1] == "官渡镇"
     assert raw.lines.tolist()[-1] == (7 if late else 5)
     assert [r for r in zip(raw.lines.tolist(), raw.columns[0].to_pylist())][:3] == [(2, "1"), (3, "2"), (4, "3")]
+
+
+def test_iso_dates_read_as_dates_give_what_the_distinct_value_check_gives(tmp_path, monkeypatch):
+    """ISO dates are read by pyarrow as dates (and checked as real dates there); otherwise jishu checks
+    each distinct date itself. On bulk ledgers, with a file whose end date comes before its start and
+    one with a date that is not a real one, both ways give the same figures and the same problems."""
+    import sys
+
+    from jishu import read, schema
+    from jishu.validate import selector
+    from tests.conftest import ROOT, TARGETS, TRAINING_HEADER, run
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    folder = tmp_path / "data"
+    generate("tiny", folder)
+    write = TRAINING_HEADER
+    (folder / "trainings_zy.csv").write_text(",".join(write) + "\n410122199001010123,,ZM22-Y,2022-05-20,2022-05-01,是,韩寺镇\n",
+                                             encoding="utf-8")
+    (folder / "trainings_zz.csv").write_text(",".join(write) + "\n410122199001010123,,ZM22-X,2022-02-30,2022-03-01,是,韩寺镇\n",
+                                             encoding="utf-8")
+    typed = read_table(folder / "trainings_zy.csv", select=selector(schema.LEDGERS["trainings"]))
+    assert str(typed.columns[4].type) == "date32[day]"  # the dates were read as dates
+    args = ["--data", str(folder), "--targets", str(TARGETS), "--format", "json", "--no-cache"]
+    as_dates = run(["progress", "--year", "2022", *args]).stdout, run(["check", "--as-of", "2025-12-31", *args]).stdout
+    original = read._pyarrow_read
+    monkeypatch.setattr(read, "_pyarrow_read", lambda stream, header, wanted, quoted, dates: original(
+        stream, header, wanted, quoted, dates=False))
+    by_value = run(["progress", "--year", "2022", *args]).stdout, run(["check", "--as-of", "2025-12-31", *args]).stdout
+    assert as_dates == by_value
+    assert '"date_invalid"' in as_dates[1] and '"date_order"' in as_dates[1]

@@ -217,9 +217,9 @@ def split_header(data: bytes, first_line: int) -> list[str]:
 def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable:
     """Read one CSV file. Raises FileProblem when the file as a whole cannot be used.
 
-    `select(header) -> {position: dictionary-encoded?}` may name the columns wanted; the others are
-    then not converted (RawTable.complete is False), and those marked True are read as dictionary
-    arrays. Only one-line records (_one_line_records) honour it; the general path reads all, as strings.
+    `select(header) -> {position: dictionary-encoded? or DATES}` may name the columns wanted; the
+    others are then not converted (RawTable.complete is False), those marked True are read as
+    dictionary arrays, and DATES columns as date32 when all their dates are ISO (else as dictionary). Only one-line records (_one_line_records) honour it; the general path reads all, as strings.
     """
     if encoding in (None, "utf-8"):
         direct = _read_direct(path, select)
@@ -310,10 +310,17 @@ def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable
     if not "".join(header).strip():
         return None
     wanted = dict.fromkeys(range(len(header)), False) if select is None else select(header)
+    def attempt(quoted: bool) -> pa.Table | None:
+        """Dates read as dates first (ISO dates, what systems write); other spellings by distinct value."""
+        table = _pyarrow_read(source.open(), header, wanted, quoted, dates=True)
+        if table is None and DATES in wanted.values():
+            table = _pyarrow_read(source.open(), header, wanted, quoted, dates=False)
+        return table
+
     quoted = b'"' in head
-    table = None if quoted else _pyarrow_read(source.open(), header, wanted, quoted=False)
+    table = None if quoted else attempt(quoted=False)
     if table is None:
-        table = _pyarrow_read(source.open(), header, wanted, quoted=True)
+        table = attempt(quoted=True)
         if table is None:
             return None
         newlines, quotes = source.count()
@@ -328,12 +335,23 @@ def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable
                     blank_from=max(table.num_rows - source.blank, 0))
 
 
-def _pyarrow_read(stream, header: list[str], wanted: dict[int, bool], quoted: bool) -> pa.Table | None:
-    """The columns `wanted` ({position: dictionary-encoded?}) of every record after the header, as
-    strings; None when pyarrow refuses the bytes, or, with quoting off, when a cell was quoted."""
+DATES = "dates"  # a kind of column for select: dictionary-encoded, or read as date32 when every date is ISO
+
+
+def _pyarrow_read(stream, header: list[str], wanted: dict, quoted: bool, dates: bool) -> pa.Table | None:
+    """The columns `wanted` ({position: dictionary-encoded? or DATES}) of every record after the
+    header; None when pyarrow refuses the bytes (a date not in ISO form among them, when `dates`),
+    or, with quoting off, when a cell was quoted. pyarrow checks ISO dates are real dates; a blank
+    cell is a missing date."""
     names = [f"c{i}" for i in range(len(header))]
     positions = sorted(wanted)
     encoded = pa.dictionary(pa.int32(), pa.string())
+
+    def arrow_type(kind) -> pa.DataType:
+        if kind == DATES and dates:
+            return pa.date32()
+        return encoded if kind else pa.string()
+
     try:
         table = pacsv.read_csv(
             stream,
@@ -344,8 +362,9 @@ def _pyarrow_read(stream, header: list[str], wanted: dict[int, bool], quoted: bo
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 include_columns=[names[p] for p in positions],
-                column_types={names[p]: encoded if wanted[p] else pa.string() for p in positions},
+                column_types={names[p]: arrow_type(wanted[p]) for p in positions},
                 strings_can_be_null=False,
+                null_values=[""],  # only for dates: "N/A" and the like are spellings to report, not blanks
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowException, OSError):
@@ -353,6 +372,8 @@ def _pyarrow_read(stream, header: list[str], wanted: dict[int, bool], quoted: bo
     if not quoted:
         for p in positions:
             chunks = table.column(names[p]).chunks
+            if pa.types.is_date32(table.column(names[p]).type):
+                continue  # a quoted date is no date: pyarrow would have refused it
             if _starts_quoted([c.dictionary for c in chunks] if wanted[p] else chunks):
                 return None
     return table

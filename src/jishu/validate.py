@@ -30,7 +30,7 @@ from jishu.ids import (
 )
 from jishu.lazy import pc
 from jishu.problems import PROBLEM_SCHEMA, severity_of
-from jishu.read import FileProblem, RawTable, normalise, normalise_header
+from jishu.read import DATES, FileProblem, RawTable, normalise, normalise_header
 from jishu.schema import CODE, ROW_CODES
 
 BOOLEANS = {"是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
@@ -123,9 +123,10 @@ def selector(ledger: schema.Ledger):
     each with whether it is checked by distinct value (then read dictionary-encoded: see
     check_column; its cells are never held as one string per row)."""
 
-    def select(header: list[str]) -> dict[int, bool]:
+    def select(header: list[str]) -> dict:
         positions = map_header(ledger, header)
-        return {positions[c.name]: by_dictionary(c) for c in used_columns(ledger) if c.name in positions}
+        return {positions[c.name]: DATES if c.type == schema.DATE else by_dictionary(c)
+                for c in used_columns(ledger) if c.name in positions}
 
     return select
 
@@ -140,7 +141,10 @@ def by_dictionary(col: schema.Column) -> bool:
 
 
 def filled(cells: pa.Array) -> np.ndarray:
-    """Whether each cell holds at least one byte (plain or dictionary-encoded strings)."""
+    """Whether each cell holds at least one byte (plain or dictionary-encoded strings; read as dates,
+    whether the date is there)."""
+    if pa.types.is_date32(cells.type):
+        return pc.is_valid(cells).to_numpy(zero_copy_only=False)
     if pa.types.is_dictionary(cells.type):
         return (lengths(cells.dictionary) > 0)[cells.indices.to_numpy(zero_copy_only=False)]
     return lengths(cells) > 0
@@ -218,6 +222,8 @@ class Checked:
     def text_of(self, rows: np.ndarray) -> pa.Array:
         """The normalised text of some rows (for showing offending values)."""
         rows = pa.array(rows, pa.int64())
+        if self.text is None:  # dates read as dates: they were written in ISO form
+            return pc.cast(self.typed.take(rows), pa.string())
         return self.text.take(self.indices.take(rows) if self.indices is not None else rows)
 
 
@@ -273,6 +279,9 @@ def _check_text(col: schema.Column, raw: pa.Array) -> Checked:
 
 
 def check_column(col: schema.Column, raw: pa.Array) -> Checked:
+    if pa.types.is_date32(raw.type):  # ISO dates pyarrow has read and checked as real dates
+        present = pc.is_valid(raw).to_numpy(zero_copy_only=False)
+        return Checked(raw, present, np.zeros(len(raw), dtype=np.uint8), None)
     if col.type == schema.RESIDENT_ID:
         return _check_ids(col, raw)
     if by_dictionary(col):
