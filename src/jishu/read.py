@@ -19,6 +19,7 @@ import codecs
 import csv
 import io
 import os
+import re
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -310,10 +311,13 @@ def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable
     if not "".join(header).strip():
         return None
     wanted = dict.fromkeys(range(len(header)), False) if select is None else select(header)
+    iso = _iso_dates_at_start(head, [p for p, kind in wanted.items() if kind == DATES])
+
     def attempt(quoted: bool) -> pa.Table | None:
-        """Dates read as dates first (ISO dates, what systems write); other spellings by distinct value."""
-        table = _pyarrow_read(source.open(), header, wanted, quoted, dates=True)
-        if table is None and DATES in wanted.values():
+        """Dates read as dates first (ISO dates, what systems write), unless the first records spell
+        them otherwise; any other spelling further on: read again, dates checked by distinct value."""
+        table = _pyarrow_read(source.open(), header, wanted, quoted, dates=True) if iso else None
+        if table is None:
             table = _pyarrow_read(source.open(), header, wanted, quoted, dates=False)
         return table
 
@@ -333,6 +337,21 @@ def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable
     lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
     return RawTable(header, columns, lines, used, path, complete=len(wanted) == len(header),
                     blank_from=max(table.num_rows - source.blank, 0))
+
+
+_ISO_DATE = re.compile(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*")
+
+
+def _iso_dates_at_start(head: bytes, positions: list[int]) -> bool:
+    """Whether the date cells of the records in the first 64 KB are all ISO dates or blank."""
+    if not positions:
+        return False
+    lines = head.decode("utf-8", errors="replace").split("\n")[1:-1]  # no header, no cut-off last line
+    for row in csv.reader(lines):
+        for p in positions:
+            if p < len(row) and row[p].strip() and not _ISO_DATE.fullmatch(row[p]):
+                return False
+    return True
 
 
 DATES = "dates"  # a kind of column for select: dictionary-encoded, or read as date32 when every date is ISO
