@@ -55,9 +55,14 @@ def _seal(path: Path) -> list[int]:
 
 def _intact(path: Path, seal: list[int]) -> bool:
     try:
-        return path.stat().st_size == seal[0] and _seal(path) == seal
-    except (OSError, ValueError):
+        return _seal(path) == seal
+    except (OSError, ValueError):  # missing, or too short to hold a footer
         return False
+
+
+def _open(path: Path) -> pq.ParquetFile:
+    """A cache file, its page checksums verified as pages are read."""
+    return pq.ParquetFile(path, memory_map=True, page_checksum_verification=True)
 
 
 class Cache:
@@ -92,8 +97,8 @@ class Cache:
                 return None
             if not all(_intact(entry / f"{part}.parquet", meta["seal"][part]) for part in ("rows", "problems")):
                 return None
-            table = pq.read_table(entry / "rows.parquet", memory_map=True, page_checksum_verification=True)
-            problems = pq.read_table(entry / "problems.parquet", memory_map=True, page_checksum_verification=True)
+            table = _open(entry / "rows.parquet").read()
+            problems = _open(entry / "problems.parquet").read()
             if table.num_rows != meta["accepted"] or problems.num_rows != meta["problems"]:
                 return None
             if not problems.schema.equals(PROBLEM_SCHEMA):
@@ -121,12 +126,12 @@ class Cache:
                 return None
             if not all(_intact(entry / f"{part}.parquet", meta["seal"][part]) for part in ("rows", "problems")):
                 return None
-            rows = pq.ParquetFile(entry / "rows.parquet", memory_map=True, page_checksum_verification=True)
+            rows = _open(entry / "rows.parquet")
             wanted = None if columns is None else [c for c in rows.schema_arrow.names if c in set(columns)]
             table = rows.read(columns=wanted)
             if table.num_rows != meta["counts"]["accepted"]:
                 return None
-            problems_file = pq.ParquetFile(entry / "problems.parquet", memory_map=True, page_checksum_verification=True)
+            problems_file = _open(entry / "problems.parquet")
             if problems_file.metadata.num_rows != meta["problems"]:
                 return None
             earliest = None
@@ -145,7 +150,7 @@ class Cache:
             try:
                 if not _intact(path, meta["seal"]["earliest"]):
                     return None
-                table = pq.ParquetFile(path, memory_map=True, page_checksum_verification=True).read()
+                table = _open(path).read()
                 ok = table.num_rows == meta["earliest"] and table.column_names == ["person_id", "issue_date"]
                 return table if ok else None
             except Exception:  # noqa: BLE001 - damaged: the caller works it out from the ledger instead
