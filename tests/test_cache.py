@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from jishu import ledgers
+from jishu import load as ledgers
 from tests.conftest import FIXTURES, ROOT, TARGETS, TRAINING_HEADER, resident_id, run, write_csv
 
 SMALL = FIXTURES / "golden" / "small"

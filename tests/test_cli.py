@@ -67,20 +67,20 @@ def test_a_10_mb_line_is_read(tmp_path):
 def test_freed_memory_is_kept_only_for_large_ledgers(tmp_path, monkeypatch):
     """Keeping freed memory saves the kernel re-zeroing pages on province-sized data but costs peak
     memory on smaller data: the command line decides by the bytes of CSV in the data folder."""
-    from jishu import cli
+    from jishu.fast import runtime as cli
 
     (tmp_path / "trainings.csv").write_bytes(b"x" * 2000)
     (tmp_path / "notes.txt").write_bytes(b"x" * 5000)  # not a ledger: not counted
     monkeypatch.setattr(cli, "LARGE_LEDGERS", 3000)
     monkeypatch.delenv("MIMALLOC_PURGE_DELAY", raising=False)
-    cli._tune_allocators(tmp_path)
-    assert cli._csv_bytes(tmp_path) == 2000
+    cli.tune_allocators(tmp_path)
+    assert cli._ledger_bytes(tmp_path) == 2000
     assert os.environ["MIMALLOC_PURGE_DELAY"] == "10"
     (tmp_path / "certificates.CSV").write_bytes(b"x" * 2000)
     monkeypatch.delenv("MIMALLOC_PURGE_DELAY")
     monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
-    cli._tune_allocators(tmp_path)
+    cli.tune_allocators(tmp_path)
     assert os.environ["MIMALLOC_PURGE_DELAY"] == "-1" and os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0"
     monkeypatch.setenv("MIMALLOC_PURGE_DELAY", "250")  # the user's own setting wins
-    cli._tune_allocators(tmp_path)
+    cli.tune_allocators(tmp_path)
     assert os.environ["MIMALLOC_PURGE_DELAY"] == "250"

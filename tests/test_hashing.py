@@ -7,7 +7,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jishu.hashing import _GOLDEN, _STRING_MULT, string_hash
+from jishu.fast.hashing import _GOLDEN, _STRING_MULT, string_hash
 
 MASK = (1 << 64) - 1
 
@@ -41,7 +41,7 @@ def test_among_is_membership(values, extra, take, bits):
     tiny and every value collides, on one thread or several."""
     import numpy as np
 
-    from jishu.hashing import among
+    from jishu.fast.hashing import among
 
     values = np.array(values, dtype=np.int64)
     wanted = np.unique(np.array(values[:take].tolist() + extra, dtype=np.int64))
@@ -51,7 +51,7 @@ def test_among_is_membership(values, extra, take, bits):
 def test_among_over_many_blocks():
     import numpy as np
 
-    from jishu.hashing import among
+    from jishu.fast.hashing import among
 
     rng = np.random.default_rng(410122)
     values = rng.integers(10**16, 10**17, 400_000)  # four blocks

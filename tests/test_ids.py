@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
-from jishu.ids import id_strings, mask_value, masked_ids, resident_id_codes, scrub, uscc_codes
 from jishu.schema import ROW_CODES
+from jishu.values import id_strings, mask_value, masked_ids, resident_id_codes, scrub, uscc_codes
 
 DIGITS = "0123456789"
 
@@ -102,7 +102,7 @@ def test_region_table_read_directly_agrees_with_stdnum():
 
     from stdnum import numdb
 
-    from jishu.ids import known_regions
+    from jishu.values import known_regions
 
     table = numdb.get("cn/loc")
 

@@ -322,7 +322,7 @@ def test_packed_sort_orders_rows_as_lexsort(rows):
     included, must be lexsort's (a key too wide to pack falls back to lexsort)."""
     import numpy as np
 
-    from jishu.subsidy import _order
+    from jishu.fast.arrays import order_by as _order
 
     keys = tuple(np.array([r[k] for r in rows], dtype=np.int64) for k in range(3))
     assert _order(*keys).tolist() == np.lexsort(keys[::-1]).tolist()

@@ -80,10 +80,10 @@ def test_output_matches_the_published_schema(county, tmp_path):
 
 
 def test_published_schema_is_current():
-    from jishu.summary import SummaryReport
+    from jishu.model import SummaryReport
 
     published = json.loads((ROOT / "schemas" / "summary.schema.json").read_text(encoding="utf-8"))
-    assert published == SummaryReport.model_json_schema(), "run: python -m jishu.summary --write-schema"
+    assert published == SummaryReport.model_json_schema(), "run: python -m jishu.nightly --write-schema"
 
 
 def test_history_is_idempotent_and_keeps_other_dates(county, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jishu import ledgers as ledgers_mod
+from jishu import load as ledgers_mod
 from tests.conftest import credit_code, ledger_folder, resident_id, write_csv
 
 AS_OF = dt.date(2022, 12, 31)
@@ -79,7 +79,7 @@ def test_duplicates_across_split_files_keep_the_first(tmp_path):
     assert problems(books) == [("trainings_a.csv", 2, "end_date", "date_invalid"),
                                ("trainings_b.csv", 3, "person_id+class_id", "duplicate")]
     dup = books.problems.to_pylist()[1]
-    assert dup["detail"] == "trainings_b.csv:2"
+    assert (dup["ref_file"], dup["ref_line"]) == ("trainings_b.csv", 2)
     assert books.data["trainings"].counts.model_dump() == {"rows": 3, "accepted": 1, "rejected": 1, "duplicates": 1}
 
 

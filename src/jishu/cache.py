@@ -25,10 +25,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from jishu import __version__, schema
-from jishu.problems import PROBLEM_SCHEMA
+from jishu.assemble import Assembled
+from jishu.model import PROBLEM_SCHEMA, Counts
 from jishu.validate import ValidatedFile
 
-CACHE_SCHEMA = 4  # 3: SplitMix64 key hashes, index of earliest certificates; 4: int32 lines, int16 files
+# 3: SplitMix64 key hashes, index of earliest certificates; 4: int32 lines, int16 files;
+# 5: problems with sheet, reason and the row referred to
+CACHE_SCHEMA = 5
 FOLDER_NAME = ".jishu-cache"
 
 
@@ -115,10 +118,10 @@ class Cache:
     def ledger_stamp(self, paths: list[Path]) -> list[dict]:
         return [self.stamp(p) | {"path": str(p.resolve())} for p in paths]
 
-    def get_ledger(self, ledger: schema.Ledger, paths: list[Path], columns: list[str] | None):
-        """The assembled ledger if every file is unchanged; only `columns` of its rows are read."""
-        from jishu.ledgers import Assembled, Counts
-
+    def get_ledger(self, ledger: schema.Ledger, paths: list[Path], needs) -> Assembled | None:
+        """The assembled ledger if every file is unchanged, with only what `needs` (load.Needs) asks
+        for: its columns, its problems, the certificate holders."""
+        columns = None if needs.columns is None else needs.columns.get(ledger.name, [])
         entry = self._ledger_entry(ledger)
         try:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
@@ -131,32 +134,30 @@ class Cache:
             table = rows.read(columns=wanted)
             if table.num_rows != meta["counts"]["accepted"]:
                 return None
-            problems_file = _open(entry / "problems.parquet")
-            if problems_file.metadata.num_rows != meta["problems"]:
-                return None
+            problems = None
+            if needs.problems:
+                problems = _open(entry / "problems.parquet").read()
+                if problems.num_rows != meta["problems"] or not problems.schema.equals(PROBLEM_SCHEMA):
+                    return None
             earliest = None
-            if "earliest" in meta["seal"]:
-                earliest = self._earliest_reader(entry / "earliest.parquet", meta)
-            return Assembled(meta["files"], table, problems_file.read, Counts(**meta["counts"]), meta["latest_birth"],
+            if needs.holders and "earliest" in meta["seal"]:
+                earliest = self._earliest(entry / "earliest.parquet", meta)
+            return Assembled(meta["files"], table, problems, Counts(**meta["counts"]), meta["latest_birth"],
                              earliest=earliest)
         except Exception:  # noqa: BLE001 - missing, stale, partial or corrupt: rebuild
             return None
 
     @staticmethod
-    def _earliest_reader(path: Path, meta: dict):
-        """The certificates' earliest-issue index, read only when a command asks; None if unusable."""
-
-        def read():
-            try:
-                if not _intact(path, meta["seal"]["earliest"]):
-                    return None
-                table = _open(path).read()
-                ok = table.num_rows == meta["earliest"] and table.column_names == ["person_id", "issue_date"]
-                return table if ok else None
-            except Exception:  # noqa: BLE001 - damaged: the caller works it out from the ledger instead
+    def _earliest(path: Path, meta: dict):
+        """The certificates' earliest-issue index; None if unusable (then it is worked out afresh)."""
+        try:
+            if not _intact(path, meta["seal"]["earliest"]):
                 return None
-
-        return read
+            table = _open(path).read()
+            ok = table.num_rows == meta["earliest"] and table.column_names == ["person_id", "issue_date"]
+            return table if ok else None
+        except Exception:  # noqa: BLE001 - damaged: the caller works it out from the ledger instead
+            return None
 
     def put_ledger(self, ledger: schema.Ledger, stamp: list[dict], assembled) -> None:
         meta = {"stamp": stamp, "version": [__version__, CACHE_SCHEMA], "files": assembled.files,

@@ -1,8 +1,8 @@
 """The `jishu` command line: options, calls into the library, exit codes (SPEC §5). Nothing else.
 
 Exit codes: 0 success; 1 the data has errors (`check`) or --strict and rows were rejected; 2 usage
-error, unusable targets file, missing ledger file or column; 75 another summary run holds the lock.
-Heavy imports (pyarrow, pydantic) happen inside the commands, so `jishu --help` stays quick.
+error, unusable targets file, missing ledger file or column; 75 another summary run holds the lock;
+70 a fault of jishu itself. Heavy imports happen inside the commands, so `jishu --help` stays quick.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+
+from jishu.render import RENDERERS
 
 app = typer.Typer(
     add_completion=False,
@@ -34,11 +36,8 @@ class Lang(str, Enum):
     en = "en"
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
+# The output formats are the renderers' (render.RENDERERS): a new renderer is a new --format.
+Format = Enum("Format", {name: name for name in RENDERERS}, type=str)
 
 
 class CheckFormat(str, Enum):
@@ -64,114 +63,58 @@ EncodingOpt = Annotated[
 ]
 LangOpt = Annotated[Lang, typer.Option("--lang", envvar="JISHU_LANG", help="Language of messages and reports.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Read the CSVs afresh, ignoring the validated cache.")]
-AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="Cut-off date, e.g. 2022-03-31 (default: today).")
-]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Cut-off date, e.g. 2022-03-31 (default: today).")]
 YearOpt = Annotated[int | None, typer.Option("--year", help="A calendar year, e.g. 2022.", min=1900, max=2100)]
+FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
 
 DEFAULT_DATA = Path("data")
 DEFAULT_TARGETS = Path("targets.yaml")
 
 
-LARGE_LEDGERS = 1 << 30  # bytes of CSV in the data folder from which freed memory is kept for reuse
-
-
-def _csv_bytes(data: Path) -> int:
-    try:
-        return sum(e.stat().st_size for e in os.scandir(data) if e.name.lower().endswith(".csv") and e.is_file())
-    except OSError:
-        return 0
-
-
-def _tune_allocators(data: Path) -> None:
-    """Allocator settings by the size of the ledgers: how long freed memory is kept before it is returned.
-
-    A run allocates and frees large arrays batch after batch. Memory returned to the system is zeroed
-    again by the kernel when it is taken back: on the province-sized benchmark (4 GB of CSV) that cost
-    about a third of the run (perf: clear_page_erms; 18.9 s against 10.9 s when kept). Keeping it costs
-    memory instead, since each thread keeps what it freed: at city size (0.45 GB of CSV), keeping it
-    for mimalloc's default second raised peak memory from 0.59 to 0.77 GB for no measurable gain in
-    time. So from LARGE_LEDGERS bytes of CSV freed memory is kept for the whole run, below that it goes
-    back after 10 ms. Only on the command line, and only where the user has not set these themselves."""
-    if _csv_bytes(data) < LARGE_LEDGERS:
-        os.environ.setdefault("MIMALLOC_PURGE_DELAY", "10")  # pyarrow's allocator; read when pyarrow loads
-        return
-    os.environ.setdefault("MIMALLOC_PURGE_DELAY", "-1")
-    # numpy asks for transparent huge pages for large arrays; faulting them in (2 MB zeroed at a time)
-    # cost more system time than it saved (province: 2.3-2.8 s against 3.2-3.6 s, four runs each).
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        most = ctypes.c_int((1 << 31) - 1)  # mallopt takes a C int
-        libc.mallopt(-1, most)  # M_TRIM_THRESHOLD: do not give the heap top back
-        # M_MMAP_THRESHOLD: arrays up to 32 MB (a batch's temporaries) from the heap, reused after free;
-        # larger ones (a few whole-column copies) mapped afresh. All from the heap kept more dead memory
-        # and was no faster (province: 8.9 against 8.7 s, median of five).
-        libc.mallopt(-3, ctypes.c_int(32 << 20))
-    except (OSError, AttributeError):
-        pass
-
-
-def _without_pandas_in_pyarrow(data: Path) -> None:
-    """pyarrow imports pandas (about 0.1 s) the first time it converts any Python value, only to ask
-    whether that value is a pandas object. jishu never hands it one, so on the command line (not in
-    the library: a notebook may want pandas support in pyarrow) pyarrow's one import attempt is made
-    to fail. jishu's own `import pandas`, where it uses pandas, works as usual afterwards."""
-    if "pandas" in sys.modules or "pyarrow" in sys.modules:
-        return
-    _tune_allocators(data)
-    import importlib.abc
-
-    class NoPandas(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path, target=None):
-            if name == "pandas":
-                raise ImportError("pandas is not needed by pyarrow here")
-
-    blocker = NoPandas()
-    sys.meta_path.insert(0, blocker)
-    try:
-        import pyarrow
-
-        pyarrow.scalar(0)  # the shim tries its import here, once
-    finally:
-        sys.meta_path.remove(blocker)
+# ---------------------------------------------------------------- shared steps
 
 
 def _say(text: str) -> None:
     sys.stderr.write(text.rstrip("\n") + "\n")
 
 
-def fail(lines: list[str] | str, lang: Lang | str, code: int = EXIT_USAGE) -> NoReturn:
-    from jishu.i18n import word
+def _words(lang: Lang, targets=None):
+    from jishu.i18n import Words
 
+    return Words(lang.value, targets.metrics if targets is not None else None)
+
+
+def fail(lines: list[str] | str, words, code: int = EXIT_USAGE) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
-        _say(f"{word('error_prefix', str(getattr(lang, 'value', lang)))}: {line}")
+        _say(f"{words('error_prefix')}: {line}")
     raise typer.Exit(code)
 
 
-def _lang(lang: Lang) -> str:
-    return lang.value
+def usage(words, key: str, **fields) -> NoReturn:
+    fail(words.usage(key, **fields), words)
 
 
-def _usage(lang: Lang, zh: str, en: str) -> NoReturn:
-    fail(en if lang == Lang.en else zh, lang)
+def prepare(data: Path, as_of: str | None, encoding: str | None, words) -> tuple[dt.date, str | None]:
+    """What every command that reads ledgers does first: process settings, the as-of date and the
+    encoding, checked."""
+    from jishu.fast.runtime import prepare as tune
+
+    tune(data)
+    return _as_of(as_of, words), _encoding(encoding, words)
 
 
-def parse_as_of(text: str | None, lang: Lang) -> dt.date:
+def _as_of(text: str | None, words) -> dt.date:
     if text is None:
         return dt.date.today()
-    from jishu.dates import parse_date
+    from jishu.values import parse_date
 
     day = parse_date(text)
     if day is None:
-        _usage(lang, f"--as-of 的值“{text}”不是有效日期（例如 2022-03-31）",
-               f"--as-of '{text}' is not a valid date (e.g. 2022-03-31)")
+        usage(words, "as_of", value=text)
     return day
 
 
-def check_encoding(encoding: str | None, lang: Lang) -> str | None:
+def _encoding(encoding: str | None, words) -> str | None:
     if encoding is None:
         return None
     import codecs
@@ -180,56 +123,48 @@ def check_encoding(encoding: str | None, lang: Lang) -> str | None:
         "a".encode(encoding)  # refuses codecs that are not text encodings (rot13, base64)
         return codecs.lookup(encoding).name
     except LookupError:
-        _usage(lang, f"--encoding 的值“{encoding}”不是已知的编码（可用 utf-8、gb18030、gbk）",
-               f"--encoding '{encoding}' is not a known encoding (try utf-8, gb18030, gbk)")
+        usage(words, "encoding", value=encoding)
 
 
-def prepare(data: Path, as_of: str | None, encoding: str | None, lang: Lang) -> tuple[dt.date, str | None]:
-    """What every command that reads ledgers does first: the as-of date and the encoding, checked."""
-    _without_pandas_in_pyarrow(data)
-    return parse_as_of(as_of, lang), check_encoding(encoding, lang)
+def _problems_to_stderr(table, words) -> None:
+    from jishu.model import problems_of
+    from jishu.render import safe
+
+    for problem in problems_of(table):
+        _say(f"{words('error_prefix')}: {safe.text(words.one_line(problem))}")
 
 
-def _print_problems_stderr(rows: list[dict], lang: Lang) -> None:
-    from jishu.problems import one_line
-
-    for row in rows:
-        fail_line = one_line(row, _lang(lang))
-        from jishu.i18n import word
-
-        _say(f"{word('error_prefix', _lang(lang))}: {fail_line}")
-
-
-def load_targets(path: Path, lang: Lang):
+def load_targets(path: Path, words):
     from jishu.targets import TargetsError, load
 
     try:
         return load(path)
     except TargetsError as exc:
-        _print_problems_stderr(exc.problems, lang)
+        _problems_to_stderr(exc.problems, words)
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def load_ledgers(data: Path, as_of: dt.date, encoding: str | None, no_cache: bool, lang: Lang, columns=None):
-    from jishu import ledgers
+def load_ledgers(data: Path, as_of: dt.date, encoding: str | None, no_cache: bool, words, needs):
+    from jishu.load import LedgersUnusable, load
 
     try:
-        return ledgers.load(data, as_of, encoding=encoding, use_cache=not no_cache, columns=columns)
-    except ledgers.LedgersUnusable as exc:
-        _print_problems_stderr(exc.problems.to_pylist(), lang)
+        return load(data, as_of, encoding=encoding, use_cache=not no_cache, needs=needs)
+    except LedgersUnusable as exc:
+        _problems_to_stderr(exc.problems, words)
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def console(stderr: bool = False):
-    from rich.console import Console
+def emit(report, fmt: str, words) -> None:
+    """Write a report to stdout: colour and the terminal's width on a terminal, none when piped."""
+    from jishu.render import Style, render
 
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else 200
-    return Console(file=stream, highlight=False, width=width, soft_wrap=False)
-
-
-def write(text: str) -> None:
+    terminal = sys.stdout.isatty()
+    width = os.get_terminal_size(sys.stdout.fileno()).columns if terminal else None
+    text = render(report, fmt, words, Style(color=terminal, width=width))
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# ---------------------------------------------------------------- commands
 
 
 @app.command()
@@ -238,7 +173,7 @@ def progress(
     period: Annotated[str | None, typer.Option("--period", help="The plan period, e.g. 2021-2025.")] = None,
     as_of: AsOfOpt = None,
     by: Annotated[By | None, typer.Option("--by", help="Break down by township, month or quarter.")] = None,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    format: FormatOpt = Format("table"),
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any row was rejected.")] = False,
     data: DataOpt = DEFAULT_DATA,
     targets: TargetsOpt = DEFAULT_TARGETS,
@@ -247,40 +182,25 @@ def progress(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """How far each target is against the time elapsed (序时进度)."""
-    the_period = _period(year, period, lang)
-    day, encoding = prepare(data, as_of, encoding, lang)
-    plan = load_targets(targets, lang)
-    from jishu.progress import columns_needed
+    words = _words(lang)
+    the_period = _period(year, period, words)
+    day, encoding = prepare(data, as_of, encoding, words)
+    plan = load_targets(targets, words)
+    from jishu.rules import progress as rules
 
-    books = load_ledgers(data, day, encoding, no_cache, lang, columns_needed(by.value if by else None))
-    from jishu.progress import progress as compute
-
-    report = compute(books, plan, the_period, day, by=by.value if by else None, lang=_lang(lang))
-    if format == Format.json:  # for other tools: no table library needed
-        write(report.model_dump_json(indent=2))
-        raise typer.Exit(EXIT_DATA_ERRORS if strict and report.rejected else 0)
-    from jishu import render
-
-    if format == Format.csv:
-        write(render.progress_csv(report))
-    elif format == Format.markdown:
-        write(render.progress_markdown(report, _lang(lang)))
-    else:
-        out = console()
-        for table in render.progress_table(report, _lang(lang)):
-            out.print(table)
-        for line in render.progress_footer(report, _lang(lang)):
-            out.print(line, markup=False)
+    group = by.value if by else None
+    ledgers = load_ledgers(data, day, encoding, no_cache, words, rules.needs(group))
+    report = rules.progress(ledgers, plan, the_period, by=group)
+    emit(report, format.value, _words(lang, plan))
     if strict and report.rejected:
         raise typer.Exit(EXIT_DATA_ERRORS)
 
 
-def _period(year: int | None, period: str | None, lang: Lang):
-    from jishu.targets import Period
+def _period(year: int | None, period: str | None, words):
+    from jishu.model import Period
 
     if (year is None) == (period is None):
-        _usage(lang, "请给出 --year（如 2022）或 --period（如 2021-2025）中的一个",
-               "give exactly one of --year (e.g. 2022) or --period (e.g. 2021-2025)")
+        usage(words, "year_or_period")
     if year is not None:
         return Period.parse(str(year))
     try:
@@ -288,8 +208,7 @@ def _period(year: int | None, period: str | None, lang: Lang):
     except ValueError:
         result = None
     if result is None or not (1900 <= result.start.year and result.end.year <= 2100):
-        _usage(lang, f"--period 的值“{period}”应为年份区间，例如 2021-2025",
-               f"--period '{period}' must be a span of years, e.g. 2021-2025")
+        usage(words, "period", value=period)
     return result
 
 
@@ -304,25 +223,13 @@ def check(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Validate the targets file and every ledger; list every problem (exit 1 when there are errors)."""
-    day, encoding = prepare(data, as_of, encoding, lang)
-    from jishu import render
-    from jishu.checking import check as run_check
+    words = _words(lang)
+    day, encoding = prepare(data, as_of, encoding, words)
+    from jishu.checking import check as run
 
-    report = run_check(data, targets, day, encoding, not no_cache, _lang(lang))
-    if format == CheckFormat.json:
-        write(report.model_dump_json(indent=2))
-    else:
-        from jishu.i18n import word
-
-        out = console()
-        if report.problems:
-            out.print(render.problems_table(report.problems, _lang(lang)))
-        summary = report.summary()
-        text = word("check_summary", _lang(lang), **summary) if report.problems else word("check_ok", _lang(lang))
-        out.print(text, markup=False)
-        for line in report.footer(_lang(lang)):
-            out.print(line, markup=False)
-    raise typer.Exit(report.exit_code)
+    report = run(data, targets, day, encoding, not no_cache)
+    emit(report, format.value, words)
+    raise typer.Exit(EXIT_USAGE if report.unusable else 0 if report.ok else EXIT_DATA_ERRORS)
 
 
 @app.command()
@@ -331,7 +238,7 @@ def subsidy(
     agency: Annotated[str | None, typer.Option("--agency", help="An HR agency's credit code or exact name.")] = None,
     year: YearOpt = None,
     as_of: AsOfOpt = None,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    format: FormatOpt = Format("table"),
     export: Annotated[
         Path | None, typer.Option("--export", help="Write the payout list of due hires to this CSV file.")
     ] = None,
@@ -343,67 +250,52 @@ def subsidy(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """What an employer or HR agency may be paid now, hire by hire, with reasons (SPEC §4)."""
+    words = _words(lang)
     if employer is not None and agency is not None:
-        _usage(lang, "--employer 和 --agency 只能给出一个", "give --employer or --agency, not both")
+        usage(words, "employer_and_agency")
     if full_ids and export is None:
-        _usage(lang, "--full-ids 只能与 --export 一起使用", "--full-ids only goes with --export")
-    day, encoding = prepare(data, as_of, encoding, lang)
-    plan = load_targets(targets, lang)
-    books = load_ledgers(data, day, encoding, no_cache, lang)
-    from jishu import render
-    from jishu import subsidy as sub
+        usage(words, "full_ids_alone")
+    day, encoding = prepare(data, as_of, encoding, words)
+    plan = load_targets(targets, words)
+    words = _words(lang, plan)
+    from jishu.rules import subsidy as rules
 
-    code = _lang(lang)
-    kind = "agency" if agency is not None else "employer"
+    ledgers = load_ledgers(data, day, encoding, no_cache, words, rules.needs())
     query = agency if agency is not None else employer
     if query is None:
-        report = sub.overview(books, plan.subsidy, day, year)
-        rows = [r for k in sub.KINDS for r in sub.Book(books, plan.subsidy, k, day).due(None, year)] if export else []
-        outputs = (report.model_dump_json(indent=2), render.overview_csv(report),
-                   lambda: render.overview_markdown(report, code), lambda: render.overview_tables(report, code))
+        books = rules.books(ledgers, plan.subsidy)
+        report = rules.overview(books, year)
+        payouts = [line for book in books.values() for line in book.due(None, year)] if export else []
     else:
-        book = sub.Book(books, plan.subsidy, kind, day)
+        book = rules.Book(ledgers, plan.subsidy, "agency" if agency is not None else "employer")
         try:
-            payee = sub.find_payee(book, query)
-        except sub.PayeeNotFound as exc:
-            _payee_not_found(exc, lang)
-        report = sub.payee_report(book, payee, year)
-        rows = book.due(payee, year) if export else []
-        outputs = (report.model_dump_json(indent=2), render.payee_csv(report),
-                   lambda: render.payee_markdown(report, code), lambda: render.payee_tables(report, code))
-    as_json, as_csv, as_markdown, as_tables = outputs
-    if format == Format.json:
-        write(as_json)
-    elif format == Format.csv:
-        write(as_csv)
-    elif format == Format.markdown:
-        write(as_markdown())
-    else:
-        out = console()
-        for table in as_tables():
-            out.print(table)
+            payee = book.find(query)
+        except rules.PayeeNotFound as exc:
+            _payee_not_found(exc, words)
+        report = book.report(payee, year)
+        payouts = book.due(payee, year) if export else []
+    emit(report, format.value, words)
     if export is not None:
-        _write_export(export, render.export_csv(rows, full_ids), full_ids, rows, lang)
+        _write_export(export, payouts, full_ids, words)
 
 
-def _payee_not_found(exc, lang: Lang) -> NoReturn:
-    from jishu.i18n import word
+def _payee_not_found(exc, words) -> NoReturn:
+    from jishu.render import safe
 
-    code = _lang(lang)
-    kind = word(f"kind_{exc.kind}", code)
-    lines = [word("payee_ambiguous" if exc.ambiguous else "payee_unknown", code, kind=kind, query=exc.query)]
+    kind = words(f"kind_{exc.kind}")
+    lines = [words("payee_ambiguous" if exc.ambiguous else "payee_unknown", kind=kind, query=safe.text(exc.query))]
     if exc.matches:
-        lines.append(word("close_matches", code) + "  " + "; ".join(f"{n} ({i})" if n else i for i, n in exc.matches))
+        found = "; ".join(f"{safe.text(n)} ({i})" if n else i for i, n in exc.matches)
+        lines.append(words("close_matches") + "  " + found)
     else:
-        lines.append(word("no_close_matches", code))
-    fail(lines, lang)
+        lines.append(words("no_close_matches"))
+    fail(lines, words)
 
 
-def _write_export(path: Path, text: str, full_ids: bool, rows: list[dict], lang: Lang) -> None:
-    from jishu.i18n import word
+def _write_export(path: Path, payouts: list, full_ids: bool, words) -> None:
+    from jishu.render import csv
 
-    code = _lang(lang)
-    payload = ("\ufeff" + text).encode("utf-8")  # BOM: Excel then opens it as UTF-8
+    payload = ("\ufeff" + csv.payout_list(payouts, full_ids)).encode("utf-8")  # BOM: Excel reads it as UTF-8
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if full_ids else 0o644)
         with os.fdopen(fd, "wb") as out:
@@ -411,11 +303,11 @@ def _write_export(path: Path, text: str, full_ids: bool, rows: list[dict], lang:
                 os.fchmod(out.fileno(), 0o600)
             out.write(payload)
     except OSError as exc:
-        _usage(lang, f"无法写入 {path}：{exc.strerror}", f"cannot write {path}: {exc.strerror}")
-    total = sum(r["amount"] for r in rows)
-    _say(word("export_written", code, path=path, n=len(rows), amount=f"{total:,}"))
+        usage(words, "cannot_write", value=path, detail=exc.strerror)
+    total = sum(line.amount for line in payouts)
+    _say(words("export_written", path=path, n=len(payouts), amount=f"{total:,}"))
     if full_ids:
-        _say(word("full_ids_warning", code, path=path))
+        _say(words("full_ids_warning", path=path))
 
 
 @app.command()
@@ -432,37 +324,38 @@ def summary(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """The nightly job: write DIR/summary-<as-of>.json, .md and .html, latest.json and history.csv."""
-    day, encoding = prepare(data, as_of, encoding, lang)
+    words = _words(lang)
+    day, encoding = prepare(data, as_of, encoding, words)
     if out.exists() and not out.is_dir():
-        _usage(lang, f"--out {out} 是一个文件，不是文件夹", f"--out {out} is a file, not a folder")
+        usage(words, "out_is_file", value=out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        _usage(lang, f"无法创建文件夹 {out}：{exc.strerror}", f"cannot create the folder {out}: {exc.strerror}")
-    from jishu import summary as nightly
+        usage(words, "cannot_create", value=out, detail=exc.strerror)
+    from jishu import nightly
+    from jishu.load import EVERYTHING
 
     log(f"summary started: as of {day}, data {data}, out {out}")
     try:
         with nightly.folder_lock(out, lock_wait):
-            plan = load_targets(targets, lang)
-            books = load_ledgers(data, day, encoding, no_cache, lang)
-            log(f"ledgers read: {books.files_read} files validated, {books.cache_hits} from cache, "
-                f"{books.rejected} rows rejected")
-            report = nightly.build(books, plan, day, _lang(lang))
-            nightly.write_all(out, report, _lang(lang), log)
+            plan = load_targets(targets, words)
+            ledgers = load_ledgers(data, day, encoding, no_cache, words, EVERYTHING)
+            log(f"ledgers read: {ledgers.files_read} files validated, {ledgers.cache_hits} from cache, "
+                f"{ledgers.rejected} rows rejected")
+            nightly.write_all(out, nightly.build(ledgers, plan), _words(lang, plan), log)
     except nightly.Locked:
         log(f"another summary run holds {out / nightly.LOCK_NAME}; gave up after {lock_wait:g} s")
         raise typer.Exit(EXIT_LOCKED) from None
     except OSError as exc:
-        _usage(lang, f"无法写入 {out}：{exc.strerror}", f"cannot write to {out}: {exc.strerror}")
+        usage(words, "cannot_write_to", value=out, detail=exc.strerror)
     log("summary done")
 
 
 def log(text: str) -> None:
     """A timestamped line on stderr (the cron log)."""
-    from jishu.ids import scrub
+    from jishu.render import safe
 
-    _say(f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} jishu: {scrub(text)}")
+    _say(f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} jishu: {safe.text(text)}")
 
 
 def main() -> None:
@@ -479,8 +372,8 @@ def main() -> None:
     except Exception as exc:  # a fault of jishu itself, not of the input
         if os.environ.get("JISHU_DEBUG"):
             raise
-        from jishu.ids import scrub
+        from jishu.render import safe
 
-        _say(f"jishu: internal error ({type(exc).__name__}: {scrub(str(exc))[:300]}); "
+        _say(f"jishu: internal error ({type(exc).__name__}: {safe.text(str(exc))[:300]}); "
              "set JISHU_DEBUG=1 for details and report it")
         sys.exit(70)

@@ -1,10 +1,16 @@
 """Every sentence jishu says to a clerk, in Chinese (default) and English.
 
 Problem messages are looked up by problem code; the other keys are for the command line and reports.
-Templates use str.format fields: {file}, {line}, {column}, {value}, {detail}.
+Templates use str.format fields: {file}, {line}, {column}, {value}, {detail}. Reports carry codes;
+`Words` puts them into words, in one language, with the county's own metric names from targets.yaml.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jishu.model import Problem
 
 LANGS = ("zh", "en")
 
@@ -196,7 +202,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "month": ("月份", "Month"),
     "quarter": ("季度", "Quarter"),
     "rank": ("排名", "Rank"),
-    "no_township": ("（未填乡镇）", "(no township)"),
+    "group_(none)": ("（未填乡镇）", "(no township)"),
     "file": ("文件", "File"),
     "line": ("行", "Line"),
     "column": ("列", "Column"),
@@ -224,10 +230,6 @@ WORDS: dict[str, tuple[str, str]] = {
         "{errors} errors, {duplicates} duplicates, {warnings} warnings",
     ),
     "at": ("{file} 第 {line} 行", "{file} line {line}"),
-    "ledger_trainings": ("培训台账", "trainings"),
-    "ledger_certificates": ("取证台账", "certificates"),
-    "ledger_hires": ("就业台账", "hires"),
-    "ledger_payouts": ("补贴发放台账", "payouts"),
     "error_prefix": ("错误", "Error"),
     "is_folder": ("这是一个文件夹，不是文件", "it is a folder, not a file"),
     # pydantic error types in targets.yaml (others fall back to pydantic's English message)
@@ -237,22 +239,34 @@ WORDS: dict[str, tuple[str, str]] = {
     "pyd_int_from_float": ("应为整数，不能有小数", "must be a whole number, without decimals"),
     "pyd_int_parsing": ("应为整数", "must be a whole number"),
     "pyd_float_type": ("应为数字", "must be a number"),
-    "pyd_greater_than_equal": ("不能小于 {ge}", "must be {ge} or more"),
-    "pyd_less_than_equal": ("不能大于 {le}", "must be {le} or less"),
+    "pyd_greater_than_equal": ("不能小于 {detail}", "must be {detail} or more"),
+    "pyd_less_than_equal": ("不能大于 {detail}", "must be {detail} or less"),
     "pyd_string_type": ("应为文字", "must be text"),
     "pyd_bool_type": ("应为 true 或 false", "must be true or false"),
     "pyd_dict_type": ("应为键值表（key: value）", "must be a mapping (key: value)"),
-    "pyd_literal_error": ("应为以下之一：{expected}", "must be one of: {expected}"),
+    "pyd_literal_error": ("应为以下之一：{detail}", "must be one of: {detail}"),
     "pyd_tuple_type": ("应为列表，如 [medium, small, micro]", "must be a list, e.g. [medium, small, micro]"),
-    "pyd_value_error": ("{msg}", "{msg}"),
     # YAML problems (others fall back to PyYAML's English message)
     "yaml_colon": ("缺少英文冒号“:”（注意不能用中文冒号“：”）", "a ':' is missing (a full-width '：' does not count)"),
     "yaml_tab": ("含有制表符（Tab）；YAML只能用空格缩进", "contains a tab; YAML indents with spaces only"),
     "yaml_tag": ("含有不允许的标签（如 !!python/…），出于安全原因不会执行", "contains a tag that is not allowed (such as !!python/…); it is not run"),
-    "yaml_duplicate": ("键“{name}”写了两次", "the key '{name}' is written twice"),
+    "yaml_duplicate": ("键“{detail}”写了两次", "the key '{detail}' is written twice"),
     "yaml_empty": ("文件为空或不是键值表", "the file is empty or not a mapping of keys"),
-    "as_is": ("{msg}", "{msg}"),
     "csv_quote_after": ("引号后面应紧跟逗号或换行", "a closing quote must be followed by a comma or a line end"),
+    # the nightly summary
+    "summary_title": ("{county}「人人持证、技能河南」进度（截至 {as_of}）", "{county} skills programme progress, as of {as_of}"),
+    "summary_metric_plain": ("- {name}：{actual}", "- {name}: {actual}"),
+    "summary_metric": ("- {name}：{actual}/{target} {unit}，完成率 {rate}（序时 {time}）{status}",
+                       "- {name}: {actual} of {target} {unit}, {rate} vs time {time}, {status}"),
+    "summary_period": ("{label}（序时进度 {time}）", "{label} (time progress {time})"),
+    "summary_quality": ("数据质量：共读取 {rows:,} 行，拒收 {rejected:,} 行，重复 {duplicates:,} 行",
+                        "Data: {rows:,} rows read, {rejected:,} rejected, {duplicates:,} duplicates"),
+    "summary_quality_top": ("（最多的是 {top}），运行 `jishu check` 查看明细",
+                            " (most frequent: {top}); run `jishu check` for the list"),
+    "list_sep": ("、", ", "),
+    "no_history": ("暂无历史数据", "no history yet"),
+    "trend_title": ("完成率走势", "Completion rate over time"),
+    "data_quality": ("数据质量", "Data quality"),
     # subsidy
     "kind_employer": ("吸纳就业补助", "employer subsidy"),
     "kind_agency": ("职业介绍补贴", "agency subsidy"),
@@ -301,13 +315,114 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+# The metrics' names where targets.yaml gives none (its `metrics:` section names the county's own).
+METRIC_NAMES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "training": (("职业技能培训", "人次"), ("Vocational skills training", "person-times")),
+    "subsidized_training": (("其中：补贴性培训", "人次"), ("of which subsidized training", "person-times")),
+    "skilled": (("新增技能人才（取得证书）", "人"), ("New skilled talents (certified)", "persons")),
+    "high_skilled": (("其中：新增高技能人才", "人"), ("of which high-skilled", "persons")),
+    "employment": (("城镇新增就业", "人"), ("Urban new employment", "persons")),
+    "certified_employment": (("持证就业率", "比例"), ("Hired with a certificate", "share")),
+}
+
+# Usage errors of the command line.
+USAGE: dict[str, tuple[str, str]] = {
+    "as_of": ("--as-of 的值“{value}”不是有效日期（例如 2022-03-31）",
+              "--as-of '{value}' is not a valid date (e.g. 2022-03-31)"),
+    "encoding": ("--encoding 的值“{value}”不是已知的编码（可用 utf-8、gb18030、gbk）",
+                 "--encoding '{value}' is not a known encoding (try utf-8, gb18030, gbk)"),
+    "year_or_period": ("请给出 --year（如 2022）或 --period（如 2021-2025）中的一个",
+                       "give exactly one of --year (e.g. 2022) or --period (e.g. 2021-2025)"),
+    "period": ("--period 的值“{value}”应为年份区间，例如 2021-2025",
+               "--period '{value}' must be a span of years, e.g. 2021-2025"),
+    "employer_and_agency": ("--employer 和 --agency 只能给出一个", "give --employer or --agency, not both"),
+    "full_ids_alone": ("--full-ids 只能与 --export 一起使用", "--full-ids only goes with --export"),
+    "cannot_write": ("无法写入 {value}：{detail}", "cannot write {value}: {detail}"),
+    "out_is_file": ("--out {value} 是一个文件，不是文件夹", "--out {value} is a file, not a folder"),
+    "cannot_create": ("无法创建文件夹 {value}：{detail}", "cannot create the folder {value}: {detail}"),
+    "cannot_write_to": ("无法写入 {value}：{detail}", "cannot write to {value}: {detail}"),
+    "internal": ("jishu 内部错误（{value}）；设置 JISHU_DEBUG=1 可查看详情，请报告此问题",
+                 "jishu: internal error ({value}); set JISHU_DEBUG=1 for details and report it"),
+}
+
+
 def lang_index(lang: str) -> int:
     return 1 if lang == "en" else 0
 
 
+class Words:
+    """Words in one language: report words, problem messages, ledger, column and metric names (the
+    metric names from targets.yaml when it gives them)."""
+
+    def __init__(self, lang: str = "zh", metrics: dict | None = None):
+        self.lang = "en" if lang == "en" else "zh"
+        self.metrics = metrics or {}
+
+    def __call__(self, key: str, **fields: object) -> str:
+        return word(key, self.lang, **fields)
+
+    def usage(self, key: str, **fields: object) -> str:
+        return USAGE[key][lang_index(self.lang)].format(**fields)
+
+    def metric(self, key: str) -> tuple[str, str]:
+        """(name, unit) of a metric."""
+        given = self.metrics.get(key)
+        if given is not None:
+            if self.lang == "en" and given.name_en:
+                return given.name_en, given.unit_en or given.unit
+            return given.name, given.unit
+        default = METRIC_NAMES.get(key)
+        return default[lang_index(self.lang)] if default else (key, "")
+
+    def ledger(self, name: str) -> str:
+        from jishu.schema import LEDGERS
+
+        ledger = LEDGERS.get(name)
+        if ledger is None:
+            return name
+        return ledger.en if self.lang == "en" else ledger.zh
+
+    def column(self, file: str, column: str) -> str:
+        """A column as a clerk knows it: the Chinese header in zh, the canonical name in en."""
+        if self.lang == "en" or not column:
+            return column
+        from jishu.schema import LEDGERS
+
+        ledger = next((lg for lg in LEDGERS.values() if file.lower().startswith(lg.name)), None)
+        names = {c.name: c.zh for c in ledger.columns} if ledger else {}
+        return "+".join(names.get(part, part) for part in column.split("+"))
+
+    def group(self, key: str) -> str:
+        """A breakdown group as shown: the groups that are no township of their own get a name."""
+        return word(f"group_{key}", self.lang) if f"group_{key}" in WORDS else key
+
+    def at(self, file: str, line: int | None) -> str:
+        return file if not line else word("at", self.lang, file=file, line=line)
+
+    def message(self, p: Problem) -> str:
+        """The clerk-facing sentence for a problem."""
+        column = self.column(p.file or "", p.column or "")
+        detail = p.detail or ""
+        if p.code == "date_order" and p.reason:
+            other = self.column(p.file or "", p.reason)
+            detail = f"{other}“{detail}”" if self.lang != "en" else f"{other} '{detail}'"
+        elif p.code == "duplicate" and p.ref_file:
+            detail = self.at(p.ref_file, p.ref_line)
+        elif p.code == "file_missing" and p.column:
+            column = self.ledger(p.column)
+        elif p.reason and p.reason in WORDS:
+            detail = word(p.reason, self.lang, detail=detail)
+        return message(p.code, self.lang, file=p.file, line=p.line, column=column, value=p.value or "",
+                       detail=detail)
+
+    def one_line(self, p: Problem) -> str:
+        """`file line N: message`, for stderr."""
+        return f"{self.at(p.file, p.line)}: {self.message(p)}"
+
+
 def word(key: str, lang: str, **fields: object) -> str:
     text = WORDS[key][lang_index(lang)]
-    return text.format(**fields) if fields else text
+    return text.format(**fields) if fields and "{" in text else text
 
 
 def message(code: str, lang: str, **fields: object) -> str:

@@ -1,4 +1,8 @@
-"""The four ledgers (台账) of SPEC §2: their columns, value types and keys."""
+"""The ledgers (台账) of SPEC §2: their columns, value types, vocabularies and keys.
+
+Declarative: a new ledger is one `Ledger` entry here (plus its rules and targets); reading,
+validation, duplicates, the cache and the reconciliation follow from it.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,26 @@ INT = "int"  # integer >= 0
 AMOUNT = "amount"  # yuan >= 0, kept as integer fen
 KIND = "kind"  # 补贴类型: employer | agency
 
+# Vocabularies (matched without regard to case).
+BOOLEANS = {"是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
+            "true": True, "false": False, "1": True, "0": False}  # fmt: skip
+# 高技能 (high-skilled) = level 1-3 (SPEC §2).
+LEVELS = {str(i): i for i in range(1, 6)} | {
+    "一级": 1, "二级": 2, "三级": 3, "四级": 4, "五级": 5,
+    "高级技师": 1, "技师": 2, "高级工": 3, "中级工": 4, "初级工": 5,
+}  # fmt: skip
+HIGH_SKILLED_LEVEL = 3  # levels 1-3 are 高技能
+SIZES = {"大型": "large", "中型": "medium", "小型": "small", "微型": "micro",
+         "large": "large", "medium": "medium", "small": "small", "micro": "micro"}  # fmt: skip
+KINDS = {"employer": "employer", "agency": "agency", "吸纳就业补助": "employer", "职业介绍补贴": "agency"}
+# A vocabulary per type: the words, the problem code of a word not in it.
+VOCABULARIES = {
+    BOOL: (BOOLEANS, "bool_invalid"),
+    LEVEL: (LEVELS, "level_invalid"),
+    SIZE: (SIZES, "size_invalid"),
+    KIND: (KINDS, "kind_invalid"),
+}
+
 
 @dataclass(frozen=True)
 class Column:
@@ -24,6 +48,8 @@ class Column:
     type: str
     header_required: bool = False  # the file must have this column
     value_required: bool = False  # a row must have a value in it
+    read: bool = True  # False: jishu never reads it (it can neither reject a row nor appear in a report)
+    repeats: bool = False  # text whose values repeat a lot (townships, names of employers): checked by value
 
 
 @dataclass(frozen=True)
@@ -33,7 +59,10 @@ class Ledger:
     en: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
-    optional: bool = False  # payouts*.csv may be absent
+    optional: bool = False  # may be absent (payouts, competitions)
+    date_order: tuple[tuple[str, str], ...] = ()  # (later column, earlier column): later ≥ earlier
+    # (column, other column, problem code): the column must be filled when the other one is
+    required_with: tuple[tuple[str, str, str], ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -42,13 +71,18 @@ class Ledger:
     def pattern(self) -> str:
         return f"{self.name}*.csv"
 
+    @property
+    def used(self) -> list[Column]:
+        """The columns jishu reads."""
+        return [c for c in self.columns if c.read]
 
-def _req(name: str, zh: str, type_: str) -> Column:
-    return Column(name, zh, type_, header_required=True, value_required=True)
+
+def _req(name: str, zh: str, type_: str, **more) -> Column:
+    return Column(name, zh, type_, header_required=True, value_required=True, **more)
 
 
-def _opt(name: str, zh: str, type_: str) -> Column:
-    return Column(name, zh, type_)
+def _opt(name: str, zh: str, type_: str, **more) -> Column:
+    return Column(name, zh, type_, **more)
 
 
 def _col_only(name: str, zh: str, type_: str) -> Column:
@@ -62,16 +96,17 @@ TRAININGS = Ledger(
     "trainings",
     (
         _req("person_id", "身份证号", RESIDENT_ID),
-        _opt("name", "姓名", TEXT),
+        _opt("name", "姓名", TEXT, read=False),
         _req("class_id", "班级编号", TEXT),
-        _opt("occupation", "培训职业", TEXT),
-        _opt("provider", "培训机构", TEXT),
+        _opt("occupation", "培训职业", TEXT, read=False),
+        _opt("provider", "培训机构", TEXT, read=False),
         _opt("start_date", "开班日期", DATE),
         _req("end_date", "结业日期", DATE),
         _req("subsidized", "是否补贴性培训", BOOL),
-        _opt("township", "乡镇", TEXT),
+        _opt("township", "乡镇", TEXT, repeats=True),
     ),
     key=("person_id", "class_id"),
+    date_order=(("end_date", "start_date"),),
 )
 
 CERTIFICATES = Ledger(
@@ -81,13 +116,13 @@ CERTIFICATES = Ledger(
     (
         _req("cert_no", "证书编号", TEXT),
         _req("person_id", "身份证号", RESIDENT_ID),
-        _opt("name", "姓名", TEXT),
-        _opt("cert_type", "证书类型", TEXT),
-        _opt("occupation", "职业", TEXT),
+        _opt("name", "姓名", TEXT, read=False),
+        _opt("cert_type", "证书类型", TEXT, read=False),
+        _opt("occupation", "职业", TEXT, read=False),
         _col_only("level", "等级", LEVEL),
         _req("issue_date", "发证日期", DATE),
-        _opt("issuer", "发证机构", TEXT),
-        _opt("township", "乡镇", TEXT),
+        _opt("issuer", "发证机构", TEXT, read=False),
+        _opt("township", "乡镇", TEXT, repeats=True),
     ),
     key=("cert_no",),
 )
@@ -100,17 +135,19 @@ HIRES = Ledger(
         _req("person_id", "身份证号", RESIDENT_ID),
         _opt("name", "姓名", TEXT),
         _req("employer_id", "统一社会信用代码", USCC),
-        _req("employer_name", "单位名称", TEXT),
+        _req("employer_name", "单位名称", TEXT, repeats=True),
         _req("employer_size", "企业规模", SIZE),
         _req("hire_date", "入职日期", DATE),
         _col_only("separation_date", "离职日期", DATE),
         _req("insured_months", "社保缴费月数", INT),
         _opt("agency_id", "介绍机构统一社会信用代码", USCC),
-        _opt("agency_name", "介绍机构名称", TEXT),
+        _opt("agency_name", "介绍机构名称", TEXT, repeats=True),
         _opt("in_province", "是否省内就业", BOOL),
-        _opt("township", "乡镇", TEXT),
+        _opt("township", "乡镇", TEXT, repeats=True),
     ),
     key=("person_id", "employer_id", "hire_date"),
+    date_order=(("separation_date", "hire_date"),),
+    required_with=(("in_province", "agency_id", "in_province_missing"),),
 )
 
 PAYOUTS = Ledger(
@@ -131,17 +168,11 @@ PAYOUTS = Ledger(
 
 LEDGERS: dict[str, Ledger] = {lg.name: lg for lg in (TRAININGS, CERTIFICATES, HIRES, PAYOUTS)}
 
-# Date-order rules of SPEC §2: (later column, earlier column) per ledger.
-DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
-    "trainings": (("end_date", "start_date"),),
-    "hires": (("separation_date", "hire_date"),),
-}
-
 # Row problem codes found while checking a column, by small integer (0 = fine), so that whole
 # columns carry a uint8 code array and only bad rows are ever turned into problem records.
 ROW_CODES = (
     "", "required_missing", "id_format", "id_checksum", "id_birthdate", "id_15digit", "id_scientific",
     "uscc_format", "uscc_checksum", "date_format", "date_invalid", "bool_invalid", "level_invalid",
     "size_invalid", "kind_invalid", "int_invalid", "amount_invalid",
-)
+)  # fmt: skip
 CODE = {name: i for i, name in enumerate(ROW_CODES)}

@@ -5,20 +5,28 @@ the key path and the line of the file.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 
-METRIC_KEYS = ("training", "subsidized_training", "skilled", "high_skilled", "employment", "certified_employment")
-SHARE_METRICS = {"certified_employment"}  # targets given as a share 0-1, not a count
+from jishu.model import period_key, problem_table
+from jishu.rules.progress import METRICS, NAMED_IN_TARGETS, SHARES
+
+METRIC_KEYS = tuple(METRICS)
 
 Count = Annotated[StrictInt, Field(ge=0)]
 Share = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1)]
-PERIOD_KEY = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
 
 
 class Strict(BaseModel):
@@ -32,13 +40,11 @@ class MetricDef(Strict):
     unit_en: str | None = None
 
 
-class MetricTargets(Strict):
-    training: Count | None = None
-    subsidized_training: Count | None = None
-    skilled: Count | None = None
-    high_skilled: Count | None = None
-    employment: Count | None = None
-    certified_employment: Share | None = None
+# A target per metric, every one optional: counts, or shares (0-1) for the share metrics.
+MetricTargets = create_model(
+    "MetricTargets", __base__=Strict,
+    **{key: ((Share if key in SHARES else Count) | None, None) for key in METRIC_KEYS},
+)
 
 
 class EmployerPolicy(Strict):
@@ -68,14 +74,6 @@ class SubsidyPolicy(Strict):
     agency: AgencyPolicy
 
 
-def _period_key(value: object) -> str:
-    text = str(value)
-    match = PERIOD_KEY.match(text)
-    if not match or (match.group(2) and int(match.group(2)) < int(match.group(1))):
-        raise ValueError(f"'{text}' is not a year (2022) or a span of years (2021-2025)")
-    return text
-
-
 class Targets(Strict):
     version: Literal[1] = 1
     county: str | None = None
@@ -89,24 +87,21 @@ class Targets(Strict):
     @classmethod
     def _period_keys(cls, value: object) -> object:
         if isinstance(value, dict):
-            return {_period_key(k): v for k, v in value.items()}
+            return {period_key(k): v for k, v in value.items()}
         return value
 
     @field_validator("plan_period", mode="before")
     @classmethod
     def _plan_period(cls, value: object) -> object:
-        return None if value is None else _period_key(value)
+        return None if value is None else period_key(value)
 
     @field_validator("metrics")
     @classmethod
     def _all_metrics(cls, value: dict) -> dict:
-        missing = [k for k in METRIC_KEYS if k not in value and k not in SHARE_METRICS]
+        missing = [k for k in NAMED_IN_TARGETS if k not in value]
         if missing:
             raise ValueError(f"missing metric definitions: {', '.join(missing)}")
         return value
-
-    def metric(self, key: str) -> MetricDef:
-        return self.metrics.get(key) or MetricDef(name=key, unit="")
 
     def target(self, period: str, key: str, township: str | None = None) -> int | float | None:
         source = self.targets.get(period) if township is None else self.townships.get(period, {}).get(township)
@@ -114,11 +109,11 @@ class Targets(Strict):
 
 
 class TargetsError(Exception):
-    """The targets file cannot be used (SPEC §5: exit 2). `problems` are dicts for problems.make_table."""
+    """The targets file cannot be used (SPEC §5: exit 2). Carries its problems (a problem table)."""
 
     def __init__(self, problems: list[dict]):
         super().__init__("targets unusable")
-        self.problems = problems
+        self.problems = problem_table(problems)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -151,19 +146,18 @@ def _line_of(root: yaml.Node | None, loc: tuple) -> int | None:
     return line
 
 
-def _yaml_detail(exc: yaml.YAMLError) -> str:
-    from jishu.problems import detail_key
-
+def _yaml_reason(exc: yaml.YAMLError) -> dict:
+    """What went wrong in words a clerk knows (a reason), else PyYAML's own message (the detail)."""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     if "could not find expected ':'" in problem or "mapping values are not allowed" in problem:
-        return detail_key("yaml_colon")
+        return {"reason": "yaml_colon"}
     if "\\t" in problem or "\t" in problem:
-        return detail_key("yaml_tab")
+        return {"reason": "yaml_tab"}
     if "could not determine a constructor" in problem:
-        return detail_key("yaml_tag")
+        return {"reason": "yaml_tag"}
     if "appears twice" in problem:
-        return detail_key("yaml_duplicate", name=problem.split("'")[1])
-    return detail_key("as_is", msg=problem)
+        return {"reason": "yaml_duplicate", "detail": problem.split("'")[1]}
+    return {"detail": problem}
 
 
 def read_text(path: Path) -> str:
@@ -176,8 +170,7 @@ def read_text(path: Path) -> str:
 
 
 def load(path: Path) -> Targets:
-    from jishu.problems import detail_key
-
+    """targets.yaml, checked; TargetsError with every problem when it cannot be used."""
     path = Path(path)
     name = path.name
     try:
@@ -185,7 +178,7 @@ def load(path: Path) -> Targets:
     except FileNotFoundError:
         raise TargetsError([{"file": name, "code": "targets_missing", "detail": str(path)}]) from None
     except IsADirectoryError:
-        raise TargetsError([{"file": name, "code": "targets_unreadable", "detail": detail_key("is_folder")}]) from None
+        raise TargetsError([{"file": name, "code": "targets_unreadable", "reason": "is_folder"}]) from None
     except (OSError, UnicodeDecodeError) as exc:
         detail = getattr(exc, "strerror", None) or str(exc)
         raise TargetsError([{"file": name, "code": "targets_unreadable", "detail": detail}]) from None
@@ -196,9 +189,9 @@ def load(path: Path) -> Targets:
         if getattr(exc, "problem_mark", None) is not None and "appears twice" in str(exc):
             mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise TargetsError([{"file": name, "line": line, "code": "targets_yaml", "detail": _yaml_detail(exc)}]) from None
+        raise TargetsError([{"file": name, "line": line, "code": "targets_yaml", **_yaml_reason(exc)}]) from None
     if not isinstance(raw, dict):
-        raise TargetsError([{"file": name, "line": 1, "code": "targets_yaml", "detail": detail_key("yaml_empty")}])
+        raise TargetsError([{"file": name, "line": 1, "code": "targets_yaml", "reason": "yaml_empty"}])
     try:
         return Targets.model_validate(raw)
     except ValidationError as exc:
@@ -207,10 +200,12 @@ def load(path: Path) -> Targets:
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "constrained"))))
             key_path = ".".join(str(p) for p in loc) or "(top)"
-            ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
-            msg = err["msg"].removeprefix("Value error, ")
+            ctx = err.get("ctx") or {}
+            # The bound or the choices when pydantic gives them (ge, le, expected), else its message.
+            known = [str(ctx[k]) for k in ("ge", "le", "expected") if k in ctx]
+            detail = known[0] if known else err["msg"].removeprefix("Value error, ")
             problems.append({"file": name, "line": _line_of(root, loc), "column": key_path, "code": "targets_invalid",
-                             "detail": detail_key(f"pyd_{err['type']}", msg=msg, **ctx)})
+                             "reason": f"pyd_{err['type']}", "detail": detail})
         raise TargetsError(problems) from None
 
 
@@ -220,27 +215,10 @@ def township_warnings(targets: Targets, file: str) -> list[dict]:
     for period, towns in targets.townships.items():
         county = targets.targets.get(period)
         for key in METRIC_KEYS:
-            if key in SHARE_METRICS or county is None or getattr(county, key) is None:
+            if key in SHARES or county is None or getattr(county, key) is None:
                 continue
             values = [getattr(t, key) for t in towns.values() if getattr(t, key) is not None]
             if values and sum(values) != getattr(county, key):
                 out.append({"file": file, "column": f"townships.{period}.{key}", "code": "targets_township_sum",
                             "value": str(sum(values)), "detail": str(getattr(county, key))})
     return out
-
-
-class Period(BaseModel):
-    label: str
-    start: dt.date
-    end: dt.date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    @classmethod
-    def parse(cls, text: str) -> Period:
-        """`2022` or `2021-2025`."""
-        label = _period_key(text.strip())
-        first, _, last = label.partition("-")
-        return cls(label=label, start=dt.date(int(first), 1, 1), end=dt.date(int(last or first), 12, 31))

@@ -1,4 +1,4 @@
-"""Validate one ledger file: raw string cells → typed columns of the accepted rows, and problems.
+"""Validate one raw table: raw string cells → typed columns of the accepted rows, and problems.
 
 Every check works on a whole column, and carries a uint8 problem code per row (schema.ROW_CODES);
 only bad rows ever become problem records. Columns with few distinct values (dates, yes/no, levels,
@@ -6,7 +6,7 @@ sizes, credit codes, months, townships) are checked once per distinct value thro
 dictionary encoding; ID numbers are checked on their bytes with numpy, and only the cells that need
 it are NFKC-normalised. A row with any `error` problem is rejected (SPEC §2, "Bad rows"); a
 `warning` keeps the row. Duplicates and the as-of bound of birth dates are decided later, over all
-files of a ledger (ledgers.py), because they depend on the other files and on --as-of.
+files of a ledger (assemble.py), because they depend on the other files and on --as-of.
 """
 
 from __future__ import annotations
@@ -17,32 +17,27 @@ import numpy as np
 import pyarrow as pa
 
 from jishu import schema
-from jishu.dates import parse_dates
-from jishu.hashing import key_hash
-from jishu.ids import (
+from jishu.fast.arrays import lengths
+from jishu.fast.hashing import key_hash
+from jishu.fast.lazy import pc
+from jishu.model import PROBLEM_SCHEMA, severity_of
+from jishu.read import RawTable, Unusable
+from jishu.read.csv import DATES
+from jishu.schema import ROW_CODES
+from jishu.values import (
+    amounts_fen,
     birth_yyyymmdd,
-    lengths,
+    in_vocabulary,
     mask_value,
+    normalise,
+    normalise_header,
+    parse_dates,
     resident_id_codes,
     scrub,
     unknown_regions,
     uscc_codes,
+    whole_numbers,
 )
-from jishu.lazy import pc
-from jishu.problems import PROBLEM_SCHEMA, severity_of
-from jishu.read import DATES, FileProblem, RawTable, normalise, normalise_header
-from jishu.schema import CODE, ROW_CODES
-
-BOOLEANS = {"是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
-            "true": True, "false": False, "1": True, "0": False}  # fmt: skip
-# 高技能 (high-skilled) = level 1-3 (SPEC §2).
-LEVELS = {str(i): i for i in range(1, 6)} | {
-    "一级": 1, "二级": 2, "三级": 3, "四级": 4, "五级": 5,
-    "高级技师": 1, "技师": 2, "高级工": 3, "中级工": 4, "初级工": 5,
-}  # fmt: skip
-SIZES = {"大型": "large", "中型": "medium", "小型": "small", "微型": "micro",
-         "large": "large", "medium": "medium", "small": "small", "micro": "micro"}  # fmt: skip
-KINDS = {"employer": "employer", "agency": "agency", "吸纳就业补助": "employer", "职业介绍补贴": "agency"}
 
 _VALUE_WIDTH = 60  # offending values longer than this are cut in reports
 
@@ -62,19 +57,6 @@ TYPES = {
 _BY_DICTIONARY = {schema.DATE, schema.BOOL, schema.LEVEL, schema.SIZE, schema.KIND, schema.INT, schema.USCC,
                   schema.AMOUNT}
 
-# Columns jishu never reads: they can neither reject a row nor appear in a report.
-UNUSED = {
-    "trainings": {"name", "occupation", "provider"},
-    "certificates": {"name", "cert_type", "occupation", "issuer"},
-    "hires": set(),
-    "payouts": set(),
-}
-
-
-class NeedAllColumns(Exception):
-    """Some rows are empty in every column read; whether they are blank needs the other columns."""
-
-
 @dataclass
 class ValidatedFile:
     """One file after row validation: typed accepted rows (with `line`), its problems, its row count."""
@@ -86,11 +68,7 @@ class ValidatedFile:
     latest_birth: int = 0  # the latest birth date (YYYYMMDD) among accepted rows
 
 
-def used_columns(ledger: schema.Ledger) -> list[schema.Column]:
-    return [c for c in ledger.columns if c.name not in UNUSED[ledger.name]]
-
-
-def map_header(ledger: schema.Ledger, header: list[str]) -> dict[str, int]:
+def map_header(ledger: schema.Ledger, header: list[str]) -> dict[str, int] | Unusable:
     """Canonical column name → position. Missing or repeated ledger columns make the file unusable."""
     names = {}
     for col in ledger.columns:
@@ -104,17 +82,16 @@ def map_header(ledger: schema.Ledger, header: list[str]) -> dict[str, int]:
     found = ", ".join(h.strip() for h in header)
     repeated = [header[p[1]].strip() for p in positions.values() if len(p) > 1]
     if repeated:
-        raise FileProblem("header_duplicate", line=1, value=", ".join(repeated), detail=found)
+        return Unusable("header_duplicate", line=1, value=", ".join(repeated), detail=found)
     missing = [c for c in ledger.columns if c.header_required and c.name not in positions]
     if missing:
         wanted = ", ".join(f"{c.name}（{c.zh}）" for c in missing)
         if len(header) == 1:
             for sep in (";", "\t", "|", "；"):
                 if sep in header[0]:
-                    raise FileProblem(
-                        "header_separator", line=1, value=wanted, detail=header[0][:80], column=repr(sep)[1:-1]
-                    )
-        raise FileProblem("header_missing", line=1, value=wanted, detail=found or "（无 / none）")
+                    return Unusable("header_separator", line=1, value=wanted, detail=header[0][:80],
+                                    column=repr(sep)[1:-1])
+        return Unusable("header_missing", line=1, value=wanted, detail=found or "（无 / none）")
     return {name: p[0] for name, p in positions.items()}
 
 
@@ -123,21 +100,20 @@ def selector(ledger: schema.Ledger):
     each with whether it is checked by distinct value (then read dictionary-encoded: see
     check_column; its cells are never held as one string per row)."""
 
-    def select(header: list[str]) -> dict:
+    def select(header: list[str]) -> dict | Unusable:
         positions = map_header(ledger, header)
+        if isinstance(positions, Unusable):
+            return positions
         return {positions[c.name]: DATES if c.type == schema.DATE else by_dictionary(c)
-                for c in used_columns(ledger) if c.name in positions}
+                for c in ledger.used if c.name in positions}
 
     return select
-
-
-_FEW_TEXTS = {"township", "employer_name", "agency_name"}  # text columns where values repeat a lot
 
 
 def by_dictionary(col: schema.Column) -> bool:
     """Columns of few distinct values (dates, yes/no, levels, codes, townships, employer and agency
     names): each distinct value is checked once."""
-    return col.type in _BY_DICTIONARY or (col.type == schema.TEXT and col.name in _FEW_TEXTS)
+    return col.type in _BY_DICTIONARY or (col.type == schema.TEXT and col.repeats)
 
 
 def filled(cells: pa.Array) -> np.ndarray:
@@ -153,50 +129,23 @@ def filled(cells: pa.Array) -> np.ndarray:
 # ---------------------------------------------------------------- column checks
 
 
-def _lookup(values: pa.Array, vocabulary: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Index of each value in a vocabulary (case-insensitive; -1 when unknown) and its meanings."""
-    keys = list(vocabulary)
-    index = pc.index_in(pc.utf8_lower(values), value_set=pa.array(keys))
-    return pc.fill_null(index, -1).to_numpy(), np.array([vocabulary[k] for k in keys], dtype=object)
-
-
 def convert(col: schema.Column, values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Typed values and a problem code (uint8, 0 = fine) for non-null normalised strings.
     (ID numbers have their own path, _check_ids, which normalises only the cells that need it.)"""
-    n = len(values)
     kind = col.type
-    ok_code = np.zeros(n, dtype=np.uint8)
     if kind == schema.TEXT:
-        return values, ok_code
+        return values, np.zeros(len(values), dtype=np.uint8)
     if kind == schema.USCC:
         return uscc_codes(values)
     if kind == schema.DATE:
         dates, code = parse_dates(values)
         return pa.array(dates, pa.date32()), code
     if kind == schema.INT:
-        ok = pc.match_substring_regex(values, r"^[0-9]{1,9}$").to_numpy(zero_copy_only=False)
-        numbers = pc.cast(pc.if_else(pa.array(ok), values, "0"), pa.int64())
-        return numbers, np.where(ok, 0, CODE["int_invalid"]).astype(np.uint8)
+        return whole_numbers(values)
     if kind == schema.AMOUNT:
-        plain = pc.replace_substring_regex(values, r"^([0-9]{1,3}(?:,[0-9]{3})+)(\.[0-9]{1,2})?$", r"\1\2")
-        plain = pc.replace_substring(plain, ",", "") if pc.any(pc.match_substring(values, ",")).as_py() else plain
-        parts = pc.extract_regex(plain, r"^(?P<yuan>[0-9]{1,12})(?:\.(?P<fen>[0-9]{1,2}))?$")
-        ok = pc.is_valid(parts).to_numpy(zero_copy_only=False)
-        yuan = pc.cast(pc.if_else(pa.array(ok), parts.field("yuan"), "0"), pa.int64())
-        fen_text = pc.utf8_rpad(pc.if_else(pc.and_(pa.array(ok), pc.not_equal(parts.field("fen"), "")),
-                                           parts.field("fen"), "0"), 2, "0")
-        fen = pc.add(pc.multiply(yuan, 100), pc.cast(fen_text, pa.int64()))
-        return fen, np.where(ok, 0, CODE["amount_invalid"]).astype(np.uint8)
-    vocab, bad, out_type = {
-        schema.BOOL: (BOOLEANS, "bool_invalid", pa.bool_()),
-        schema.LEVEL: (LEVELS, "level_invalid", pa.int8()),
-        schema.SIZE: (SIZES, "size_invalid", pa.string()),
-        schema.KIND: (KINDS, "kind_invalid", pa.string()),
-    }[kind]
-    index, targets = _lookup(values, vocab)
-    ok = index >= 0
-    typed = np.where(ok, targets[np.where(ok, index, 0)], None)
-    return pa.array(typed.tolist(), out_type), np.where(ok, 0, CODE[bad]).astype(np.uint8)
+        return amounts_fen(values)
+    vocabulary, bad = schema.VOCABULARIES[kind]
+    return in_vocabulary(values, vocabulary, bad, TYPES[kind])
 
 
 def _scatter(typed: pa.Array, present: np.ndarray, dtype: pa.DataType) -> pa.Array:
@@ -297,21 +246,22 @@ def check_column(col: schema.Column, raw: pa.Array) -> Checked:
 class _Problems:
     """Problems found while validating one file, collected column by column."""
 
-    def __init__(self, file: str, lines: np.ndarray):
+    def __init__(self, file: str, sheet: str, lines: np.ndarray):
         self.file = file
+        self.sheet = sheet
         self.lines = lines
-        self.parts: list[tuple[np.ndarray, str, list, np.ndarray, list]] = []
+        self.parts: list[tuple[np.ndarray, str, list, np.ndarray, list, str]] = []
 
-    def add(self, rows: np.ndarray, column: str, values: list, codes, details: list | None = None):
+    def add(self, rows: np.ndarray, column: str, values: list, codes, details: list | None = None,
+            reason: str = ""):
         if len(rows):
             names = np.asarray(codes) if not isinstance(codes, str) else np.full(len(rows), codes, dtype=object)
             if names.dtype != object:
                 names = np.array(ROW_CODES, dtype=object)[names]
-            self.parts.append((rows, column, values, names, details or [""] * len(rows)))
+            self.parts.append((rows, column, values, names, details or [""] * len(rows), reason))
 
     def error_rows(self) -> np.ndarray:
-        bad = [rows[np.array([severity_of(c) == "error" for c in codes], dtype=bool)]
-               for rows, _, _, codes, _ in self.parts]
+        bad = [p[0][np.array([severity_of(c) == "error" for c in p[3]], dtype=bool)] for p in self.parts]
         return np.unique(np.concatenate(bad)) if bad else np.zeros(0, dtype=np.int64)
 
     def table(self) -> pa.Table:
@@ -322,16 +272,23 @@ class _Problems:
         values = [v for p in self.parts for v in p[2]]
         codes = np.concatenate([p[3] for p in self.parts]).tolist()
         details = [d for p in self.parts for d in p[4]]
+        reasons = [r for p in self.parts for r in [p[5]] * len(p[0])]
         order = np.lexsort((np.arange(len(rows)), self.lines[rows]))
+        n = len(rows)
         return pa.table(
             {
-                "file": pa.array([self.file] * len(rows), pa.string()),
+                "file": pa.array([self.file] * n, pa.string()),
+                "sheet": pa.array([self.sheet] * n, pa.string()),
                 "line": pa.array(self.lines[rows][order], pa.int64()),
                 "column": pa.array([columns[i] for i in order], pa.string()),
                 "value": pa.array([values[i] for i in order], pa.string()),
                 "code": pa.array([codes[i] for i in order], pa.string()),
                 "severity": pa.array([severity_of(codes[i]) for i in order], pa.string()),
                 "detail": pa.array([details[i] for i in order], pa.string()),
+                "reason": pa.array([reasons[i] for i in order], pa.string()),
+                "ref_file": pa.array([""] * n, pa.string()),
+                "ref_sheet": pa.array([""] * n, pa.string()),
+                "ref_line": pa.nulls(n, pa.int64()),
             },
             schema=PROBLEM_SCHEMA,
         )
@@ -350,11 +307,11 @@ def shown(values: pa.Array, is_id: bool) -> list[str]:
 # ---------------------------------------------------------------- a whole file
 
 
-def _nonblank(raw: RawTable) -> np.ndarray:
+def _nonblank(raw: RawTable) -> np.ndarray | None:
     """Records with at least one cell that is not empty (whitespace-only cells are settled later).
 
     When some columns were not read, a record empty in every column read may still hold something
-    in the others: unless it is one of the known blank lines at the end, they must be read."""
+    in the others: unless it is one of the known blank lines at the end, they must be read (None)."""
     nonempty = np.zeros(raw.num_rows, dtype=bool)
     empty = np.arange(raw.num_rows)  # rows with nothing found so far: usually none after one column
     for column in raw.columns:
@@ -365,20 +322,27 @@ def _nonblank(raw: RawTable) -> np.ndarray:
     if not raw.complete:
         known_blank = raw.num_rows if raw.blank_from is None else raw.blank_from
         if not nonempty[:known_blank].all():
-            raise NeedAllColumns()
+            return None
     return nonempty
 
 
-def validate_table(ledger: schema.Ledger, raw: RawTable, file: str) -> ValidatedFile:
+def validate_table(ledger: schema.Ledger, raw: RawTable, file: str, sheet: str = "") -> ValidatedFile | Unusable | None:
+    """The rows of one raw table checked against the ledger's columns (SPEC §2). None when some
+    rows are empty in every column read and the others must be read to tell whether they are blank."""
     positions = map_header(ledger, raw.header)
-    keep = np.flatnonzero(_nonblank(raw))
+    if isinstance(positions, Unusable):
+        return positions
+    nonblank = _nonblank(raw)
+    if nonblank is None:
+        return None
+    keep = np.flatnonzero(nonblank)
     lines = raw.lines[keep]
     n = len(keep)
     take = pa.array(keep) if n != raw.num_rows else None
-    problems = _Problems(file, lines)
+    problems = _Problems(file, sheet, lines)
     typed: dict[str, pa.Array] = {}
     checked: dict[str, Checked] = {}
-    for col in used_columns(ledger):
+    for col in ledger.used:
         if col.name not in positions:
             typed[col.name] = pa.nulls(n, TYPES[col.type])
             continue
@@ -387,7 +351,9 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str) -> Validated
         checked[col.name] = result
         typed[col.name] = result.typed
     blank = _whitespace_only(raw, positions, checked, take, n)
-    for col in used_columns(ledger):
+    if blank is None:
+        return None
+    for col in ledger.used:
         if col.name not in checked:
             continue
         result = checked[col.name]
@@ -407,7 +373,7 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str) -> Validated
                 problems.add(rows, col.name, shown(result.text_of(rows), True), "id_region_unknown",
                              [f"{p // 10**11:06d}" for p in person[unknown].tolist()])
     _check_date_order(ledger, checked, problems, blank)
-    _check_agency(ledger, checked, positions, problems, blank)
+    _check_required_with(ledger, checked, problems, blank)
     accepted = ~blank
     accepted[problems.error_rows()] = False
     table = pa.table({"line": pa.array(lines, pa.int32())} | typed)  # int32: 4 bytes a row less on 35M rows
@@ -418,11 +384,12 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str) -> Validated
     return ValidatedFile(file, table, problems.table(), int(n - blank.sum()), int(np.max(births)))
 
 
-def _whitespace_only(raw: RawTable, positions, checked, take, n) -> np.ndarray:
+def _whitespace_only(raw: RawTable, positions, checked, take, n) -> np.ndarray | None:
     """Rows whose cells are all blank after trimming (e.g. full-width spaces): skipped like ,,,, rows.
 
     Only rows where every checked column is empty can be such rows; their other cells are looked at
-    here, or, when some columns were not read (RawTable.complete is False), the caller reads them.
+    here, or, when some columns were not read (RawTable.complete is False), the caller must read
+    them (None).
     """
     candidate = np.ones(n, dtype=bool)
     for result in checked.values():
@@ -430,7 +397,7 @@ def _whitespace_only(raw: RawTable, positions, checked, take, n) -> np.ndarray:
     if not candidate.any():
         return candidate
     if not raw.complete:
-        raise NeedAllColumns()
+        return None
     rows = np.flatnonzero(candidate)
     pick = pa.array(rows if take is None else take.to_numpy()[rows])
     done = {positions[name] for name in checked}
@@ -441,24 +408,25 @@ def _whitespace_only(raw: RawTable, positions, checked, take, n) -> np.ndarray:
 
 
 def _check_date_order(ledger, checked, problems: _Problems, blank) -> None:
-    for later, earlier in schema.DATE_ORDER.get(ledger.name, ()):
+    """SPEC §2: end_date ≥ start_date, separation_date ≥ hire_date (the ledger's date_order)."""
+    for later, earlier in ledger.date_order:
         if later not in checked or earlier not in checked:
             continue
         wrong = pc.fill_null(pc.less(checked[later].typed, checked[earlier].typed), False).to_numpy(
             zero_copy_only=False)
         rows = np.flatnonzero(wrong & ~blank)
         if len(rows):
-            earlier_values = shown(checked[earlier].text_of(rows), False)
             problems.add(rows, later, shown(checked[later].text_of(rows), False), "date_order",
-                         [f"{earlier}={v}" for v in earlier_values])
+                         shown(checked[earlier].text_of(rows), False), reason=earlier)
 
 
-def _check_agency(ledger, checked, positions, problems: _Problems, blank) -> None:
-    """in_province is needed when agency_id is set (SPEC §2, hires). A value that is not yes/no is
-    already a bool_invalid problem, so only an empty cell (or no column) counts as missing."""
-    if ledger.name != "hires" or "agency_id" not in checked:
-        return
-    empty = ~checked["in_province"].present if "in_province" in checked else np.ones(len(blank), dtype=bool)
-    rows = np.flatnonzero(checked["agency_id"].present & empty & ~blank)
-    if len(rows):
-        problems.add(rows, "in_province", [""] * len(rows), "in_province_missing")
+def _check_required_with(ledger, checked, problems: _Problems, blank) -> None:
+    """A column that must be filled when another is (SPEC §2: in_province when agency_id is set). A
+    value of the wrong type is already its own problem, so only an empty cell (or no column) counts."""
+    for column, other, code in ledger.required_with:
+        if other not in checked:
+            continue
+        empty = ~checked[column].present if column in checked else np.ones(len(blank), dtype=bool)
+        rows = np.flatnonzero(checked[other].present & empty & ~blank)
+        if len(rows):
+            problems.add(rows, column, [""] * len(rows), code)

@@ -21,7 +21,6 @@ import io
 import os
 import re
 import sys
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,96 +29,50 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from jishu.lazy import pc
+from jishu.read import RawTable, Unusable
 
 _CHUNK = 1 << 26  # bytes scanned at a time, so temporaries stay small on multi-GB files
 
 
-class FileProblem(Exception):
-    """A whole file is unusable (SPEC §5 exit 2). `code` is a problem code of i18n.MESSAGES."""
-
-    def __init__(self, code: str, line: int | None = None, detail: str = "", value: str = "", column: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.line = line
-        self.detail = detail
-        self.value = value
-        self.column = column
-
-
-@dataclass
-class RawTable:
-    """The cells of a CSV file as read: header cells and one string column per header position."""
-
-    header: list[str]
-    columns: list  # one pa.Array or pa.ChunkedArray per header cell (None when not read)
-    lines: np.ndarray  # int64 physical line number where each record starts
-    encoding: str
-    path: str = ""
-    complete: bool = True  # False when only some columns were read (the others are None)
-    blank_from: int | None = None  # rows from here to the end are known to be blank (only commas)
-
-    @property
-    def num_rows(self) -> int:
-        return len(self.lines)
-
-    def batches(self):
-        """The table in the record batches it was read in, each as a RawTable of plain arrays
-        (validating batch by batch keeps temporaries small and avoids copying the whole file)."""
-        read = [c for c in self.columns if c is not None]
-        if not read or not isinstance(read[0], pa.ChunkedArray):
-            yield self
-            return
-        start = 0
-        for k in range(read[0].num_chunks):
-            parts = [None if c is None else c.chunk(k) for c in self.columns]
-            size = len(read[0].chunk(k))
-            blank_from = None if self.blank_from is None else min(max(self.blank_from - start, 0), size)
-            yield RawTable(self.header, parts, self.lines[start : start + size], self.encoding, self.path,
-                           self.complete, blank_from)
-            start += size
-
-
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes | Unusable:
+    if path.is_dir():
+        return Unusable("file_unreadable", reason="is_folder")
     try:
-        if path.is_dir():
-            raise FileProblem("file_unreadable", detail="is_folder")
         return path.read_bytes()
-    except FileProblem:
-        raise
     except OSError as exc:
-        raise FileProblem("file_unreadable", detail=exc.strerror or type(exc).__name__) from None
+        return Unusable("file_unreadable", detail=exc.strerror or type(exc).__name__)
 
 
 def _line_of(data: bytes | memoryview, pos: int) -> int:
     return bytes(data[:pos]).count(b"\n") + 1
 
 
-def decode(data: bytes, encoding: str | None) -> tuple[bytes, str]:
+def decode(data: bytes, encoding: str | None) -> tuple[bytes, str] | Unusable:
     """UTF-8 bytes of the file, and the encoding it was read in."""
     if encoding:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise FileProblem("file_encoding", line=_line_of(data, exc.start), detail=encoding) from None
+            return Unusable("file_encoding", line=_line_of(data, exc.start), detail=encoding)
         out, used = text.removeprefix("\ufeff").encode("utf-8"), encoding
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
-        raise FileProblem("file_utf16")
+        return Unusable("file_utf16")
     elif data.find(b"\x00") >= 0:
-        raise FileProblem("file_binary", line=_line_of(data, data.find(b"\x00")))
+        return Unusable("file_binary", line=_line_of(data, data.find(b"\x00")))
     elif data.startswith(codecs.BOM_UTF8):
         out, used = data[len(codecs.BOM_UTF8) :], "utf-8-sig"
-        _check_utf8(out, "UTF-8")
+        if not _is_utf8(out):
+            return _not_utf8(out, "UTF-8")
     elif _is_utf8(data):
         out, used = data, "utf-8"
     else:
         try:
             out, used = data.decode("gb18030").encode("utf-8"), "gb18030"
         except UnicodeDecodeError as exc:
-            raise FileProblem("file_encoding", line=_line_of(data, exc.start), detail="UTF-8 / GB18030") from None
+            return Unusable("file_encoding", line=_line_of(data, exc.start), detail="UTF-8 / GB18030")
     nul = out.find(b"\x00")
     if nul >= 0:
-        raise FileProblem("file_binary", line=_line_of(out, nul))
+        return Unusable("file_binary", line=_line_of(out, nul))
     return out, used
 
 
@@ -147,12 +100,14 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _check_utf8(data: bytes, name: str) -> None:
-    if not _is_utf8(data):
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FileProblem("file_encoding", line=_line_of(data, exc.start), detail=name) from None
+def _not_utf8(data: bytes, name: str) -> Unusable:
+    """file_encoding at the line of the first byte that is not UTF-8."""
+    start = 0
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    return Unusable("file_encoding", line=_line_of(data, start), detail=name)
 
 
 def _positions(b: np.ndarray, byte: int) -> np.ndarray:
@@ -215,18 +170,25 @@ def split_header(data: bytes, first_line: int) -> list[str]:
     return []
 
 
-def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable:
-    """Read one CSV file. Raises FileProblem when the file as a whole cannot be used.
+def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable | Unusable:
+    """Read one CSV file, or say why the file as a whole cannot be used.
 
     `select(header) -> {position: dictionary-encoded? or DATES}` may name the columns wanted; the
     others are then not converted (RawTable.complete is False), those marked True are read as
-    dictionary arrays, and DATES columns as date32 when all their dates are ISO (else as dictionary). Only one-line records (_one_line_records) honour it; the general path reads all, as strings.
+    dictionary arrays, and DATES columns as date32 when all their dates are ISO (else as dictionary).
+    Only one-line records (_one_line_records) honour it; the general path reads all, as strings.
     """
     if encoding in (None, "utf-8"):
         direct = _read_direct(path, select)
         if direct is not None:
             return direct
-    data, used = decode(read_bytes(path), encoding)
+    data = read_bytes(path)
+    if isinstance(data, Unusable):
+        return data
+    decoded = decode(data, encoding)
+    if isinstance(decoded, Unusable):
+        return decoded
+    data, used = decoded
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")  # old Macintosh line ends
     elif used not in ("utf-8", "utf-8-sig"):  # transcoded (GB18030, --encoding): as direct, from memory
@@ -237,7 +199,7 @@ def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable
             return direct
     shape = layout(data)
     if len(shape.lines) == 0:
-        raise FileProblem("file_empty")
+        return Unusable("file_empty")
     header = split_header(data, int(shape.lines[0]))
     if shape.balanced:
         table = _read_fast(data, header, shape)
@@ -249,7 +211,7 @@ def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable
 _BLOCK = 1 << 24
 
 
-def _read_direct(path: Path, select) -> RawTable | None:
+def _read_direct(path: Path, select) -> RawTable | Unusable | None:
     """The common case: a UTF-8 file (BOM or not) without NULs, every record on one line, read by
     pyarrow straight from the file (see _one_line_records). None for anything else."""
     try:
@@ -283,7 +245,7 @@ class _Source:
     ends_with_newline: bool
 
 
-def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable | None:
+def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable | Unusable | None:
     """UTF-8 bytes read by pyarrow (in blocks, on every core), only the columns asked for.
 
     Blank lines are kept as empty records (ignore_empty_lines=False), so when every record is one
@@ -311,6 +273,8 @@ def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable
     if not "".join(header).strip():
         return None
     wanted = dict.fromkeys(range(len(header)), False) if select is None else select(header)
+    if isinstance(wanted, Unusable):
+        return wanted
     iso = _iso_dates_at_start(head, [p for p, kind in wanted.items() if kind == DATES])
 
     def attempt(quoted: bool) -> pa.Table | None:
@@ -493,7 +457,7 @@ def _read_fast(data: bytes, header: list[str], shape: _Layout) -> list[pa.Array]
     return [table.column(i).combine_chunks().slice(1) for i in range(len(names))]
 
 
-def _read_slow(data: bytes, used: str, path: str) -> RawTable:
+def _read_slow(data: bytes, used: str, path: str) -> RawTable | Unusable:
     csv.field_size_limit(sys.maxsize)
     text = data.decode("utf-8")
     # Physical lines end at "\n" only (as in the fast path), so a "\r" inside a cell is not a line.
@@ -509,13 +473,12 @@ def _read_slow(data: bytes, used: str, path: str) -> RawTable:
             start = reader.line_num + 1
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
-            raise FileProblem("csv_quote", line=start) from None
-        from jishu.problems import detail_key
-
-        known = "csv_quote_after" if "expected after" in str(exc) else "as_is"
-        raise FileProblem("csv_malformed", line=start, detail=detail_key(known, msg=str(exc))) from None
+            return Unusable("csv_quote", line=start)
+        if "expected after" in str(exc):
+            return Unusable("csv_malformed", line=start, reason="csv_quote_after")
+        return Unusable("csv_malformed", line=start, detail=str(exc))
     if not rows:
-        raise FileProblem("file_empty")
+        return Unusable("file_empty")
     header, body = rows[0], rows[1:]
     width = len(header)
     padded = [r[:width] + [""] * (width - len(r)) for r in body]
@@ -530,16 +493,3 @@ def _lines(text: str):
         end = len(text) if end < 0 else end + 1
         yield text[start:end]
         start = end
-
-
-def normalise_header(cell: str) -> str:
-    """Header cells: NFKC (full-width → half-width), trimmed, lower case for English names."""
-    return unicodedata.normalize("NFKC", cell).strip().strip("\ufeff").strip().lower()
-
-
-def normalise(values: pa.Array) -> pa.Array:
-    """Cell values (SPEC §2): NFKC-normalised and trimmed (full-width space included); "" → null."""
-    if not pc.all(pc.string_is_ascii(values)).as_py():
-        values = pc.utf8_normalize(values, "NFKC")
-    values = pc.utf8_trim_whitespace(values)
-    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)

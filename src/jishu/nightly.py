@@ -20,62 +20,33 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from jishu.ledgers import Counts, Ledgers
-from jishu.progress import ProgressReport, progress
-from jishu.subsidy import KindTotals, LiabilityMonth, overview
-from jishu.targets import Period, Targets
+from jishu.i18n import Words
+from jishu.load import Ledgers
+from jishu.model import (
+    DataQuality,
+    Period,
+    ProblemCount,
+    SubsidySection,
+    SummaryReport,
+    TownshipRow,
+)
+from jishu.rules.progress import progress
+from jishu.rules.subsidy import subsidy
+from jishu.targets import Targets
 
 SCHEMA_VERSION = 1
 LOCK_NAME = ".jishu-summary.lock"
 HISTORY_FIELDS = ["as_of", "period", "metric", "target", "actual", "rate", "time_progress", "status"]
 
 
-class ProblemCount(BaseModel):
-    code: str
-    severity: str
-    count: int
-
-
-class DataQuality(BaseModel):
-    ledgers: dict[str, Counts]
-    rejected: int
-    duplicates: int
-    warnings: int
-    top_problems: list[ProblemCount]
-
-
-class SubsidySection(BaseModel):
-    totals: dict[str, KindTotals]
-    liability: list[LiabilityMonth]
-
-
-class TownshipRow(BaseModel):
-    rank: int
-    township: str
-    score: float | None
-    actual: dict[str, int | float | None]
-    rate: dict[str, float | None]
-
-
-class SummaryReport(BaseModel):
-    schema_version: int
-    generated_at: dt.datetime
-    as_of: dt.date
-    county: str | None
-    year: ProgressReport
-    plan: ProgressReport
-    townships: list[TownshipRow]
-    subsidy: SubsidySection
-    data_quality: DataQuality
-
-
-def build(ledgers: Ledgers, targets: Targets, as_of: dt.date, lang: str = "zh") -> SummaryReport:
+def build(ledgers: Ledgers, targets: Targets) -> SummaryReport:
+    """The night's summary as of the ledgers' date: this year and the plan period, the townships,
+    the subsidies, and the data's quality."""
+    as_of = ledgers.as_of
     year = Period.parse(str(as_of.year))
     plan = Period.parse(targets.plan_period or "2021-2025")
-    year_report = progress(ledgers, targets, year, as_of, by="township", lang=lang)
-    plan_report = progress(ledgers, targets, plan, as_of, lang=lang)
+    year_report = progress(ledgers, targets, year, by="township")
+    plan_report = progress(ledgers, targets, plan)
     townships = [
         TownshipRow(
             rank=g.rank, township=g.key, score=g.score,
@@ -85,7 +56,7 @@ def build(ledgers: Ledgers, targets: Targets, as_of: dt.date, lang: str = "zh") 
     ]
     year_report.groups = None
     year_report.by = None
-    money = overview(ledgers, targets.subsidy, as_of)
+    money = subsidy(ledgers, targets.subsidy)
     severities = ledgers.problems["severity"].to_pylist()
     codes = Counter(zip(ledgers.problems["code"].to_pylist(), severities))
     quality = DataQuality(
@@ -201,20 +172,21 @@ def read_history(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def write_all(folder: Path, report: SummaryReport, lang: str, log) -> list[Path]:
+def write_all(folder: Path, report: SummaryReport, words: Words, log) -> list[Path]:
     """Write the day's files, latest.json and history.csv. Call with the folder lock held."""
-    from jishu import summary_render
+    from jishu.render import Style, html, json, localise
 
     clean_temporaries(folder)
     history_path = folder / "history.csv"
     existing = history_path.read_text(encoding="utf-8") if history_path.exists() else ""
     history = merged_history(existing, report)
     stem = f"summary-{report.as_of.isoformat()}"
-    as_json = report.model_dump_json(indent=2).encode("utf-8")
+    shown = localise(report, words)
+    as_json = json.render(shown, words, Style()).encode("utf-8")
     outputs = [
         (folder / f"{stem}.json", as_json),
-        (folder / f"{stem}.md", summary_render.markdown(report, lang).encode("utf-8")),
-        (folder / f"{stem}.html", summary_render.html(report, read_history(history), lang).encode("utf-8")),
+        (folder / f"{stem}.md", html.markdown(shown, words).encode("utf-8")),
+        (folder / f"{stem}.html", html.html(shown, read_history(history), words).encode("utf-8")),
         (folder / "history.csv", history.encode("utf-8")),
     ]
     if _is_latest(folder / "latest.json", report.as_of):

@@ -1,7 +1,7 @@
 """pyarrow.compute, imported on first use.
 
 Importing it builds Python wrappers for some 300 kernels (35 ms, a tenth of a warm `jishu progress`,
-which needs none of them). Modules say `from jishu.lazy import pc` and use `pc.<function>` as usual;
+which needs none of them). Modules say `from jishu.fast.lazy import pc` and use `pc.<function>` as usual;
 the first use imports the module (importlib's own locks make that safe from any thread).
 """
 

@@ -6,58 +6,51 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from jishu.i18n import word
-from jishu.render import number, percent
+from jishu.i18n import Words
+from jishu.render import safe
+from jishu.render.views import number, percent
+from jishu.rules.progress import SHARES
 
 STATUS_MARK = {"done": "✅", "ahead": "🟢", "behind": "🔴"}
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
-def _title(report, lang: str) -> str:
-    county = report.county or ""
-    if lang == "en":
-        return f"{county} skills programme progress, as of {report.as_of}".strip()
-    return f"{county}「人人持证、技能河南」进度（截至 {report.as_of}）"
+def _title(report, words: Words) -> str:
+    return words("summary_title", county=safe.text(report.county or ""), as_of=report.as_of).strip()
 
 
-def _metric_line(m, time_progress: float, lang: str) -> str:
-    if m.key == "certified_employment":
+def _metric_line(m, time_progress: float, words: Words) -> str:
+    if m.key in SHARES:
         actual = percent(m.actual)
         target = percent(m.target) if m.target is not None else None
     else:
         actual = number(m.actual)
         target = number(m.target) if m.target is not None else None
+    name = safe.text(m.name)
     if target is None:
-        return f"- {m.name}：{actual}" if lang != "en" else f"- {m.name}: {actual}"
-    status = f"{STATUS_MARK.get(m.status, '')} {word(m.status, lang)}" if m.status else ""
-    if lang == "en":
-        return (f"- {m.name}: {actual} of {target} {m.unit}, {percent(m.rate)} vs time {percent(time_progress)}, "
-                f"{status}")
-    return f"- {m.name}：{actual}/{target} {m.unit}，完成率 {percent(m.rate)}（序时 {percent(time_progress)}）{status}"
+        return words("summary_metric_plain", name=name, actual=actual)
+    status = f"{STATUS_MARK.get(m.status, '')} {words(m.status)}" if m.status else ""
+    return words("summary_metric", name=name, actual=actual, target=target, unit=safe.text(m.unit),
+                 rate=percent(m.rate), time=percent(time_progress), status=status)
 
 
-def quality_line(report, lang: str) -> str:
+def quality_line(report, words: Words) -> str:
     q = report.data_quality
     rows = sum(c.rows for c in q.ledgers.values())
-    top = "、".join(f"{p.code}×{p.count}" for p in q.top_problems[:3]) if lang != "en" else ", ".join(
-        f"{p.code}×{p.count}" for p in q.top_problems[:3])
-    if lang == "en":
-        text = f"Data: {rows:,} rows read, {q.rejected:,} rejected, {q.duplicates:,} duplicates"
-        return text + (f" (most frequent: {top}); run `jishu check` for the list" if top else "")
-    text = f"数据质量：共读取 {rows:,} 行，拒收 {q.rejected:,} 行，重复 {q.duplicates:,} 行"
-    return text + (f"（最多的是 {top}），运行 `jishu check` 查看明细" if top else "")
+    top = words("list_sep").join(f"{p.code}×{p.count}" for p in q.top_problems[:3])
+    text = words("summary_quality", rows=rows, rejected=q.rejected, duplicates=q.duplicates)
+    return text + (words("summary_quality_top", top=top) if top else "")
 
 
-def markdown(report, lang: str = "zh") -> str:
-    lines = [f"**{_title(report, lang)}**", ""]
+def markdown(report, words: Words) -> str:
+    lines = [f"**{_title(report, words)}**", ""]
     for section in (report.year, report.plan):
         label = section.period.label
-        lines.append(f"{label}（{word('time_progress', lang)} {percent(section.time_progress)}）" if lang != "en"
-                     else f"{label} (time progress {percent(section.time_progress)})")
-        lines += [_metric_line(m, section.time_progress, lang) for m in section.metrics
+        lines.append(words("summary_period", label=label, time=percent(section.time_progress)))
+        lines += [_metric_line(m, section.time_progress, words) for m in section.metrics
                   if m.target is not None or (section is report.year and m.actual is not None and
                                               m.key in ("employment", "certified_employment"))]
-    lines += ["", quality_line(report, lang)]
+    lines += ["", quality_line(report, words)]
     return "\n".join(lines) + "\n"
 
 
@@ -76,58 +69,58 @@ td:first-child,th:first-child{text-align:left}.muted{color:#777;font-size:13px}
 """
 
 
-def _bar(m, time_progress: float, lang: str) -> str:
+def _bar(m, time_progress: float, words: Words) -> str:
     rate = m.rate if m.rate is not None else None
     cls = m.status or "none"
     width = 0 if rate is None else min(rate, 1) * 100
-    status = escape(word(m.status, lang)) if m.status else "—"
-    value = percent(m.actual) if m.key == "certified_employment" else number(m.actual)
-    target = "—" if m.target is None else (percent(m.target) if m.key == "certified_employment" else number(m.target))
+    status = escape(words(m.status)) if m.status else "—"
+    value = percent(m.actual) if m.key in SHARES else number(m.actual)
+    target = "—" if m.target is None else (percent(m.target) if m.key in SHARES else number(m.target))
     return (
-        f'<tr class="{cls}"><td>{escape(m.name)}</td><td>{escape(value)}</td><td>{escape(target)}</td>'
+        f'<tr class="{cls}"><td>{escape(safe.text(m.name))}</td><td>{escape(value)}</td><td>{escape(target)}</td>'
         f"<td>{escape(percent(rate))}</td>"
         f'<td><span class="bar" role="img" aria-label="{escape(percent(rate))}">'
         f'<span class="fill" style="width:{width:.1f}%"></span>'
-        f'<span class="mark" style="left:{min(time_progress, 1) * 100:.1f}%" title="序时进度"></span></span></td>'
+        f'<span class="mark" style="left:{min(time_progress, 1) * 100:.1f}%" title="{escape(words("time_progress"))}"></span></span></td>'
         f'<td><span class="status">{status}</span></td></tr>'
     )
 
 
-def _progress_section(section, lang: str) -> str:
-    head = "".join(f"<th>{escape(word(k, lang))}</th>" for k in ("metric", "actual", "target", "rate"))
-    head += f"<th>{escape(word('time_progress', lang))} {escape(percent(section.time_progress))}</th>"
-    head += f"<th>{escape(word('status', lang))}</th>"
-    rows = "".join(_bar(m, section.time_progress, lang) for m in section.metrics)
-    return (f"<h2>{escape(word('period', lang))} {escape(section.period.label)}</h2>"
+def _progress_section(section, words: Words) -> str:
+    head = "".join(f"<th>{escape(words(k))}</th>" for k in ("metric", "actual", "target", "rate"))
+    head += f"<th>{escape(words('time_progress'))} {escape(percent(section.time_progress))}</th>"
+    head += f"<th>{escape(words('status'))}</th>"
+    rows = "".join(_bar(m, section.time_progress, words) for m in section.metrics)
+    return (f"<h2>{escape(words('period'))} {escape(section.period.label)}</h2>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
 
 
-def _townships(report, lang: str) -> str:
+def _townships(report, words: Words) -> str:
     if not report.townships:
         return ""
     keys = [m.key for m in report.year.metrics]
-    names = {m.key: m.name for m in report.year.metrics}
-    head = f"<th>{escape(word('rank', lang))}</th><th>{escape(word('township', lang))}</th>"
+    names = {m.key: safe.text(m.name) for m in report.year.metrics}
+    head = f"<th>{escape(words('rank'))}</th><th>{escape(words('township'))}</th>"
     head += "".join(f"<th>{escape(names[k])}</th>" for k in keys)
     body = ""
     for t in report.townships:
         cells = []
         for k in keys:
-            value = percent(t.actual[k]) if k == "certified_employment" else number(t.actual[k])
+            value = percent(t.actual[k]) if k in SHARES else number(t.actual[k])
             if t.rate.get(k) is not None:
                 value += f" ({percent(t.rate[k])})"
             cells.append(f"<td>{escape(value)}</td>")
-        body += f"<tr><td>{t.rank}</td><td>{escape(t.township)}</td>{''.join(cells)}</tr>"
-    return (f"<h2>{escape(word('township', lang))} · {escape(report.year.period.label)}</h2>"
+        body += f"<tr><td>{t.rank}</td><td>{escape(safe.text(words.group(t.township)))}</td>{''.join(cells)}</tr>"
+    return (f"<h2>{escape(words('township'))} · {escape(report.year.period.label)}</h2>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
-def trend_svg(history: list[dict], period: str, metrics: list, lang: str) -> str:
+def trend_svg(history: list[dict], period: str, metrics: list, words: Words) -> str:
     """Completion rate per metric over the as-of dates of history.csv, against time progress."""
     rows = [r for r in history if r.get("period") == period and r.get("rate") not in (None, "")]
     days = sorted({r["as_of"] for r in rows})
     if not days:
-        return f'<p class="muted">{"暂无历史数据" if lang != "en" else "no history yet"}</p>'
+        return f'<p class="muted">{escape(words("no_history"))}</p>'
     width, height, left, bottom, top, right = 760, 280, 48, 40, 16, 180
     x0 = dt.date.fromisoformat(days[0])
     span = max((dt.date.fromisoformat(days[-1]) - x0).days, 1)
@@ -149,7 +142,7 @@ def trend_svg(history: list[dict], period: str, metrics: list, lang: str) -> str
                  f'<text x="{width - right}" y="{height - 12}" font-size="11" text-anchor="end">{escape(days[-1])}</text>')
     series: list[tuple[str, str, list[tuple[str, float]]]] = []
     by_day_tp = {r["as_of"]: float(r["time_progress"]) for r in rows}
-    series.append((word("time_progress", lang), "#111", sorted(by_day_tp.items())))
+    series.append((words("time_progress"), "#111", sorted(by_day_tp.items())))
     names = {m.key: m.name for m in metrics}
     for i, key in enumerate(k for k in names if any(r["metric"] == k for r in rows)):
         points = sorted((r["as_of"], float(r["rate"])) for r in rows if r["metric"] == key)
@@ -168,40 +161,40 @@ def trend_svg(history: list[dict], period: str, metrics: list, lang: str) -> str
     return "".join(parts)
 
 
-def _subsidy(report, lang: str) -> str:
-    head = "".join(f"<th>{escape(word(k, lang))}</th>" for k in
+def _subsidy(report, words: Words) -> str:
+    head = "".join(f"<th>{escape(words(k))}</th>" for k in
                    ("kind", "eligible_n", "amount_eligible", "already_paid", "amount_due"))
     body = "".join(
-        f"<tr><td>{escape(word(f'kind_{k}', lang))}</td><td>{t.eligible:,}</td><td>{escape(number(t.amount_eligible))}</td>"
+        f"<tr><td>{escape(words(f'kind_{k}'))}</td><td>{t.eligible:,}</td><td>{escape(number(t.amount_eligible))}</td>"
         f"<td>{escape(number(t.already_paid))}</td><td>{escape(number(t.amount_due))}</td></tr>"
         for k, t in report.subsidy.totals.items()
     )
     months = "".join(
-        f"<tr><td>{escape(m.month)}</td><td>{escape(word(f'kind_{m.kind}', lang))}</td><td>{m.hires:,}</td>"
+        f"<tr><td>{escape(m.month)}</td><td>{escape(words(f'kind_{m.kind}'))}</td><td>{m.hires:,}</td>"
         f"<td>{escape(number(m.amount))}</td></tr>" for m in report.subsidy.liability
     )
-    lhead = "".join(f"<th>{escape(word(k, lang))}</th>" for k in ("due_month", "kind", "hires_n", "amount"))
-    return (f"<h2>{escape(word('kind_employer', lang))} / {escape(word('kind_agency', lang))}</h2>"
+    lhead = "".join(f"<th>{escape(words(k))}</th>" for k in ("due_month", "kind", "hires_n", "amount"))
+    return (f"<h2>{escape(words('kind_employer'))} / {escape(words('kind_agency'))}</h2>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            f"<h3>{escape(word('liability', lang))}</h3>"
+            f"<h3>{escape(words('liability'))}</h3>"
             f"<table><thead><tr>{lhead}</tr></thead><tbody>{months}</tbody></table>")
 
 
-def html(report, history: list[dict], lang: str = "zh") -> str:
-    title = _title(report, lang)
-    trend_title = "完成率走势" if lang != "en" else "Completion rate over time"
+def html(report, history: list[dict], words: Words) -> str:
+    title = _title(report, words)
+    trend_title = words("trend_title")
     return (
-        f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{"en" if words.lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
         f'<p class="muted">generated {escape(report.generated_at.isoformat())} · jishu</p>'
-        + _progress_section(report.year, lang)
+        + _progress_section(report.year, words)
         + f"<h2>{escape(trend_title)} · {escape(report.year.period.label)}</h2>"
-        + trend_svg(history, report.year.period.label, report.year.metrics, lang)
-        + _townships(report, lang)
-        + _progress_section(report.plan, lang)
-        + _subsidy(report, lang)
-        + f"<h2>{escape('数据质量' if lang != 'en' else 'Data quality')}</h2><p>{escape(quality_line(report, lang))}</p>"
+        + trend_svg(history, report.year.period.label, report.year.metrics, words)
+        + _townships(report, words)
+        + _progress_section(report.plan, words)
+        + _subsidy(report, words)
+        + f"<h2>{escape(words('data_quality'))}</h2><p>{escape(quality_line(report, words))}</p>"
         + "</body></html>\n"
     )

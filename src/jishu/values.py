@@ -1,23 +1,137 @@
-"""Resident ID numbers (身份证号, GB 11643-1999) and credit codes (统一社会信用代码, GB 32100-2015).
+"""Value types of SPEC §2 on whole columns: cells, dates, resident IDs, credit codes, amounts.
 
-Checked on whole columns with numpy: python-stdnum costs ~40 µs a call, which is 40 s for a million
-rows, so it serves as the test oracle and, once per distinct 6-digit prefix, as the region table.
-
-A valid ID is held as an int64 of its first 17 digits (the 18th is their check character), which is
-unique per person and cheap to count distinct.
+Checked with numpy and pyarrow over whole columns: python-stdnum costs ~40 µs a call, which is 40 s
+for a million rows, so it serves as the test oracle and, once per distinct 6-digit prefix, as the
+region table. A valid resident ID is held as an int64 of its first 17 digits (the 18th is their check
+character), which is unique per person and cheap to count distinct. Each check returns a problem code
+per value (schema.CODE, 0 = fine), so that only bad rows ever become problem records.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import unicodedata
 from functools import cache
 
 import numpy as np
 import pyarrow as pa
 
-from jishu.dates import real_dates
-from jishu.lazy import pc
+from jishu.fast.arrays import distinct, fixed_width_matrix, lengths, take_rows
+from jishu.fast.lazy import pc
 from jishu.schema import CODE
+
+# ---------------------------------------------------------------- cells
+
+def normalise_header(cell: str) -> str:
+    """Header cells: NFKC (full-width → half-width), trimmed, lower case for English names."""
+    return unicodedata.normalize("NFKC", cell).strip().strip("\ufeff").strip().lower()
+
+
+def normalise(values: pa.Array) -> pa.Array:
+    """Cell values (SPEC §2): NFKC-normalised and trimmed (full-width space included); "" → null."""
+    if not pc.all(pc.string_is_ascii(values)).as_py():
+        values = pc.utf8_normalize(values, "NFKC")
+    values = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+
+
+# ---------------------------------------------------------------- dates
+
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+# 2022-03-05, 2022/3/5, 2022.3.5, 20220305, 2022年3月5日 — nothing else (SPEC §2).
+_SPELLINGS = [
+    r"(?P<y{i}>[0-9]{{4}})-(?P<m{i}>[0-9]{{1,2}})-(?P<d{i}>[0-9]{{1,2}})",
+    r"(?P<y{i}>[0-9]{{4}})/(?P<m{i}>[0-9]{{1,2}})/(?P<d{i}>[0-9]{{1,2}})",
+    r"(?P<y{i}>[0-9]{{4}})\.(?P<m{i}>[0-9]{{1,2}})\.(?P<d{i}>[0-9]{{1,2}})",
+    r"(?P<y{i}>[0-9]{{4}})(?P<m{i}>[0-9]{{2}})(?P<d{i}>[0-9]{{2}})",
+    r"(?P<y{i}>[0-9]{{4}})年(?P<m{i}>[0-9]{{1,2}})月(?P<d{i}>[0-9]{{1,2}})日",
+]
+DATE_PATTERN = "^(?:" + "|".join(s.format(i=i) for i, s in enumerate(_SPELLINGS)) + ")$"
+_ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_PY_DATE = re.compile(DATE_PATTERN)
+
+
+def real_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Mask of (year, month, day) triples that are real calendar dates (years 1-9999)."""
+    month_ok = (month >= 1) & (month <= 12)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    dim = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    return month_ok & (year >= 1) & (year <= 9999) & (day >= 1) & (day <= dim)
+
+
+def from_ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """datetime64[D] from valid (year, month, day) arrays."""
+    months = (np.asarray(year, dtype=np.int64) - 1970) * 12 + np.asarray(month, dtype=np.int64) - 1
+    return months.astype("datetime64[M]").astype("datetime64[D]") + (np.asarray(day, dtype=np.int64) - 1)
+
+
+def parse_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Parse normalised, non-null date strings.
+
+    Returns (dates as datetime64[D], NaT where bad; schema.CODE per value: 0, date_format or date_invalid).
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype="datetime64[D]"), np.zeros(0, dtype=np.uint8)
+    if pc.all(pc.match_substring_regex(values, _ISO)).as_py():
+        # The common case (what jishu and most systems write): read the digits directly.
+        m = fixed_width_matrix(values, 10).astype(np.int64) - 48
+        year = m[:, 0:4] @ np.array([1000, 100, 10, 1])
+        month = m[:, 5:7] @ np.array([10, 1])
+        day = m[:, 8:10] @ np.array([10, 1])
+        shaped = np.ones(n, dtype=bool)
+    else:
+        parts = pc.extract_regex(values, DATE_PATTERN)
+        matched = pc.is_valid(parts)
+        shaped = matched.to_numpy(zero_copy_only=False)
+        fields = {}
+        for f in "ymd":
+            joined = pc.binary_join_element_wise(
+                *[parts.field(f"{f}{i}") for i in range(len(_SPELLINGS))], ""
+            )
+            fields[f] = pc.cast(pc.if_else(matched, joined, "0"), pa.int64()).to_numpy(
+                zero_copy_only=False
+            )
+        year, month, day = fields["y"], fields["m"], fields["d"]
+    ok = shaped & real_dates(year, month, day)
+    dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    if ok.any():
+        dates[ok] = from_ymd(year[ok], month[ok], day[ok])
+    code = np.zeros(n, dtype=np.uint8)
+    code[~shaped] = CODE["date_format"]
+    code[shaped & ~ok] = CODE["date_invalid"]
+    return dates, code
+
+
+def parse_date(text: str) -> dt.date | None:
+    """One date in any accepted spelling (for command-line options); None when it is not one."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text).strip()
+    match = _PY_DATE.match(text)
+    if not match:
+        return None
+    y, m, d = (int(next(v for k, v in match.groupdict().items() if k[0] == f and v)) for f in "ymd")
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def add_months(dates: np.ndarray, months: int) -> np.ndarray:
+    """Calendar months (SPEC §4): 2022-08-31 + 6 = 2023-02-28; 2020-02-29 + 12 = 2021-02-28."""
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    start_month = dates.astype("datetime64[M]")
+    day_index = (dates - start_month.astype("datetime64[D]")).astype(np.int64)
+    target = start_month + months
+    month_len = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
+    result = target.astype("datetime64[D]") + np.minimum(day_index, month_len - 1)
+    return np.where(np.isnat(dates), np.datetime64("NaT"), result)
+
+
+# ---------------------------------------------------------------- resident IDs
 
 ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 _POW10_17 = np.array([10 ** (16 - i) for i in range(17)], dtype=np.int64)
@@ -29,26 +143,6 @@ for _i, _c in enumerate(USCC_ALPHABET):
     _USCC_VALUE[ord(_c)] = _i
 
 SCIENTIFIC = r"^[0-9](\.[0-9]+)?[Ee][+]?[0-9]+$"  # what Excel shows for a long number: 4.10122E+17
-
-
-def lengths(values: pa.Array) -> np.ndarray:
-    """Byte length of each string, from the offsets buffer (no pass over the data)."""
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
-    return np.diff(offsets)
-
-
-def fixed_width_matrix(values: pa.Array, width: int) -> np.ndarray:
-    """The bytes of string values that are all `width` bytes long, as an (n, width) uint8 matrix
-    (a view of the Arrow buffer, no copy)."""
-    if len(values) == 0:
-        return np.zeros((0, width), dtype=np.uint8)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return data.reshape(len(values), width)
-
-
-def _rows(values: pa.Array, rows: np.ndarray) -> pa.Array:
-    return values if len(rows) == len(values) else values.take(pa.array(rows))
 
 
 _BLOCK = 1 << 17  # rows per block: temporaries stay small enough for the allocator to reuse them
@@ -123,14 +217,12 @@ def resident_id_codes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     id_scientific). The birth date is checked to be a real date from 1900-01-01; its upper bound
     (the as-of date) is applied when the ledgers are assembled, since it depends on --as-of.
     """
-    from jishu.read import normalise
-
     n = len(values)
     person = np.zeros(n, dtype=np.int64)
     code = np.full(n, CODE["id_format"], dtype=np.uint8)
     plain = np.flatnonzero(lengths(values) == 18)
     if len(plain):
-        person[plain], code[plain] = _check_id_matrix(fixed_width_matrix(_rows(values, plain), 18))
+        person[plain], code[plain] = _check_id_matrix(fixed_width_matrix(take_rows(values, plain), 18))
     rest = np.flatnonzero(code != 0)  # not 18 bytes, or failed: maybe spaces or full-width digits
     if len(rest):
         cleaned = pc.ascii_upper(pc.fill_null(normalise(values.take(pa.array(rest))), ""))
@@ -147,12 +239,6 @@ def resident_id_codes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
             sub_code[other] = np.where(sci, CODE["id_scientific"], np.where(old, CODE["id_15digit"], CODE["id_format"]))
         person[rest], code[rest] = sub_person, sub_code
     return person, code
-
-
-def distinct(values: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted (sort and compare: much faster here than np.unique's hashing)."""
-    ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
 def birth_yyyymmdd(person: np.ndarray) -> np.ndarray:
@@ -265,7 +351,7 @@ def uscc_codes(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     code = np.full(len(upper), CODE["uscc_format"], dtype=np.uint8)
     idx18 = np.flatnonzero(lengths(upper) == 18)
     if len(idx18):
-        m = fixed_width_matrix(_rows(upper, idx18), 18)
+        m = fixed_width_matrix(take_rows(upper, idx18), 18)
         v = _USCC_VALUE[m]
         shaped = (v >= 0).all(axis=1) & ((m[:, :8] - np.uint8(48)) <= 9).all(axis=1)
         expected = (31 - (np.where(v[:, :17] < 0, 0, v[:, :17]) @ USCC_WEIGHTS) % 31) % 31
@@ -273,3 +359,42 @@ def uscc_codes(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
         sub[shaped & (expected == v[:, 17])] = 0
         code[idx18] = sub
     return upper, code
+
+
+# ---------------------------------------------------------------- numbers and amounts
+
+
+def whole_numbers(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """A whole number ≥ 0 of at most 9 digits (insured_months), per normalised, non-null value."""
+    ok = pc.match_substring_regex(values, r"^[0-9]{1,9}$").to_numpy(zero_copy_only=False)
+    numbers = pc.cast(pc.if_else(pa.array(ok), values, "0"), pa.int64())
+    return numbers, np.where(ok, 0, CODE["int_invalid"]).astype(np.uint8)
+
+
+def amounts_fen(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Amounts in yuan (SPEC §2 "amount"), per normalised, non-null value: integer fen, and a code."""
+    plain = pc.replace_substring_regex(values, r"^([0-9]{1,3}(?:,[0-9]{3})+)(\.[0-9]{1,2})?$", r"\1\2")
+    plain = pc.replace_substring(plain, ",", "") if pc.any(pc.match_substring(values, ",")).as_py() else plain
+    parts = pc.extract_regex(plain, r"^(?P<yuan>[0-9]{1,12})(?:\.(?P<fen>[0-9]{1,2}))?$")
+    ok = pc.is_valid(parts).to_numpy(zero_copy_only=False)
+    yuan = pc.cast(pc.if_else(pa.array(ok), parts.field("yuan"), "0"), pa.int64())
+    fen_text = pc.utf8_rpad(pc.if_else(pc.and_(pa.array(ok), pc.not_equal(parts.field("fen"), "")),
+                                       parts.field("fen"), "0"), 2, "0")
+    fen = pc.add(pc.multiply(yuan, 100), pc.cast(fen_text, pa.int64()))
+    return fen, np.where(ok, 0, CODE["amount_invalid"]).astype(np.uint8)
+
+
+def in_vocabulary(values: pa.Array, vocabulary: dict, bad: str, out_type: pa.DataType) -> tuple[pa.Array, np.ndarray]:
+    """Words from a vocabulary (schema: yes/no, levels, sizes, kinds), case-insensitive, per
+    normalised, non-null value: the meaning, and a code (`bad` when the word is not in it)."""
+    keys = list(vocabulary)
+    index = pc.fill_null(pc.index_in(pc.utf8_lower(values), value_set=pa.array(keys)), -1).to_numpy()
+    meanings = np.array([vocabulary[k] for k in keys], dtype=object)
+    ok = index >= 0
+    typed = np.where(ok, meanings[np.where(ok, index, 0)], None)
+    return pa.array(typed.tolist(), out_type), np.where(ok, 0, CODE[bad]).astype(np.uint8)
+
+
+def yuan(fen: int) -> int | float:
+    """Money in yuan: an int when whole (amounts are kept as integer fen inside)."""
+    return fen // 100 if fen % 100 == 0 else round(fen / 100, 2)

@@ -1,0 +1,172 @@
+"""Assemble one ledger from its validated files (pure): the as-of bound on birth dates, duplicates
+by key, and the reconciliation counts.
+
+SPEC §2: files are taken in name order, rows in line order; a row whose key repeats the key of an
+earlier accepted row is a duplicate of that file and line; for every ledger, rows read = rows
+accepted + rows rejected + duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from jishu import schema
+from jishu.fast.lazy import pc
+from jishu.model import PROBLEM_SCHEMA, Counts, problem_table
+from jishu.validate import TYPES, ValidatedFile
+from jishu.values import birth_yyyymmdd, masked_ids
+
+
+def as_of_number(day: dt.date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+@dataclass
+class Assembled:
+    """A ledger assembled from its files (what the ledger-level cache keeps)."""
+
+    files: list[str]
+    table: pa.Table  # accepted, de-duplicated rows; `file` (index into files) and `line` say where from
+    problems: pa.Table | None  # None when read from the cache without them
+    counts: Counts
+    latest_birth: int  # YYYYMMDD: valid for any as-of on or after it (no row rejected for birth)
+    late: int = 0  # rows rejected because born after the as-of date
+    earliest: pa.Table | None = None  # certificates: each holder's earliest issue date (rules/holders.py)
+
+
+def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) -> Assembled:
+    """One ledger from its validated files: the as-of bound on birth dates, then duplicates by key."""
+    names = [f.file for f in files]
+    parts = []
+    file_type = np.int16 if len(files) < 2**15 else np.int32  # the index of the file each row is from
+    for i, f in enumerate(files):
+        parts.append(f.table.append_column("file", pa.array(np.full(f.table.num_rows, i, dtype=file_type))))
+    problems = [f.problems for f in files]
+    rows = sum(f.rows for f in files)
+    rejected_in_files = sum(_rejected_rows(f.problems) for f in files)
+    table = pa.concat_tables(parts) if parts else _empty(ledger)
+    latest = max((f.latest_birth for f in files), default=0)
+    if as_of_number(as_of) < latest:
+        table, late = _birth_after(table, names, as_of)
+        problems.append(late)
+    else:
+        late = PROBLEM_SCHEMA.empty_table()
+    table, duplicates = _deduplicate(ledger, table, names)
+    table = table.drop_columns(["key_hash"])
+    problems.append(duplicates)
+    counts = Counts(
+        rows=rows,
+        accepted=table.num_rows,
+        rejected=rejected_in_files + late.num_rows,
+        duplicates=duplicates.num_rows,
+    )
+    assert counts.rows == counts.accepted + counts.rejected + counts.duplicates, counts
+    return Assembled(names, table, pa.concat_tables(problems), counts, latest, late.num_rows)
+
+
+def with_as_of(problems: pa.Table, as_of: dt.date) -> pa.Table:
+    """Birth dates are bounded by the as-of date, which file validation does not know: name it in
+    the problems of every birth date that is not a real date from 1900-01-01 (values.py)."""
+    if problems.num_rows == 0:
+        return problems
+    fill = pc.and_(pc.equal(problems["code"], "id_birthdate"), pc.equal(problems["detail"], ""))
+    if not pc.any(fill).as_py():
+        return problems
+    detail = pc.if_else(fill, as_of.isoformat(), problems["detail"])
+    return problems.set_column(problems.schema.get_field_index("detail"), "detail", detail)
+
+
+def _rejected_rows(problems: pa.Table) -> int:
+    errors = problems.filter(pc.equal(problems["severity"], "error"))
+    return pc.count_distinct(errors["line"]).as_py() if errors.num_rows else 0
+
+
+def _empty(ledger: schema.Ledger) -> pa.Table:
+    fields = [("line", pa.int32())] + [(c.name, TYPES[c.type]) for c in ledger.used]
+    fields += [("key_hash", pa.uint64()), ("file", pa.int16())]
+    return pa.schema(fields).empty_table()
+
+
+def _birth_after(table: pa.Table, names: list[str], as_of: dt.date) -> tuple[pa.Table, pa.Table]:
+    """Reject rows whose person was born after the as-of date (SPEC §2: birth date ≤ as-of; that it
+    is a real date from 1900-01-01 is checked with the rest of the ID, in values.py)."""
+    person = table["person_id"].to_numpy()
+    limit = as_of_number(as_of)
+    late = birth_yyyymmdd(person) > limit
+    if not late.any():
+        return table, PROBLEM_SCHEMA.empty_table()
+    idx = np.flatnonzero(late)
+    file_idx = table["file"].to_numpy()[idx]
+    rows = [
+        {"file": names[f], "line": line, "column": "person_id", "value": shown, "code": "id_birthdate",
+         "detail": as_of.isoformat()}
+        for f, line, shown in zip(file_idx.tolist(), table["line"].to_numpy()[idx].tolist(), masked_ids(person[idx]))
+    ]
+    return table.filter(pa.array(~late)), problem_table(rows)
+
+
+def _key_text(ledger: schema.Ledger, table: pa.Table, idx: np.ndarray) -> list[str]:
+    """The key of some rows as shown in a duplicate report (IDs masked)."""
+    pieces = []
+    for column in ledger.key:
+        values = table[column].take(pa.array(idx))
+        if ledger.column(column).type == schema.RESIDENT_ID:
+            pieces.append(masked_ids(values.to_numpy()))
+        else:
+            pieces.append([str(v) for v in values.to_pylist()])
+    return [" / ".join(p) for p in zip(*pieces)]
+
+
+def first_occurrences(table: pa.Table, columns: list[str]) -> dict[int, int]:
+    """The rows whose values in `columns` repeat an earlier row's, each with that first row's index
+    (empty when every key is unique, the usual case: then nothing row-sized is allocated).
+
+    Every row carries a 64-bit hash of its key (`key_hash`, made while validating); hashes are sorted
+    to find the repeated ones, and only rows with a repeated hash (duplicates, or very rarely a
+    collision) are compared by their actual values, so the answer is exact.
+    """
+    if table.num_rows < 2:
+        return {}
+    ordered = table["key_hash"].to_numpy()  # a copy when the column has several chunks (the usual case)
+    if not ordered.flags.writeable:
+        ordered = ordered.copy()
+    ordered.sort()  # in place: one row-sized array less
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    del ordered
+    if len(repeated) == 0:
+        return {}
+    candidates = np.flatnonzero(np.isin(table["key_hash"].to_numpy(), repeated))
+    keys = zip(*[table[c].take(pa.array(candidates)).to_pylist() for c in columns])
+    seen: dict[tuple, int] = {}
+    later: dict[int, int] = {}
+    for row, key in zip(candidates.tolist(), keys):
+        first = seen.setdefault(key, row)
+        if first != row:
+            later[row] = first
+    return later
+
+
+def _deduplicate(ledger: schema.Ledger, table: pa.Table, names: list[str]) -> tuple[pa.Table, pa.Table]:
+    """Keep the first row of each key; report the others as duplicates of it (file and line)."""
+    if table.num_rows == 0:
+        return table, PROBLEM_SCHEMA.empty_table()
+    later = first_occurrences(table, list(ledger.key))
+    if not later:
+        return table, PROBLEM_SCHEMA.empty_table()
+    dup_rows = np.fromiter(later, dtype=np.int64, count=len(later))
+    first_rows = np.fromiter(later.values(), dtype=np.int64, count=len(later))
+    is_first = np.ones(table.num_rows, dtype=bool)
+    is_first[dup_rows] = False
+    file_idx = table["file"].to_numpy()
+    line = table["line"].to_numpy()
+    shown = _key_text(ledger, table, dup_rows)
+    rows = [
+        {"file": names[file_idx[d]], "line": int(line[d]), "column": "+".join(ledger.key), "value": s,
+         "code": "duplicate", "ref_file": names[file_idx[f]], "ref_line": int(line[f])}
+        for d, f, s in zip(dup_rows.tolist(), first_rows.tolist(), shown)
+    ]
+    return table.filter(pa.array(is_first)), problem_table(rows)

@@ -1,0 +1,337 @@
+"""What jishu computes, as data: problems, counts, periods and the report models.
+
+Reports carry codes and numbers only (STYLE §2). Display fields (a metric's `name`, a problem's
+`message`) are left empty here and filled in the report's language by `render.localise`, so that
+JSON keys, codes and group keys are the same in every language.
+
+Problems travel inside the pipeline as an Arrow table (cheap for millions of rows, cached as Parquet)
+and become `Problem` models at the edge. A problem's severity, and whether it makes a file unusable,
+are decided here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pyarrow as pa
+from pydantic import BaseModel, Field
+
+# ---------------------------------------------------------------- problems
+
+PROBLEM_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()),
+        ("sheet", pa.string()),  # workbooks: the sheet ("" for CSV)
+        ("line", pa.int64()),  # the row as the file numbers it (CSV: physical line; workbooks: Excel's row)
+        ("column", pa.string()),
+        ("value", pa.string()),  # the offending value as shown (IDs masked)
+        ("code", pa.string()),
+        ("severity", pa.string()),
+        ("detail", pa.string()),  # a language-free fact for the message: a date, a count, an OS error
+        ("reason", pa.string()),  # a finer reason (an i18n key such as "is_folder"; date_order: the other column)
+        ("ref_file", pa.string()),  # the row this one refers to (a duplicate's first occurrence)
+        ("ref_sheet", pa.string()),
+        ("ref_line", pa.int64()),
+    ]
+)
+
+# Codes that make a whole file (or the targets file, or the data folder) unusable: SPEC §5, exit 2.
+UNUSABLE = frozenset({
+    "file_missing", "data_dir_missing", "file_unreadable", "file_empty", "file_binary", "file_utf16",
+    "file_encoding", "csv_quote", "csv_malformed", "header_missing", "header_separator", "header_duplicate",
+    "targets_missing", "targets_unreadable", "targets_yaml", "targets_invalid",
+})  # fmt: skip
+# SPEC §2: `warning` keeps the row with a remark; `duplicate` repeats an earlier key; every other
+# problem of a row rejects it (`error`).
+WARNINGS = frozenset({"id_region_unknown", "targets_township_sum"})
+
+
+def severity_of(code: str) -> str:
+    if code == "duplicate":
+        return "duplicate"
+    return "warning" if code in WARNINGS else "error"
+
+
+def problem_table(rows: list[dict]) -> pa.Table:
+    """A problem table from a few problems given as fields (file-level problems, targets problems);
+    row problems are made column by column in validate.py."""
+    full = [
+        {
+            "file": r["file"],
+            "sheet": r.get("sheet") or "",
+            "line": r.get("line"),
+            "column": r.get("column") or "",
+            "value": r.get("value") or "",
+            "code": r["code"],
+            "severity": severity_of(r["code"]),
+            "detail": "" if r.get("detail") is None else str(r["detail"]),
+            "reason": r.get("reason") or "",
+            "ref_file": r.get("ref_file") or "",
+            "ref_sheet": r.get("ref_sheet") or "",
+            "ref_line": r.get("ref_line"),
+        }
+        for r in rows
+    ]
+    return pa.Table.from_pylist(full, schema=PROBLEM_SCHEMA)
+
+
+class Problem(BaseModel):
+    file: str
+    sheet: str | None = None
+    line: int | None = None
+    column: str | None = None
+    value: str | None = None
+    code: str
+    severity: str
+    message: str | None = None  # display: filled in the report's language
+    # What the message is made of (not in the JSON: the message says it).
+    detail: str | None = Field(default=None, exclude=True)
+    reason: str | None = Field(default=None, exclude=True)
+    ref_file: str | None = Field(default=None, exclude=True)
+    ref_sheet: str | None = Field(default=None, exclude=True)
+    ref_line: int | None = Field(default=None, exclude=True)
+
+    @property
+    def unusable(self) -> bool:
+        return self.code in UNUSABLE
+
+
+def problems_of(table: pa.Table) -> list[Problem]:
+    """The models of a problem table (empty strings become None)."""
+    return [Problem(**{k: (None if v == "" else v) for k, v in r.items()}) for r in table.to_pylist()]
+
+
+class Counts(BaseModel):
+    """One ledger's reconciliation (SPEC §2): rows = accepted + rejected + duplicates."""
+
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+
+# ---------------------------------------------------------------- periods
+
+PERIOD_KEY = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
+
+
+def period_key(value: object) -> str:
+    """`2022` or `2021-2025`, else ValueError."""
+    text = str(value)
+    match = PERIOD_KEY.match(text)
+    if not match or (match.group(2) and int(match.group(2)) < int(match.group(1))):
+        raise ValueError(f"'{text}' is not a year (2022) or a span of years (2021-2025)")
+    return text
+
+
+class Period(BaseModel):
+    """A calendar year or a span of years (SPEC §3)."""
+
+    label: str
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def is_year(self) -> bool:
+        return self.start.year == self.end.year
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """`2022` or `2021-2025`."""
+        label = period_key(text.strip())
+        first, _, last = label.partition("-")
+        return cls(label=label, start=dt.date(int(first), 1, 1), end=dt.date(int(last or first), 12, 31))
+
+
+# ---------------------------------------------------------------- progress (SPEC §3)
+
+
+class Metric(BaseModel):
+    key: str
+    name: str | None = None  # display
+    unit: str | None = None  # display
+    target: int | float | None
+    actual: int | float | None
+    rate: float | None
+    status: str | None  # done | ahead | behind
+    remaining: int | float | None = None
+    projection: int | float | None = None  # actual ÷ time progress, for counts
+
+
+class Group(BaseModel):
+    """One row of a breakdown (--by): a township, a month or a quarter."""
+
+    key: str
+    name: str | None = None  # display (for the groups without a township of their own)
+    rank: int | None = None
+    score: float | None = None  # mean rate over the metrics with a township target
+    metrics: list[Metric]
+    cumulative: dict[str, int | float | None] | None = None
+
+
+NO_TOWNSHIP = "(none)"  # the group of rows without a township
+
+
+class PeriodOut(BaseModel):
+    label: str
+    start: dt.date
+    end: dt.date
+
+
+class ProgressReport(BaseModel):
+    period: PeriodOut
+    as_of: dt.date
+    window: PeriodOut
+    time_progress: float
+    metrics: list[Metric]
+    data: dict[str, Counts]
+    rejected: int
+    by: str | None = None
+    groups: list[Group] | None = None
+
+
+# ---------------------------------------------------------------- subsidies (SPEC §4)
+
+
+class Payee(BaseModel):
+    id: str
+    name: str
+    kind: str
+
+
+class HireLine(BaseModel):
+    person: str  # masked ID
+    name: str | None
+    hire_date: dt.date
+    employer_id: str
+    employer_name: str
+    agency_id: str | None = None
+    due_date: dt.date  # when the hire has lasted the required months
+    eligible: bool
+    reasons: list[str]
+    amount: int | float
+    paid: bool
+
+
+class PayeeSummary(BaseModel):
+    payee: Payee
+    as_of: dt.date
+    year: int | None = None
+    rate: int
+    cap: int | None
+    min_months: int
+    min_insured_months: int
+    hires_listed: int
+    eligible: int
+    ineligible: int
+    amount_eligible: int | float
+    already_paid: int | float
+    amount_due: int | float
+    cap_remaining: int | float | None
+
+
+class PayeeReport(PayeeSummary):
+    hires: list[HireLine]
+
+
+class KindTotals(BaseModel):
+    payees: int
+    eligible: int
+    amount_eligible: int | float
+    already_paid: int | float
+    amount_due: int | float
+
+
+class LiabilityMonth(BaseModel):
+    """Hires that pass every rule but `too_recent`, by the month they fall due (for budgeting)."""
+
+    month: str
+    kind: str
+    hires: int
+    amount: int | float
+
+
+class SubsidyOverview(BaseModel):
+    as_of: dt.date
+    year: int | None = None
+    payees: list[PayeeSummary]
+    totals: dict[str, KindTotals]
+    liability: list[LiabilityMonth]
+
+
+class PayoutLine(BaseModel):
+    """One line of the payout list (--export): person_id is the full ID; the writer masks it or not."""
+
+    payee_id: str
+    payee_name: str
+    kind: str
+    person_id: int
+    name: str | None
+    hire_date: dt.date
+    amount: int | float
+
+
+# ---------------------------------------------------------------- check
+
+
+class CheckReport(BaseModel):
+    ok: bool
+    problems: list[Problem]
+    data: dict[str, Counts]
+
+    @property
+    def unusable(self) -> bool:
+        return any(p.unusable for p in self.problems)
+
+    def tally(self) -> dict[str, int]:
+        count = {"errors": 0, "duplicates": 0, "warnings": 0}
+        for p in self.problems:
+            count[{"error": "errors", "duplicate": "duplicates"}.get(p.severity, "warnings")] += 1
+        return count
+
+
+# ---------------------------------------------------------------- the nightly summary
+
+
+class ProblemCount(BaseModel):
+    code: str
+    severity: str
+    count: int
+
+
+class DataQuality(BaseModel):
+    ledgers: dict[str, Counts]
+    rejected: int
+    duplicates: int
+    warnings: int
+    top_problems: list[ProblemCount]
+
+
+class SubsidySection(BaseModel):
+    totals: dict[str, KindTotals]
+    liability: list[LiabilityMonth]
+
+
+class TownshipRow(BaseModel):
+    rank: int
+    township: str
+    score: float | None
+    actual: dict[str, int | float | None]
+    rate: dict[str, float | None]
+
+
+class SummaryReport(BaseModel):
+    schema_version: int
+    generated_at: dt.datetime
+    as_of: dt.date
+    county: str | None
+    year: ProgressReport
+    plan: ProgressReport
+    townships: list[TownshipRow]
+    subsidy: SubsidySection
+    data_quality: DataQuality

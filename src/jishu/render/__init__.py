@@ -1,0 +1,77 @@
+"""Renderers: reports (models with codes and numbers) → text in one language and one format.
+
+`RENDERERS` is the one table every command uses: a format's name → a function
+`(report, words, style) → str`. A new format is one module and one entry here; language comes from
+`i18n.Words`, and every value shown passes through `render.safe`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the command line reads RENDERERS for its options: nothing heavy is imported here
+    from pydantic import BaseModel
+
+    from jishu.i18n import Words
+    from jishu.model import ProgressReport
+
+
+@dataclass(frozen=True)
+class Style:
+    """How the output will be seen: on a terminal (colour), and how wide it is."""
+
+    color: bool = False
+    width: int | None = None
+
+
+def _module(name: str) -> Callable[[BaseModel, Words, Style], str]:
+    """A renderer module's `render`, imported when first used (rich only for tables)."""
+
+    def render(report: BaseModel, words: Words, style: Style) -> str:
+        return importlib.import_module(f"jishu.render.{name}").render(report, words, style)
+
+    return render
+
+
+RENDERERS: dict[str, Callable[[BaseModel, Words, Style], str]] = {
+    "table": _module("text"),
+    "json": _module("json"),
+    "csv": _module("csv"),
+    "markdown": _module("markdown"),
+}
+
+
+def render(report: BaseModel, fmt: str, words: Words, style: Style = Style()) -> str:
+    """The report in a format and a language."""
+    return RENDERERS[fmt](localise(report, words), words, style)
+
+
+def localise(report: BaseModel, words: Words) -> BaseModel:
+    """A copy of the report with its display fields (metric names and units, group names, problem
+    messages) in the words' language."""
+    from jishu.model import CheckReport
+
+    report = report.model_copy(deep=True)
+    for progress in _progress_reports(report):
+        for m in progress.metrics + [m for g in progress.groups or [] for m in g.metrics]:
+            m.name, m.unit = words.metric(m.key)
+        for g in progress.groups or []:
+            g.name = words.group(g.key) if g.key != words.group(g.key) else None
+    if isinstance(report, CheckReport):
+        for p in report.problems:
+            p.message = words.message(p)
+    return report
+
+
+def _progress_reports(report: BaseModel) -> list[ProgressReport]:
+    from jishu.model import ProgressReport, SummaryReport
+
+    if isinstance(report, ProgressReport):
+        return [report]
+    if isinstance(report, SummaryReport):
+        return [report.year, report.plan]
+    return []

@@ -1,0 +1,138 @@
+"""What the human-readable formats (terminal tables, Markdown) show of each report: headers and rows
+in words, numbers formatted, every value passed through the sanitiser. The formats differ only in
+how they lay these out."""
+
+from __future__ import annotations
+
+from jishu.i18n import Words
+from jishu.model import Metric, PayeeSummary, ProgressReport, SubsidyOverview
+from jishu.render import safe
+from jishu.rules.progress import SHARES
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}"
+    return f"{int(value):,}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def metric_value(m: Metric, field: str) -> str:
+    value = getattr(m, field)
+    if m.key in SHARES and field in ("target", "actual", "remaining"):
+        return percent(value)
+    return number(value)
+
+
+def money(value: float | None, words: Words) -> str:
+    return words("no_cap") if value is None else number(value)
+
+
+# ---------------------------------------------------------------- progress
+
+
+def metric_name(m: Metric) -> str:
+    return safe.text(m.name)
+
+
+def progress_title(report: ProgressReport, words: Words) -> str:
+    return (f"{words('period')} {report.period.label}  {words('as_of')} {report.as_of}  "
+            f"{words('time_progress')} {percent(report.time_progress)}")
+
+
+def progress_header(report: ProgressReport, words: Words) -> list[str]:
+    projection = "projection" if "-" not in report.period.label else "projection_period"
+    keys = ["metric", "target", "actual", "rate", "time_progress", "status", "remaining", projection]
+    return [words(k) for k in keys]
+
+
+def progress_row(m: Metric, report: ProgressReport, words: Words) -> list[str]:
+    """A metric's row; the status stays a code (each format shows it in its own way)."""
+    return [metric_name(m), metric_value(m, "target"), metric_value(m, "actual"), percent(m.rate),
+            percent(report.time_progress), m.status or "", metric_value(m, "remaining"), number(m.projection)]
+
+
+def group_header(report: ProgressReport, words: Words) -> list[str]:
+    head = [words("rank")] if report.by == "township" else []
+    return head + [words(report.by)] + [metric_name(m) for m in report.metrics]
+
+
+def group_cell(m: Metric) -> str:
+    text = metric_value(m, "actual")
+    return text + (f" ({percent(m.rate)})" if m.rate is not None else "")
+
+
+def footer(report: ProgressReport, words: Words) -> list[str]:
+    lines = [words("footer_counts", ledger=words.ledger(name), **c.model_dump()) for name, c in report.data.items()]
+    if report.rejected:
+        lines.append(words("footer_rejected", n=report.rejected))
+    return lines
+
+
+# ---------------------------------------------------------------- subsidies
+
+
+def reason_words(codes: list[str], summary: PayeeSummary, words: Words) -> str:
+    months = {"insurance_short": summary.min_insured_months}
+    sep = "；" if words.lang != "en" else "; "
+    return sep.join(words(c, months=months.get(c, summary.min_months)) for c in codes)
+
+
+def payee_header(report: PayeeSummary, words: Words) -> list[tuple[str, str]]:
+    return [
+        (words("payee"), f"{safe.text(report.payee.name)} ({safe.code(report.payee.id)})"),
+        (words("kind"), words(f"kind_{report.payee.kind}")),
+        (words("rate_yuan"), number(report.rate)),
+        (words("cap"), money(report.cap, words)),
+        (words("already_paid"), number(report.already_paid)),
+        (words("amount_due"), number(report.amount_due)),
+        (words("cap_remaining"), money(report.cap_remaining, words)),
+        (words("eligible_n"), number(report.eligible)),
+        (words("ineligible_n"), number(report.ineligible)),
+    ]
+
+
+HIRE_COLUMNS = ["person", "name", "hire_date", "due_date", "status", "amount", "reasons"]
+
+
+def hire_state(h, words: Words) -> str:
+    state = words("eligible" if h.eligible else "ineligible")
+    return state + (f" · {words('paid')}" if h.paid else "")
+
+
+def hire_cells(h, report: PayeeSummary, words: Words) -> list[str]:
+    return [safe.text(h.person), safe.text(h.name or ""), str(h.hire_date), str(h.due_date), hire_state(h, words),
+            number(h.amount), reason_words(h.reasons, report, words)]
+
+
+OVERVIEW_COLUMNS = ["kind", "employer_id", "payee", "eligible_n", "amount_eligible", "already_paid", "amount_due"]
+LIABILITY_COLUMNS = ["due_month", "kind", "hires_n", "amount"]
+
+
+def overview_rows(report: SubsidyOverview, words: Words) -> list[list[str]]:
+    return [[words(f"kind_{p.payee.kind}"), safe.code(p.payee.id), safe.text(p.payee.name), number(p.eligible),
+             number(p.amount_eligible), number(p.already_paid), number(p.amount_due)] for p in report.payees]
+
+
+def totals_rows(report: SubsidyOverview, words: Words) -> list[list[str]]:
+    return [[words(f"kind_{k}"), "", words("totals"), number(t.eligible), number(t.amount_eligible),
+             number(t.already_paid), number(t.amount_due)] for k, t in report.totals.items()]
+
+
+def liability_rows(report: SubsidyOverview, words: Words) -> list[list[str]]:
+    return [[m.month, words(f"kind_{m.kind}"), str(m.hires), number(m.amount)] for m in report.liability]
+
+
+# ---------------------------------------------------------------- problems (check)
+
+PROBLEM_FIELDS = ["file", "line", "column", "value", "code", "severity", "message"]
+
+
+def problem_cells(p, words: Words) -> list[str]:
+    return [safe.text(p.file), str(p.line) if p.line is not None else "", safe.text(p.column or ""),
+            safe.text(p.value or ""), p.code, words(p.severity), safe.text(p.message)]

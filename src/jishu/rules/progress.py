@@ -1,0 +1,253 @@
+"""Progress against the targets (SPEC §3): one function per metric, then the report.
+
+Each metric function says which rows of which ledger count in a window, and how they are counted:
+rows (人次) or distinct values (人). `progress` turns those into actual figures, rates against the
+targets and time progress, and breakdowns by township, month or quarter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+
+from jishu.fast.arrays import at_most, between, count_distinct, days, first_in_group, group_codes, is_true
+from jishu.fast.lazy import pc
+from jishu.model import NO_TOWNSHIP, Group, Metric, Period, PeriodOut, ProgressReport
+from jishu.rules.holders import held_at
+from jishu.schema import HIGH_SKILLED_LEVEL
+
+if TYPE_CHECKING:
+    from jishu.load import Ledgers, Needs
+    from jishu.targets import Targets
+
+
+@dataclass
+class Counted:
+    """What a metric counts: the rows of a ledger that count (a mask over its rows), the date that
+    puts a row in the window, and either the rows themselves (人次) or the distinct values of one
+    column among them (人)."""
+
+    ledger: str
+    rows: np.ndarray
+    date: str
+    distinct: str | None = None
+
+
+@dataclass
+class Share:
+    """A share (0-1) of the rows of a ledger: `held` among `rows`."""
+
+    ledger: str
+    rows: np.ndarray
+    held: np.ndarray
+    date: str
+
+
+# ---------------------------------------------------------------- the metrics (SPEC §3)
+
+
+def training(ledgers: Ledgers, start: dt.date, end: dt.date) -> Counted:
+    """职业技能培训: accepted, de-duplicated trainings with end_date in the window (人次)."""
+    t = ledgers["trainings"]
+    return Counted("trainings", between(t["end_date"], start, end), "end_date")
+
+
+def subsidized_training(ledgers: Ledgers, start: dt.date, end: dt.date) -> Counted:
+    """其中：补贴性培训: the same, subsidized only."""
+    t = ledgers["trainings"]
+    return Counted("trainings", between(t["end_date"], start, end) & is_true(t["subsidized"]), "end_date")
+
+
+def skilled(ledgers: Ledgers, start: dt.date, end: dt.date) -> Counted:
+    """新增技能人才: distinct persons with at least one certificate issued in the window (any level)."""
+    c = ledgers["certificates"]
+    return Counted("certificates", between(c["issue_date"], start, end), "issue_date", distinct="person_id")
+
+
+def high_skilled(ledgers: Ledgers, start: dt.date, end: dt.date) -> Counted:
+    """其中：新增高技能人才: distinct persons with a certificate of level 1-3 issued in the window."""
+    c = ledgers["certificates"]
+    rows = between(c["issue_date"], start, end) & at_most(c["level"], HIGH_SKILLED_LEVEL)
+    return Counted("certificates", rows, "issue_date", distinct="person_id")
+
+
+def employment(ledgers: Ledgers, start: dt.date, end: dt.date) -> Counted:
+    """城镇新增就业: distinct persons with at least one hire with hire_date in the window."""
+    h = ledgers["hires"]
+    return Counted("hires", between(h["hire_date"], start, end), "hire_date", distinct="person_id")
+
+
+def certified_employment(ledgers: Ledgers, start: dt.date, end: dt.date) -> Share:
+    """持证就业率: the share of hires in the window whose person held a certificate at hire (§4)."""
+    h = ledgers["hires"]
+    rows = between(h["hire_date"], start, end)
+    held = np.zeros(len(rows), dtype=bool)
+    held[rows] = held_at(ledgers.holders, h["person_id"].to_numpy()[rows], days(h["hire_date"])[rows])
+    return Share("hires", rows, held, "hire_date")
+
+
+# key → (the ledger it needs, the rule). A metric is reported when its ledger is loaded.
+METRICS: dict[str, tuple[str, Callable]] = {
+    "training": ("trainings", training),
+    "subsidized_training": ("trainings", subsidized_training),
+    "skilled": ("certificates", skilled),
+    "high_skilled": ("certificates", high_skilled),
+    "employment": ("hires", employment),
+    "certified_employment": ("hires", certified_employment),
+}
+SHARES = {"certified_employment"}  # targets given as a share 0-1, not a count
+NAMED_IN_TARGETS = ("training", "subsidized_training", "skilled", "high_skilled", "employment")
+
+
+def needs(by: str | None) -> Needs:
+    """The columns progress reads from each ledger (a warm run reads only these from the cache)."""
+    from jishu.load import Needs
+
+    extra = ["person_id", "township", "file", "line"] if by else []
+    return Needs(columns={
+        "trainings": ["end_date", "subsidized"] + extra,
+        "certificates": ["person_id", "issue_date", "level"] + extra,
+        "hires": ["person_id", "hire_date"] + extra,
+        "payouts": [],
+    }, problems=False)
+
+
+# ---------------------------------------------------------------- the report
+
+
+def window_of(period: Period, as_of: dt.date) -> tuple[dt.date, dt.date, int]:
+    """The window (SPEC §3): period start … min(period end, as-of), and its length in days (0 if none)."""
+    end = min(period.end, as_of)
+    return period.start, end, max((end - period.start).days + 1, 0)
+
+
+def status_of(rate: float | None, time_progress: float) -> str | None:
+    """done when rate ≥ 1, else ahead when rate ≥ time progress, else behind (SPEC §3)."""
+    if rate is None:
+        return None
+    if rate >= 1:
+        return "done"
+    return "ahead" if rate >= time_progress else "behind"
+
+
+def metric(key: str, target: float | None, actual: float | None, time_progress: float) -> Metric:
+    """One metric's figures: rate = actual ÷ target; a target of 0 counts as done."""
+    share = key in SHARES
+    rate = None
+    if target is not None and actual is not None and target > 0:
+        rate = round(actual / target, 4)
+    status = status_of(rate, time_progress) if target else ("done" if target == 0 else None)
+    remaining = projection = None
+    if target is not None and actual is not None:
+        remaining = round(max(target - actual, 0), 4) if share else max(target - actual, 0)
+    if not share and actual is not None and time_progress > 0:
+        projection = round(actual / time_progress)
+    return Metric(key=key, target=target, actual=actual, rate=rate, status=status, remaining=remaining,
+                  projection=projection)
+
+
+def actual_of(found: Counted | Share, ledgers: Ledgers) -> int | float | None:
+    if isinstance(found, Share):
+        return round(float(found.held[found.rows].mean()), 4) if found.rows.any() else None
+    if found.distinct:
+        return count_distinct(ledgers[found.ledger][found.distinct], found.rows)
+    return int(found.rows.sum())
+
+
+def progress(ledgers: Ledgers, targets: Targets, period: Period, by: str | None = None) -> ProgressReport:
+    """How far each target of the period is, as of the ledgers' date (SPEC §3)."""
+    start, end, length = window_of(period, ledgers.as_of)
+    time_progress = round(length / period.days, 4)
+    found = {key: rule(ledgers, start, end) for key, (ledger, rule) in METRICS.items() if ledger in ledgers}
+    metrics = [metric(key, targets.target(period.label, key), actual_of(f, ledgers), time_progress)
+               for key, f in found.items()]
+    report = ProgressReport(
+        period=PeriodOut(label=period.label, start=period.start, end=period.end),
+        as_of=ledgers.as_of,
+        window=PeriodOut(label=f"{start}…{end}", start=start, end=end),
+        time_progress=time_progress,
+        metrics=metrics,
+        data=ledgers.counts(),
+        rejected=ledgers.rejected,
+    )
+    if by:
+        report.by = by
+        report.groups = _groups(by, found, ledgers, targets, period, time_progress)
+    return report
+
+
+# ---------------------------------------------------------------- breakdowns (--by)
+
+
+def _group_keys(table: pa.Table, by: str, date_column: str) -> np.ndarray:
+    """The group of each row: its township (NO_TOWNSHIP when empty), or the month or quarter of its date."""
+    if by == "township":
+        return np.array(pc.fill_null(table["township"], NO_TOWNSHIP).to_pylist(), dtype=object)
+    months = days(table[date_column]).astype("datetime64[M]").astype(np.int64)
+    if by == "month":
+        return np.array([f"{1970 + m // 12}-{m % 12 + 1:02d}" for m in months], dtype=object)
+    return np.array([f"{1970 + m // 12}-Q{(m % 12) // 3 + 1}" for m in months], dtype=object)
+
+
+def _attributed(found: Counted, ledgers: Ledgers) -> pa.Table:
+    """The rows that count, with distinct values attributed once: to the group of their first
+    qualifying record (earliest date; ties by file, then line), so that the groups add up."""
+    table = ledgers[found.ledger]
+    columns = [c for c in dict.fromkeys([found.date, "township", "file", "line", found.distinct]) if c]
+    rows = table.select(columns).filter(pa.array(found.rows))
+    if found.distinct is None or rows.num_rows == 0:
+        return rows
+    first = first_in_group(group_codes(rows[found.distinct]), (days(rows[found.date]).astype(np.int64), rows["file"].to_numpy(),
+                                    rows["line"].to_numpy()))
+    return rows.filter(pa.array(first))
+
+
+def _groups(by: str, found: dict, ledgers: Ledgers, targets: Targets, period: Period,
+            time_progress: float) -> list[Group]:
+    counts: dict[str, dict[str, int | float | None]] = {}
+    shares = {}
+    for key, f in found.items():
+        if isinstance(f, Share):
+            table = ledgers[f.ledger].filter(pa.array(f.rows))
+            shares[key] = (_group_keys(table, by, f.date), f.held[f.rows])
+            for label in np.unique(shares[key][0]).tolist():
+                counts.setdefault(label, {})
+            continue
+        labels, n = np.unique(_group_keys(_attributed(f, ledgers), by, f.date), return_counts=True)
+        for label, count in zip(labels.tolist(), n.tolist()):
+            counts.setdefault(label, {})[key] = count
+    groups = []
+    for label in sorted(counts):
+        values = {k: counts[label].get(k, 0) for k in found if k not in shares}
+        for key, (keys, held) in shares.items():
+            mine = held[keys == label]
+            values[key] = round(float(mine.mean()), 4) if len(mine) else None
+        metrics = [metric(key, targets.target(period.label, key, township=label) if by == "township" else None,
+                          values[key], time_progress) for key in found]
+        groups.append(Group(key=label, metrics=metrics))
+    if by == "township":
+        _rank(groups)
+    else:
+        running = {k: 0 for k in found if k not in shares}
+        for g in groups:
+            for m in g.metrics:
+                if m.key in running:
+                    running[m.key] += m.actual
+            g.cumulative = dict(running)
+    return groups
+
+
+def _rank(groups: list[Group]) -> None:
+    """Townships by mean completion rate over targeted metrics; without targets, by new skilled talents."""
+    for g in groups:
+        rates = [m.rate for m in g.metrics if m.rate is not None]
+        g.score = round(sum(rates) / len(rates), 4) if rates else None
+    skilled_of = {g.key: next((m.actual for m in g.metrics if m.key == "skilled"), 0) for g in groups}
+    groups.sort(key=lambda g: (g.score is None, -(g.score or 0), -skilled_of[g.key], g.key))
+    for i, g in enumerate(groups, 1):
+        g.rank = i
