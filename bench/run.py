@@ -1,11 +1,15 @@
 """Benchmark: `jishu progress --year 2022` cold (--no-cache) and warm, against DuckDB SQL computing the
 same five counts over the same CSV files, in one run, whole processes each time.
 
-    python bench/run.py county city province [--repeat 3]
+    python bench/run.py county city province [--repeat 3] [--compare OLD_CHECKOUT]
 
 For each size it generates the ledgers if needed (bench/generate.py, into bench/out/<size>), then
 reports median seconds, peak memory (max RSS of the process), the ratios the scale issue sets as goals,
 and asserts that jishu's five counts equal DuckDB's. duckdb is a benchmark extra: pip install -e '.[bench]'.
+
+With `--compare DIR` (another checkout, e.g. `git worktree add /tmp/old main`), that checkout's jishu is
+timed too, cold and warm, in the same rounds (its `src` first on PYTHONPATH, its own cache), so that a
+change is measured side by side with what it changes.
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ def jishu_counts(output: str) -> list[int]:
     return [metrics[k] for k in COUNTS]
 
 
-def measure(size: str, data: Path, repeat: int, cache: Path) -> dict:
+def measure(size: str, data: Path, repeat: int, cache: Path, compare: Path | None = None) -> dict:
     env = dict(os.environ, JISHU_CACHE=str(cache))
     csv_bytes = sum(p.stat().st_size for p in data.glob("*.csv"))
     runs: dict[str, list[tuple[float, int]]] = {"imports": [], "duckdb": [], "cold": [], "warm": []}
@@ -81,7 +85,19 @@ def measure(size: str, data: Path, repeat: int, cache: Path) -> dict:
     shutil.rmtree(cache, ignore_errors=True)
     _, _, out = run_measured(jishu_cmd(data), env)  # builds the cache for the warm runs
     counts["jishu_cache_build"] = jishu_counts(out)
+    if compare is not None:
+        other = dict(os.environ, JISHU_CACHE=f"{cache}-compare", PYTHONPATH=str(compare / "src"))
+        shutil.rmtree(other["JISHU_CACHE"], ignore_errors=True)
+        runs |= {"compare_cold": [], "compare_warm": []}
+        run_measured(jishu_cmd(data), other)
     for _ in range(repeat):
+        if compare is not None:
+            t, m, out = run_measured(jishu_cmd(data, "--no-cache"), other)
+            runs["compare_cold"].append((t, m))
+            counts["compare_cold"] = jishu_counts(out)
+            t, m, out = run_measured(jishu_cmd(data), other)
+            runs["compare_warm"].append((t, m))
+            counts["compare_warm"] = jishu_counts(out)
         t, m, _ = run_measured([sys.executable, "-c", IMPORTS])
         runs["imports"].append((t, m))
         t, m, out = run_measured([sys.executable, "-c", DUCKDB_SCRIPT, DUCKDB_SQL.format(d=data)])
@@ -93,7 +109,7 @@ def measure(size: str, data: Path, repeat: int, cache: Path) -> dict:
         t, m, out = run_measured(jishu_cmd(data), env)
         runs["warm"].append((t, m))
         counts["jishu_warm"] = jishu_counts(out)
-    if not (counts["duckdb"] == counts["jishu_cold"] == counts["jishu_warm"] == counts["jishu_cache_build"]):
+    if any(found != counts["duckdb"] for found in counts.values()):
         raise SystemExit(f"{size}: counts differ: {counts}")
     median = {k: statistics.median(t for t, _ in v) for k, v in runs.items()}
     peak = {k: max(m for _, m in v) for k, v in runs.items()}
@@ -107,7 +123,11 @@ def measure(size: str, data: Path, repeat: int, cache: Path) -> dict:
             "warm_vs_imports": median["warm"] / median["imports"],
             "cold_peak_vs_csv": peak["cold"] / csv_bytes,
             "warm_peak_vs_csv": peak["warm"] / csv_bytes,
-        },
+        } | ({
+            "compare_cold_vs_duckdb": median["compare_cold"] / median["duckdb"],
+            "compare_warm_vs_duckdb": median["compare_warm"] / median["duckdb"],
+            "compare_cold_peak_vs_csv": peak["compare_cold"] / csv_bytes,
+        } if compare is not None else {}),
     }
 
 
@@ -124,6 +144,17 @@ def report(results: list[dict]) -> str:
             f"| {s['imports']:.2f} | {q['cold_vs_duckdb']:.2f} | {q['warm_vs_duckdb']:.2f} "
             f"| {q['warm_vs_imports']:.2f} | {p['cold'] / 2**30:.2f} | {q['cold_peak_vs_csv']:.2f} | yes |"
         )
+    compared = [r for r in results if "compare_cold" in r["seconds"]]
+    if compared:
+        lines += ["", "| size | this cold s | compared cold s | this warm s | compared warm s | this cold/DuckDB "
+                  "| compared cold/DuckDB | this warm/DuckDB | compared warm/DuckDB | this peak GiB | compared peak GiB |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in compared:
+            s, p, q = r["seconds"], r["peak_bytes"], r["ratios"]
+            lines.append(
+                f"| {r['size']} | {s['cold']:.2f} | {s['compare_cold']:.2f} | {s['warm']:.2f} | {s['compare_warm']:.2f} "
+                f"| {q['cold_vs_duckdb']:.2f} | {q['compare_cold_vs_duckdb']:.2f} | {q['warm_vs_duckdb']:.2f} "
+                f"| {q['compare_warm_vs_duckdb']:.2f} | {p['cold'] / 2**30:.2f} | {p['compare_cold'] / 2**30:.2f} |")
     return "\n".join(lines)
 
 
@@ -144,13 +175,14 @@ def main() -> None:
     parser.add_argument("sizes", nargs="+", choices=list(SIZES))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--compare", type=Path, help="another checkout of jishu, timed in the same rounds")
     args = parser.parse_args()
     results = []
     for size in args.sizes:
         data = args.out / size
         if not list(data.glob("trainings*.csv")):
             generate(size, data)
-        results.append(measure(size, data, args.repeat, args.out / f"cache-{size}"))
+        results.append(measure(size, data, args.repeat, args.out / f"cache-{size}", args.compare))
         print(report(results[-1:]).splitlines()[-1], flush=True)
         (args.out / "results.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
     print(f"\nMachine: {machine()}\n")
