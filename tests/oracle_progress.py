@@ -1,5 +1,5 @@
-"""Independent reference implementation of SPEC §2 (reading, row validation, de-duplication)
-and §3 (the six progress metrics).
+"""Independent reference implementation of SPEC §2 (reading, row validation, de-duplication),
+§3 (the six progress metrics) and §7 (the optional competitions ledger and its three metrics).
 
 Written from /work/shared/SPEC.md only.  It deliberately uses nothing from `jishu`: just the
 standard library (csv, datetime, unicodedata, re) plus python-stdnum's `cn.uscc` for the USCC
@@ -25,6 +25,56 @@ would expect; they are listed in the test module's docstring as well):
   compaction (inner spaces/hyphens, lower case) applies; keys compare the compacted code.
 * amount: digits with an optional `.` and at most two decimals (fen); Excel's thousands separators
   (`1,000.50`) are accepted.
+
+Breakdowns (`--by township|month|quarter`, README "Decisions where the specification is silent").
+Only the three §7 metrics are broken down here (`competition_breakdown`); the §3 metrics' breakdowns
+are not modelled by this oracle and not compared by its tests.
+
+* A row-count metric adds each qualifying row to its row's group.  A distinct-value metric (persons,
+  competitions) attributes each distinct value to the group of its *first qualifying row*: earliest
+  date, ties by file (files in name order) then line, so the groups add up to the county figure.
+* Month groups are `YYYY-MM`, quarter groups `YYYY-Qn`, of the metric's date column.
+* Townships: the cell as read (trimmed, NFKC); an empty township is the group （未填乡镇）.  When the
+  targets list `township_names` (with optional `township_aliases`), a value is mapped through the
+  aliases and a value still not in the list is the group 未识别乡镇 (SPEC §2 "Townships").
+
+The competitions ledger (SPEC §7, 职业技能竞赛台账), decisions where §7 is silent:
+
+* Files are found by name (`competitions*.csv`, name order), as this oracle finds the other ledgers;
+  §2's header-based assignment of other file names, workbooks, title and total rows are not modelled.
+* Optional like payouts, but *absence* is visible: with no `competitions*` file the ledger is absent,
+  and the three metrics `competitions`, `competition_participants`, `competition_winners`, the level
+  breakdown and the competitions entry of the reconciliation are absent from the result (not zero).
+  A competitions file with a header and no rows is a present, empty ledger: the metrics are 0.
+* Reading, header mapping (English or Chinese, normalised; `竞赛职业（工种）` and `竞赛职业(工种)` are
+  the same header after NFKC), missing/doubled columns, all-empty records, validation, de-duplication
+  and the reconciliation rows = accepted + rejected + duplicates are exactly those of the other ledgers.
+* Required columns (and values): competition_id, level, end_date, person_id.  Optional: competition_name,
+  occupation, name, award, township.  An empty required value rejects the row (jishu's
+  `required_missing`; the oracle's reason reads `<column>: required`).
+* level: 国家级/省级/市级/县级 or national/provincial/city/county (English case-insensitive), after the
+  usual trim + NFKC of every cell (so `ｃｉｔｙ` is city); it is kept as the canonical English name.
+  Anything else (`省`, `地市级`, `国际级`, `区级`, `一级`, ...) rejects the row with the code
+  `competition_level_invalid` (not `level_invalid`, whose message speaks of skill levels 1-5).
+* award is free text and never rejects a row.  After trim + NFKC it is compared *exactly* with the
+  four no-award words: empty, 无, 未获奖, 参赛 mean no award; anything else is an award, including
+  `参赛奖`, `无奖`, `-`, `/` and the traditional `無` (the literal rule; see the grey-area tests).
+* Key: competition_id + person_id, on normalised values (competition_id compared as text, case-sensitive
+  like class_id; person_id upper-cased).  A row that breaks a rule is rejected, never a duplicate.
+* end_date (竞赛日期) is the row's date for the window, the as-of cut and month/quarter groups.  There is
+  no start date, so no date-order rule.  The as-of date bounds birth dates as in the other ledgers.
+* competitions = distinct competition_id over accepted rows in the window; a competition whose rows
+  carry different dates counts in every period that holds one of them, once per period.
+* competition_participants = accepted, de-duplicated rows in the window (参赛人次).
+* competition_winners = distinct persons with at least one row in the window that has an award;
+  attributed by the first such *award* row (as high_skilled is attributed by the first level 1-3 row).
+* Level breakdown (`levels`): a mapping of all four canonical levels (national, provincial, city,
+  county; zeros included) to the three metrics; participants are rows of that level, a distinct
+  competition or winner goes to the level of its first qualifying row (so a competition recorded with
+  two levels counts once, under the level of its first row, and the levels add up to the totals).
+* Competition rows count toward no other metric: a competition is not a training, an award is not a
+  certificate (§7: a level granted through a competition is in the certificates ledger), a participant
+  is not a hire.
 """
 
 from __future__ import annotations
@@ -44,8 +94,8 @@ from stdnum.cn import uscc as _uscc  # SPEC §2: "python-stdnum's cn.uscc is the
 # value_required: True = must be non-empty; False = may be empty.
 # ---------------------------------------------------------------------------------------------
 
-TEXT, RID, DATE, BOOL, LEVEL, SIZE, INT0, USCC, KIND, AMOUNT = (
-    "text", "rid", "date", "bool", "level", "size", "int0", "uscc", "kind", "amount")
+TEXT, RID, DATE, BOOL, LEVEL, SIZE, INT0, USCC, KIND, AMOUNT, CLEVEL = (
+    "text", "rid", "date", "bool", "level", "size", "int0", "uscc", "kind", "amount", "competition_level")
 
 SCHEMAS: dict[str, dict[str, tuple[str, bool, bool, str]]] = {
     "trainings": {
@@ -92,6 +142,18 @@ SCHEMAS: dict[str, dict[str, tuple[str, bool, bool, str]]] = {
         "paid_date": ("发放日期", True, True, DATE),
         "batch": ("批次号", False, False, TEXT),
     },
+    # SPEC §7: optional ledger, one row per participant per competition.
+    "competitions": {
+        "competition_id": ("竞赛编号", True, True, TEXT),
+        "competition_name": ("竞赛名称", False, False, TEXT),
+        "level": ("竞赛级别", True, True, CLEVEL),
+        "occupation": ("竞赛职业（工种）", False, False, TEXT),
+        "end_date": ("竞赛日期", True, True, DATE),
+        "person_id": ("身份证号", True, True, RID),
+        "name": ("姓名", False, False, TEXT),
+        "award": ("获奖等次", False, False, TEXT),
+        "township": ("乡镇", False, False, TEXT),
+    },
 }
 
 KEYS = {
@@ -99,9 +161,16 @@ KEYS = {
     "certificates": ("cert_no",),
     "hires": ("person_id", "employer_id", "hire_date"),
     "payouts": ("payee_id", "kind", "person_id"),
+    "competitions": ("competition_id", "person_id"),
 }
 
+# The four ledgers of §2 (read always; payouts may be empty when it has no file) ...
 LEDGERS = ("trainings", "certificates", "hires", "payouts")
+# ... and the optional competitions ledger of §7, present only when a competitions* file exists.
+OPTIONAL_LEDGERS = ("competitions",)
+ALL_LEDGERS = LEDGERS + OPTIONAL_LEDGERS
+
+COMPETITION_METRICS = ("competitions", "competition_participants", "competition_winners")
 
 
 class FileError(Exception):
@@ -238,9 +307,31 @@ def parse_kind(value: str) -> str:
 
 def parse_amount(value: str):
     from decimal import Decimal
-    if not re.fullmatch(r"([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?", value):
+    if not re.fullmatch(r"([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?元?", value):
         raise Invalid("amount")
-    return Decimal(value.replace(",", ""))
+    return Decimal(value.replace(",", "").removesuffix("元"))
+
+
+COMPETITION_LEVELS = {"国家级": "national", "省级": "provincial", "市级": "city", "县级": "county",
+                      "national": "national", "provincial": "provincial", "city": "city", "county": "county"}
+LEVEL_ORDER = ("national", "provincial", "city", "county")
+
+
+def parse_competition_level(value: str) -> str:
+    """SPEC §7 level: the four Chinese words or the four English ones (case-insensitive)."""
+    v = COMPETITION_LEVELS.get(value, COMPETITION_LEVELS.get(value.lower()))
+    if v is None:
+        raise Invalid("competition_level_invalid")
+    return v
+
+
+NO_AWARD = frozenset({"", "无", "未获奖", "参赛"})
+
+
+def has_award(value: str | None) -> bool:
+    """SPEC §7 award: empty, 无, 未获奖 or 参赛 mean no award; anything else is an award.
+    `value` is the cell after the usual trim + NFKC (None when the column is absent)."""
+    return value is not None and value not in NO_AWARD
 
 
 def parse_value(typ: str, value: str, as_of: date):
@@ -256,6 +347,7 @@ def parse_value(typ: str, value: str, as_of: date):
         USCC: parse_uscc,
         KIND: parse_kind,
         AMOUNT: parse_amount,
+        CLEVEL: parse_competition_level,
     }[typ](value)
 
 
@@ -359,10 +451,14 @@ def validate_row(ledger: str, columns: dict[str, int], cells: list[str], as_of: 
     return values, None
 
 
+def ledger_files(data_dir: Path, ledger: str) -> list[Path]:
+    return sorted((p for p in Path(data_dir).glob(f"{ledger}*.csv") if p.is_file()), key=lambda p: p.name)
+
+
 def read_ledger(data_dir: Path, ledger: str, as_of: date) -> LedgerResult:
     result = LedgerResult()
-    files = sorted(p for p in Path(data_dir).glob(f"{ledger}*.csv") if p.is_file())
-    if not files and ledger != "payouts":
+    files = ledger_files(data_dir, ledger)
+    if not files and ledger not in ("payouts",) + OPTIONAL_LEDGERS:
         raise FileError(f"no {ledger}*.csv")
     seen: dict[tuple, tuple[str, int]] = {}
     for path in sorted(files, key=lambda p: p.name):
@@ -395,7 +491,12 @@ def read_ledger(data_dir: Path, ledger: str, as_of: date) -> LedgerResult:
 
 
 def read_all(data_dir: Path, as_of: date) -> dict[str, LedgerResult]:
-    return {ledger: read_ledger(data_dir, ledger, as_of) for ledger in LEDGERS}
+    """The four ledgers of §2, plus "competitions" only when a competitions* file exists (§7)."""
+    out = {ledger: read_ledger(data_dir, ledger, as_of) for ledger in LEDGERS}
+    for ledger in OPTIONAL_LEDGERS:
+        if ledger_files(data_dir, ledger):
+            out[ledger] = read_ledger(data_dir, ledger, as_of)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,10 +533,93 @@ def progress(ledgers: dict[str, LedgerResult], start: date, end: date, as_of: da
         "employment": len({h["person_id"] for h in hires}),
         "certified_employment": (len(certified) / len(hires)) if hires else None,
     }
+    result = {"actual": actual}
+    if "competitions" in ledgers:  # §7: without the ledger the three metrics are absent, not zero
+        counted = competition_counted(competition_rows(ledgers, start, w_end))
+        actual.update({key: len(rows) for key, rows in counted.items()})
+        by_level = group_counts(counted, lambda r: r.values["level"])
+        result["levels"] = {level: by_level.get(level, dict.fromkeys(COMPETITION_METRICS, 0))
+                            for level in LEVEL_ORDER}
     period_days = (end - start).days + 1
     window_days = max(0, (w_end - start).days + 1)
+    result["time_progress"] = window_days / period_days
+    result["data"] = {k: v.counts() for k, v in ledgers.items()}
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Competitions (SPEC §7) and breakdowns
+# ---------------------------------------------------------------------------------------------
+
+NO_TOWNSHIP = "（未填乡镇）"   # README: rows without a township
+UNRECOGNISED = "未识别乡镇"    # SPEC §2: a township not in targets.yaml's township_names
+
+
+def competition_rows(ledgers: dict[str, LedgerResult], start: date, w_end: date) -> list[Row]:
+    """Accepted competitions rows with end_date in the window start … w_end (w_end already cut at as-of)."""
+    return [r for r in ledgers["competitions"].accepted if start <= r.values["end_date"] <= w_end]
+
+
+def _order(row: Row) -> tuple:
+    """First qualifying row: earliest date, ties by file (files are read in name order), then line."""
+    return (row.values["end_date"], row.file, row.line)
+
+
+def first_rows(rows: list[Row], ident) -> list[Row]:
+    """One row per distinct ident(row): its first qualifying row (see `_order`)."""
+    firsts: dict = {}
+    for row in sorted(rows, key=_order):
+        firsts.setdefault(ident(row), row)
+    return list(firsts.values())
+
+
+def competition_counted(rows: list[Row]) -> dict[str, list[Row]]:
+    """Per §7 metric, the rows that count it: every row for participants (人次), the first row of each
+    distinct competition_id, and the first *award* row of each distinct person for winners."""
     return {
-        "actual": actual,
-        "time_progress": window_days / period_days,
-        "data": {k: v.counts() for k, v in ledgers.items()},
+        "competitions": first_rows(rows, lambda r: r.values["competition_id"]),
+        "competition_participants": list(rows),
+        "competition_winners": first_rows([r for r in rows if has_award(r.values["award"])],
+                                          lambda r: r.values["person_id"]),
     }
+
+
+def group_counts(counted: dict[str, list[Row]], group) -> dict[str, dict[str, int]]:
+    """{group label: {metric: count}} over the counted rows (a label appears when a row falls in it)."""
+    out: dict[str, dict[str, int]] = {}
+    for metric, rows in counted.items():
+        for row in rows:
+            out.setdefault(group(row), dict.fromkeys(counted, 0))[metric] += 1
+    return out
+
+
+def township_group(value: str | None, names=None, aliases=None) -> str:
+    """The --by township group of a township cell (already trimmed and NFKC-normalised)."""
+    if not value:
+        return NO_TOWNSHIP
+    if names is None:
+        return value
+    aliases = {norm_cell(k): norm_cell(v) for k, v in (aliases or {}).items()}
+    value = aliases.get(value, value)
+    return value if value in {norm_cell(n) for n in names} else UNRECOGNISED
+
+
+def group_of(by: str, day: date, township: str | None, names=None, aliases=None) -> str:
+    if by == "township":
+        return township_group(township, names, aliases)
+    if by == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    if by == "quarter":
+        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+    raise ValueError(by)
+
+
+def competition_breakdown(ledgers: dict[str, LedgerResult], start: date, end: date, as_of: date, by: str,
+                          township_names=None, township_aliases=None) -> dict[str, dict[str, int]] | None:
+    """`progress --by township|month|quarter` for the three §7 metrics: {group: {metric: count}}, only
+    groups that some counted row falls in; None when the ledger is absent."""
+    if "competitions" not in ledgers:
+        return None
+    counted = competition_counted(competition_rows(ledgers, start, min(end, as_of)))
+    return group_counts(counted, lambda r: group_of(by, r.values["end_date"], r.values["township"],
+                                                    township_names, township_aliases))

@@ -896,6 +896,11 @@ GREY = [
     ("payouts", "kind", "Agency", True),
     ("payouts", "amount", "1,000.00", True),              # README: thousands separators accepted
     ("payouts", "amount", "300.005", False),              # README: at most two decimals
+    ("payouts", "amount", "1000元", True),                # SPEC §2: an optional trailing 元
+    ("payouts", "amount", "10,00", False),                # SPEC §2: separators only in true groups of three
+    ("payouts", "amount", "1,5", False),
+    ("payouts", "amount", "300,", False),
+    ("payouts", "amount", "3,,00", False),
 ]
 
 

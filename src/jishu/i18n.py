@@ -149,8 +149,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{column}' value '{value}' must be a whole number, 0 or more",
     ),
     "amount_invalid": (
-        "“{column}”的值“{value}”应为不小于0的金额（元，最多两位小数）",
-        "'{column}' value '{value}' must be an amount in yuan, 0 or more, with at most two decimals",
+        "“{column}”的值“{value}”不是可识别的金额；请写成 1000、1000.5、1,000 或 12,345.00（元，最多两位小数，"
+        "千分位逗号必须每三位一组，可加“元”）",
+        "'{column}' value '{value}' is not an amount jishu can read; write it as 1000, 1000.5, 1,000 or "
+        "12,345.00 (yuan, at most two decimals, thousands commas only between groups of three, 元 allowed)",
     ),
     "duplicate": (
         "与 {detail} 重复（{column}相同），只计一次",

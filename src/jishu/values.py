@@ -371,15 +371,19 @@ def whole_numbers(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return numbers, np.where(ok, 0, CODE["int_invalid"]).astype(np.uint8)
 
 
+# SPEC §2 "amount": digits with at most two decimals; thousands separators only in true groups of
+# three; an optional trailing 元. Nothing else (`10,00`, `1,5`, `300,`, `3,,00` are typing slips).
+AMOUNT = r"^(?P<yuan>[0-9]{1,16}|[0-9]{1,3}(?:,[0-9]{3}){1,5})(?:\.(?P<fen>[0-9]{1,2}))?元?$"
+
+
 def amounts_fen(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Amounts in yuan (SPEC §2 "amount"), per normalised, non-null value: integer fen, and a code."""
-    plain = pc.replace_substring_regex(values, r"^([0-9]{1,3}(?:,[0-9]{3})+)(\.[0-9]{1,2})?$", r"\1\2")
-    plain = pc.replace_substring(plain, ",", "") if pc.any(pc.match_substring(values, ",")).as_py() else plain
-    parts = pc.extract_regex(plain, r"^(?P<yuan>[0-9]{1,12})(?:\.(?P<fen>[0-9]{1,2}))?$")
+    parts = pc.extract_regex(values, AMOUNT)
     ok = pc.is_valid(parts).to_numpy(zero_copy_only=False)
-    yuan = pc.cast(pc.if_else(pa.array(ok), parts.field("yuan"), "0"), pa.int64())
-    fen_text = pc.utf8_rpad(pc.if_else(pc.and_(pa.array(ok), pc.not_equal(parts.field("fen"), "")),
-                                       parts.field("fen"), "0"), 2, "0")
+    given = pa.array(ok)
+    yuan = pc.cast(pc.if_else(given, pc.replace_substring(parts.field("yuan"), ",", ""), "0"), pa.int64())
+    fen_text = pc.utf8_rpad(pc.if_else(pc.and_(given, pc.not_equal(parts.field("fen"), "")), parts.field("fen"), "0"),
+                            2, "0")
     fen = pc.add(pc.multiply(yuan, 100), pc.cast(fen_text, pa.int64()))
     return fen, np.where(ok, 0, CODE["amount_invalid"]).astype(np.uint8)
 
