@@ -7,12 +7,17 @@ cached certificates ledger): holders ascending, each with the issue date of thei
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyarrow as pa
 
 from jishu.fast.arrays import distinct
 from jishu.fast.hashing import among
 from jishu.fast.runtime import threads
+
+if TYPE_CHECKING:
+    from jishu.load import Ledgers
 
 
 def earliest_certificates(certificates: pa.Table, persons: np.ndarray | None = None) -> pa.Table:
@@ -30,9 +35,16 @@ def earliest_certificates(certificates: pa.Table, persons: np.ndarray | None = N
         pa.date32(), int(first.sum()), [None, pa.py_buffer(np.ascontiguousarray(issued[first]))])})
 
 
-def held_at(earliest: pa.Table, person: np.ndarray, dates: np.ndarray) -> np.ndarray:
-    """Whether each person held a certificate on the date: their earliest issue date ≤ that date."""
-    if earliest.num_rows == 0 or len(person) == 0:
+def held_at(ledgers: Ledgers, person: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """Whether each person held a certificate on the date: their earliest issue date ≤ that date.
+    The index of every holder comes with the ledgers when the cache has it; else it is worked out for
+    these persons only."""
+    if len(person) == 0 or "certificates" not in ledgers or ledgers["certificates"].num_rows == 0:
+        return np.zeros(len(person), dtype=bool)
+    earliest = ledgers.holders
+    if earliest is None:
+        earliest = earliest_certificates(ledgers["certificates"], person)
+    if earliest.num_rows == 0:
         return np.zeros(len(person), dtype=bool)
     holders = earliest["person_id"].to_numpy()
     first_issued = earliest["issue_date"].to_numpy().astype("datetime64[D]", copy=False)

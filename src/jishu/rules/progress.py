@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,6 +39,22 @@ class Counted:
 
 
 @dataclass
+class Window:
+    """Period start … min(period end, as-of), both included (SPEC §3). Which rows of a ledger have
+    their date in it is worked out once per column (two metrics share each date column)."""
+
+    start: dt.date
+    end: dt.date
+    days: int
+    _seen: dict = field(default_factory=dict, repr=False)
+
+    def holds(self, ledgers: Ledgers, ledger: str, column: str) -> np.ndarray:
+        if (ledger, column) not in self._seen:
+            self._seen[ledger, column] = between(ledgers[ledger][column], self.start, self.end)
+        return self._seen[ledger, column]
+
+
+@dataclass
 class Share:
     """A share (0-1) of the rows of a ledger: `held` among `rows`."""
 
@@ -51,43 +67,41 @@ class Share:
 # ---------------------------------------------------------------- the metrics (SPEC §3)
 
 
-def training(ledgers: Ledgers, start: dt.date, end: dt.date) -> Counted:
+def training(ledgers: Ledgers, window: Window) -> Counted:
     """职业技能培训: accepted, de-duplicated trainings with end_date in the window (人次)."""
-    t = ledgers["trainings"]
-    return Counted("trainings", between(t["end_date"], start, end), "end_date")
+    return Counted("trainings", window.holds(ledgers, "trainings", "end_date"), "end_date")
 
 
-def subsidized_training(ledgers: Ledgers, start: dt.date, end: dt.date) -> Counted:
+def subsidized_training(ledgers: Ledgers, window: Window) -> Counted:
     """其中：补贴性培训: the same, subsidized only."""
-    t = ledgers["trainings"]
-    return Counted("trainings", between(t["end_date"], start, end) & is_true(t["subsidized"]), "end_date")
+    rows = window.holds(ledgers, "trainings", "end_date") & is_true(ledgers["trainings"]["subsidized"])
+    return Counted("trainings", rows, "end_date")
 
 
-def skilled(ledgers: Ledgers, start: dt.date, end: dt.date) -> Counted:
+def skilled(ledgers: Ledgers, window: Window) -> Counted:
     """新增技能人才: distinct persons with at least one certificate issued in the window (any level)."""
-    c = ledgers["certificates"]
-    return Counted("certificates", between(c["issue_date"], start, end), "issue_date", distinct="person_id")
+    return Counted("certificates", window.holds(ledgers, "certificates", "issue_date"), "issue_date",
+                   distinct="person_id")
 
 
-def high_skilled(ledgers: Ledgers, start: dt.date, end: dt.date) -> Counted:
+def high_skilled(ledgers: Ledgers, window: Window) -> Counted:
     """其中：新增高技能人才: distinct persons with a certificate of level 1-3 issued in the window."""
-    c = ledgers["certificates"]
-    rows = between(c["issue_date"], start, end) & at_most(c["level"], HIGH_SKILLED_LEVEL)
+    level = ledgers["certificates"]["level"]
+    rows = window.holds(ledgers, "certificates", "issue_date") & at_most(level, HIGH_SKILLED_LEVEL)
     return Counted("certificates", rows, "issue_date", distinct="person_id")
 
 
-def employment(ledgers: Ledgers, start: dt.date, end: dt.date) -> Counted:
+def employment(ledgers: Ledgers, window: Window) -> Counted:
     """城镇新增就业: distinct persons with at least one hire with hire_date in the window."""
-    h = ledgers["hires"]
-    return Counted("hires", between(h["hire_date"], start, end), "hire_date", distinct="person_id")
+    return Counted("hires", window.holds(ledgers, "hires", "hire_date"), "hire_date", distinct="person_id")
 
 
-def certified_employment(ledgers: Ledgers, start: dt.date, end: dt.date) -> Share:
+def certified_employment(ledgers: Ledgers, window: Window) -> Share:
     """持证就业率: the share of hires in the window whose person held a certificate at hire (§4)."""
     h = ledgers["hires"]
-    rows = between(h["hire_date"], start, end)
+    rows = window.holds(ledgers, "hires", "hire_date")
     held = np.zeros(len(rows), dtype=bool)
-    held[rows] = held_at(ledgers.holders, h["person_id"].to_numpy()[rows], days(h["hire_date"])[rows])
+    held[rows] = held_at(ledgers, h["person_id"].to_numpy()[rows], days(h["hire_date"])[rows])
     return Share("hires", rows, held, "hire_date")
 
 
@@ -120,10 +134,10 @@ def needs(by: str | None) -> Needs:
 # ---------------------------------------------------------------- the report
 
 
-def window_of(period: Period, as_of: dt.date) -> tuple[dt.date, dt.date, int]:
+def window_of(period: Period, as_of: dt.date) -> Window:
     """The window (SPEC §3): period start … min(period end, as-of), and its length in days (0 if none)."""
     end = min(period.end, as_of)
-    return period.start, end, max((end - period.start).days + 1, 0)
+    return Window(period.start, end, max((end - period.start).days + 1, 0))
 
 
 def status_of(rate: float | None, time_progress: float) -> str | None:
@@ -161,15 +175,15 @@ def actual_of(found: Counted | Share, ledgers: Ledgers) -> int | float | None:
 
 def progress(ledgers: Ledgers, targets: Targets, period: Period, by: str | None = None) -> ProgressReport:
     """How far each target of the period is, as of the ledgers' date (SPEC §3)."""
-    start, end, length = window_of(period, ledgers.as_of)
-    time_progress = round(length / period.days, 4)
-    found = {key: rule(ledgers, start, end) for key, (ledger, rule) in METRICS.items() if ledger in ledgers}
+    window = window_of(period, ledgers.as_of)
+    time_progress = round(window.days / period.days, 4)
+    found = {key: rule(ledgers, window) for key, (ledger, rule) in METRICS.items() if ledger in ledgers}
     metrics = [metric(key, targets.target(period.label, key), actual_of(f, ledgers), time_progress)
                for key, f in found.items()]
     report = ProgressReport(
         period=PeriodOut(label=period.label, start=period.start, end=period.end),
         as_of=ledgers.as_of,
-        window=PeriodOut(label=f"{start}…{end}", start=start, end=end),
+        window=PeriodOut(label=f"{window.start}…{window.end}", start=window.start, end=window.end),
         time_progress=time_progress,
         metrics=metrics,
         data=ledgers.counts(),
