@@ -13,6 +13,10 @@ Interpretations taken where §4 leaves room (each is stated in the test report):
 - agency rule 6 ("one payment per person per agency, earliest hire wins"): like employer rule 6,
   the hire loses when an earlier hire of the person via the same agency (earlier hire_date, ties:
   smaller employer_id) passes agency rules 1-5.
+- the as-of cut (§4 first paragraph), made explicit by `cut_as_of`: a hire with hire_date > as_of does
+  not exist (not listed, not seen by rule 6 or the cap), a payout with paid_date > as_of has not been
+  paid (not in already_paid, its hire is not `paid`), a certificate issued after as_of is not held.
+  The SPEC names these three cuts only: a separation_date after as_of is taken as the ledger records it.
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ class Payout:
     person: str
     amount: int | Decimal  # decimal yuan
     paid_date: dt.date = dt.date(2023, 1, 15)
+    batch: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,17 @@ def held_certificate(certs: list[Certificate], person: str, day: dt.date) -> boo
     return any(c.person == person and c.issue_date <= day for c in certs)
 
 
+def cut_as_of(hires=(), certs=(), payouts=(), as_of: dt.date | None = None):
+    """SPEC §4, first paragraph: the ledgers as they stood on as_of.
+    A hire with hire_date after as_of does not exist yet; a payout with paid_date after as_of has not
+    been paid yet; a certificate issued after as_of is not held."""
+    return (
+        [h for h in hires if h.hire_date <= as_of],
+        [c for c in certs if c.issue_date <= as_of],
+        [p for p in payouts if p.paid_date <= as_of],
+    )
+
+
 # ---------------------------------------------------------------- rules
 
 
@@ -179,7 +195,9 @@ def payee_of(h: Hire, kind: str) -> str | None:
 def evaluate(
     hires: list[Hire], certs: list[Certificate], kind: str, as_of: dt.date, policy: Policy
 ) -> dict[Hire, Result]:
-    """Every hire of this kind (agency: hires with an agency) → eligible, reasons, amount."""
+    """Every hire of this kind (agency: hires with an agency) that exists on as_of → eligible, reasons,
+    amount. Hires after as_of are cut first, so they are neither listed nor seen by rule 6 or the cap."""
+    hires, certs, _ = cut_as_of(hires, certs, (), as_of)
     hires = [h for h in hires if payee_of(h, kind)]
     base = {h: _rules_1_to_5(h, kind, certs, as_of, policy) for h in hires}
     reasons: dict[Hire, list[str]] = {}
@@ -226,6 +244,7 @@ def payee_report(
 ) -> dict:
     """The per-payee JSON of SPEC §5 (the fields the tests compare), with hires in listing order.
     Money is int (rate, amounts) or Decimal (already_paid, amount_due: payouts may have fen)."""
+    hires, certs, payouts = cut_as_of(hires, certs, payouts, as_of)  # payouts after as_of: not paid yet
     results = evaluate(hires, certs, kind, as_of, policy)
     listed = sorted(
         (h for h in results if payee_of(h, kind) == payee and (year is None or h.hire_date.year == year)),

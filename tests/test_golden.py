@@ -18,7 +18,8 @@ CASES = json.loads((GOLDEN / "cases.json").read_text(encoding="utf-8"))
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_golden(case):
-    result = run(case["args"] + ["--data", str(GOLDEN / "small"), "--targets", str(TARGETS), "--no-cache"])
+    data = GOLDEN / case.get("data", "small")
+    result = run(case["args"] + ["--data", str(data), "--targets", str(TARGETS), "--no-cache"])
     assert result.exit_code == case["exit"], result.stderr
     output = result.stderr if case.get("stream") == "stderr" else result.stdout
     expected = GOLDEN / "expected" / f"{case['name']}.txt"

@@ -66,7 +66,8 @@ def test_summary_files_and_contents(county, tmp_path):
     assert doc["data_quality"]["top_problems"][0]["code"] == "id_scientific"
     assert [t["township"] for t in doc["townships"]] and doc["townships"][0]["rank"] == 1
     md = (out / "summary-2022-06-30.md").read_text(encoding="utf-8")
-    assert len(md.splitlines()) <= 16 and "完成率" in md and "序时" in md
+    assert len(md.splitlines()) <= 17 and "完成率" in md and "序时" in md and "补贴发放审核" in md
+    assert doc["audit"]["totals"]["findings"] == 0 and doc["audit"]["totals"]["amount_at_risk"] == 0
     # Timestamped log lines on stderr, nothing on stdout.
     assert result.stdout == ""
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", result.stderr)

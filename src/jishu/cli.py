@@ -183,8 +183,8 @@ def progress(
 ) -> None:
     """How far each target is against the time elapsed (序时进度)."""
     words = _words(lang)
-    the_period = _period(year, period, words)
     day, encoding = prepare(data, as_of, encoding, words)
+    the_period = _period(year, period, words)
     plan = load_targets(targets, words)
     from jishu.rules import progress as rules
 
@@ -263,8 +263,10 @@ def subsidy(
     ledgers = load_ledgers(data, day, encoding, no_cache, words, rules.needs())
     query = agency if agency is not None else employer
     if query is None:
+        from jishu.rules.audit import audit_books
+
         books = rules.books(ledgers, plan.subsidy)
-        report = rules.overview(books, year)
+        report = rules.overview(books, year, audit_books(ledgers, books).flagged)
         payouts = [line for book in books.values() for line in book.due(None, year)] if export else []
     else:
         book = rules.Book(ledgers, plan.subsidy, "agency" if agency is not None else "employer")
@@ -308,6 +310,28 @@ def _write_export(path: Path, payouts: list, full_ids: bool, words) -> None:
     _say(words("export_written", path=path, n=len(payouts), amount=f"{total:,}"))
     if full_ids:
         _say(words("full_ids_warning", path=path))
+
+
+@app.command()
+def audit(
+    as_of: AsOfOpt = None,
+    format: FormatOpt = Format("table"),
+    data: DataOpt = DEFAULT_DATA,
+    targets: TargetsOpt = DEFAULT_TARGETS,
+    encoding: EncodingOpt = None,
+    lang: LangOpt = Lang.zh,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Payouts the subsidy rules do not support (SPEC §4.1); exit 1 when there are findings."""
+    words = _words(lang)
+    day, encoding = prepare(data, as_of, encoding, words)
+    plan = load_targets(targets, words)
+    from jishu.rules import audit as rules
+    from jishu.rules.subsidy import needs
+
+    report = rules.audit(load_ledgers(data, day, encoding, no_cache, words, needs()), plan.subsidy)
+    emit(report, format.value, _words(lang, plan))
+    raise typer.Exit(EXIT_DATA_ERRORS if report.findings else 0)
 
 
 @app.command()

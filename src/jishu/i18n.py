@@ -10,7 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from jishu.model import Problem
+    from jishu.model import Finding, Problem
+
+
+def _money(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.2f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
 
 LANGS = ("zh", "en")
 
@@ -266,9 +272,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "summary_quality_top": ("（最多的是 {top}），运行 `jishu check` 查看明细",
                             " (most frequent: {top}); run `jishu check` for the list"),
     "list_sep": ("、", ", "),
+    "summary_audit_ok": ("补贴发放审核：已核查 {payouts:,} 笔发放，未发现问题",
+                         "Audit of paid subsidies: {payouts:,} payouts checked, no findings"),
+    "summary_audit": ("补贴发放审核：{payouts:,} 笔发放中 {flagged:,} 笔存疑（{codes}），存疑金额 {amount} 元",
+                      "Audit of paid subsidies: {flagged:,} of {payouts:,} payouts flagged ({codes}); {amount} yuan at risk"),
+    "audit_heading": ("补贴发放审核", "Audit of paid subsidies"),
     "no_history": ("暂无历史数据", "no history yet"),
     "trend_title": ("完成率走势", "Completion rate over time"),
     "data_quality": ("数据质量", "Data quality"),
+    # audit
+    "finding": ("问题", "Finding"),
+    "paid_date": ("发放日期", "Paid on"),
+    "batch": ("批次", "Batch"),
+    "audit_flags": ("审核存疑笔数", "Flagged payouts"),
+    "audit_title": ("补贴发放审核（截至 {as_of}）：核查 {payouts:,} 笔发放", "Audit of paid subsidies as of {as_of}: {payouts:,} payouts checked"),
+    "audit_ok": ("没有发现问题：每一笔发放都符合规则", "no findings: every payout is supported by the rules"),
+    "audit_summary": ("共 {findings:,} 项问题，涉及 {payouts_flagged:,} 笔发放，存疑金额 {amount} 元",
+                      "{findings:,} findings on {payouts_flagged:,} payouts; {amount} yuan at risk"),
+    "amount_at_risk": ("存疑金额（元）", "Amount at risk (yuan)"),
+    "count": ("笔数", "Count"),
     # subsidy
     "kind_employer": ("吸纳就业补助", "employer subsidy"),
     "kind_agency": ("职业介绍补贴", "agency subsidy"),
@@ -316,6 +338,25 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
 }
 
+
+# The audit's findings (SPEC §4.1): a short name for each code, and the sentence saying why.
+FINDINGS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "paid_no_hire": (("无对应入职", "该人员在该单位没有 {paid_date} 当天或之前入职的有效记录，这笔发放没有依据"),
+                     ("no hire", "there is no accepted hire of this person at this payee on or before {paid_date}, "
+                                 "so the payout has no basis")),
+    "paid_early": (("提前发放", "{paid_date} 发放，早于满期日 {due_date}（{hire_date} 入职，需满 {months} 个月）"),
+                   ("paid early", "paid on {paid_date}, before {due_date}, when the hire of {hire_date} had lasted "
+                                  "{months} months")),
+    "paid_ineligible": (("不符合条件", "对应的入职（{hire_date}）不符合条件：{reasons}"),
+                        ("ineligible", "the hire of {hire_date} does not qualify: {reasons}")),
+    "paid_twice": (("重复领取", "该人员已由 {first_payee} 于 {first_paid_date} 领取过吸纳就业补助（每人只享受一次）"),
+                   ("paid twice", "this person was already paid for by {first_payee} on {first_paid_date} "
+                                  "(one employer subsidy per person)")),
+    "over_cap": (("超出上限", "发放后该单位累计 {paid_total} 元，超过上限 {cap} 元"),
+                 ("over the cap", "takes the payee's total to {paid_total} yuan, past its cap of {cap} yuan")),
+    "amount_mismatch": (("金额不符", "金额 {amount} 元，与标准 {rate} 元不符"),
+                        ("wrong amount", "the amount is {amount} yuan; the rate is {rate} yuan")),
+}
 
 # The metrics' names where targets.yaml gives none (its `metrics:` section names the county's own).
 METRIC_NAMES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
@@ -416,6 +457,22 @@ class Words:
             detail = word(p.reason, self.lang, detail=detail)
         return message(p.code, self.lang, file=p.file, line=p.line, column=column, value=p.value or "",
                        detail=detail)
+
+    def finding(self, f: Finding, min_months: int, min_insured_months: int) -> tuple[str, str]:
+        """(short name, sentence) of an audit finding."""
+        short, template = FINDINGS[f.code][lang_index(self.lang)]
+        months = {"insurance_short": min_insured_months}
+        sep = "；" if self.lang != "en" else "; "
+        reasons = sep.join(self(r, months=months.get(r, min_months)) for r in f.reasons)
+        return short, template.format(
+            paid_date=f.paid_date, due_date=f.due_date, hire_date=f.hire_date, months=min_months, reasons=reasons,
+            first_payee=(f"{f.first_payee_name}（{f.first_payee}）" if self.lang != "en" else
+                         f"{f.first_payee_name} ({f.first_payee})") if f.first_payee_name else f.first_payee,
+            first_paid_date=f.first_paid_date, amount=_money(f.amount),
+            paid_total=_money(f.paid_total), cap=_money(f.cap), rate=_money(f.rate))
+
+    def finding_name(self, code: str) -> str:
+        return FINDINGS[code][lang_index(self.lang)][0]
 
     def one_line(self, p: Problem) -> str:
         """`file line N: message`, for stderr."""

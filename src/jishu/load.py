@@ -39,7 +39,8 @@ class Ledgers:
     as_of: dt.date
     data: dict[str, LedgerData]
     problems: pa.Table | None = None  # every problem, in file and line order (None when not loaded)
-    holders: pa.Table | None = None  # each certificate holder's earliest issue date (rules/holders.py)
+    # Each certificate holder's earliest issue date, when the cache keeps it (rules/holders.py).
+    holders: pa.Table | None = None
     files_read: int = 0
     cache_hits: int = 0
 
@@ -161,12 +162,7 @@ def load(
     if needs.problems:
         parts = [problem_table(unusable)] + [a.problems for a in assembled.values()]
         problems = with_as_of(pa.concat_tables(parts), as_of).sort_by([("file", "ascending"), ("line", "ascending")])
-    holders = None
-    if needs.holders and "certificates" in assembled:
-        holders = assembled["certificates"].earliest
-        if holders is None:
-            persons = data["hires"].table["person_id"].to_numpy() if "hires" in data else None
-            holders = earliest_certificates(data["certificates"].table, persons)
+    holders = assembled["certificates"].earliest if needs.holders and "certificates" in assembled else None
     return Ledgers(as_of, data, problems, holders, files_read=read, cache_hits=hits)
 
 
@@ -250,10 +246,9 @@ def ledgers_from_rows(as_of: dt.date, **rows: list[dict] | None) -> Ledgers:
         whole = assemble(ledger, [validated], as_of)
         assembled[name] = LedgerData(ledger, whole.files, whole.table, whole.counts)
         problems.append(whole.problems)
-    holders = earliest_certificates(assembled["certificates"].table)
     problems_table = with_as_of(pa.concat_tables(problems), as_of).sort_by([("file", "ascending"),
                                                                             ("line", "ascending")])
-    return Ledgers(as_of, assembled, problems_table, holders)
+    return Ledgers(as_of, assembled, problems_table)
 
 
 def _validate_rows(ledger: schema.Ledger, rows: list[dict]) -> ValidatedFile:

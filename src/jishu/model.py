@@ -15,7 +15,15 @@ import datetime as dt
 import re
 
 import pyarrow as pa
-from pydantic import BaseModel, Field
+from pydantic import BaseModel as _PydanticModel
+from pydantic import ConfigDict, Field
+
+
+class BaseModel(_PydanticModel):
+    """A report model. Built on first use (defer_build): a command uses a few of the report models
+    here, and building every one of them at import cost about 15 ms of each run."""
+
+    model_config = ConfigDict(defer_build=True)
 
 # ---------------------------------------------------------------- problems
 
@@ -233,6 +241,7 @@ class PayeeSummary(BaseModel):
     already_paid: int | float
     amount_due: int | float
     cap_remaining: int | float | None
+    audit_flags: int | None = None  # how many of its payouts `jishu audit` flags (overview only)
 
 
 class PayeeReport(PayeeSummary):
@@ -262,6 +271,58 @@ class SubsidyOverview(BaseModel):
     payees: list[PayeeSummary]
     totals: dict[str, KindTotals]
     liability: list[LiabilityMonth]
+
+
+class PayeeRef(BaseModel):
+    id: str
+    name: str
+
+
+class Finding(BaseModel):
+    """A payout the rules do not support (SPEC §4.1), with what the message needs."""
+
+    payee: PayeeRef
+    kind: str
+    person: str  # masked ID
+    paid_date: dt.date
+    batch: str | None
+    amount: int | float
+    code: str  # paid_no_hire | paid_early | paid_ineligible | paid_twice | over_cap | amount_mismatch
+    reasons: list[str] = []  # paid_ineligible: the rules the hire fails (codes of SPEC §4)
+    message: str | None = None  # display
+    hire_date: dt.date | None = None  # the hire the payout is for (none for paid_no_hire)
+    due_date: dt.date | None = None  # when that hire had lasted the required months
+    first_payee: str | None = None  # paid_twice: the employer that paid first, and when
+    first_payee_name: str | None = None
+    first_paid_date: dt.date | None = None
+    paid_total: int | float | None = None  # over_cap: the payee's total with this payout
+    cap: int | None = None
+    rate: int | None = None  # amount_mismatch: the policy's rate
+
+
+class AuditTotals(BaseModel):
+    by_code: dict[str, int]
+    findings: int
+    payouts_flagged: int
+    amount_at_risk: int | float  # the flagged payouts' amounts, each payout counted once
+
+
+class Terms(BaseModel):
+    """A subsidy's policy terms (targets.yaml), as the audit applied them."""
+
+    rate: int
+    cap: int | None
+    min_months: int
+    min_insured_months: int
+
+
+class AuditReport(BaseModel):
+    as_of: dt.date
+    payouts: int  # payouts checked (paid by the as-of date)
+    terms: dict[str, Terms]
+    findings: list[Finding]
+    totals: AuditTotals
+    flagged: dict[str, dict[str, int]] = Field(default={}, exclude=True)  # kind → payee → flagged payouts
 
 
 class PayoutLine(BaseModel):
@@ -317,6 +378,13 @@ class SubsidySection(BaseModel):
     liability: list[LiabilityMonth]
 
 
+class AuditSection(BaseModel):
+    """What the audit of paid subsidies found (SPEC §4.1): counts and the amount at risk."""
+
+    payouts: int
+    totals: AuditTotals
+
+
 class TownshipRow(BaseModel):
     rank: int
     township: str
@@ -334,4 +402,5 @@ class SummaryReport(BaseModel):
     plan: ProgressReport
     townships: list[TownshipRow]
     subsidy: SubsidySection
+    audit: AuditSection
     data_quality: DataQuality

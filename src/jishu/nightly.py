@@ -23,6 +23,7 @@ from pathlib import Path
 from jishu.i18n import Words
 from jishu.load import Ledgers
 from jishu.model import (
+    AuditSection,
     DataQuality,
     Period,
     ProblemCount,
@@ -31,7 +32,8 @@ from jishu.model import (
     TownshipRow,
 )
 from jishu.rules.progress import progress
-from jishu.rules.subsidy import subsidy
+from jishu.rules.audit import audit_books
+from jishu.rules.subsidy import books, overview
 from jishu.targets import Targets
 
 SCHEMA_VERSION = 1
@@ -56,7 +58,9 @@ def build(ledgers: Ledgers, targets: Targets) -> SummaryReport:
     ]
     year_report.groups = None
     year_report.by = None
-    money = subsidy(ledgers, targets.subsidy)
+    of = books(ledgers, targets.subsidy)
+    checked = audit_books(ledgers, of)
+    money = overview(of, flagged=checked.flagged)
     severities = ledgers.problems["severity"].to_pylist()
     codes = Counter(zip(ledgers.problems["code"].to_pylist(), severities))
     quality = DataQuality(
@@ -75,6 +79,7 @@ def build(ledgers: Ledgers, targets: Targets) -> SummaryReport:
         plan=plan_report,
         townships=townships,
         subsidy=SubsidySection(totals=money.totals, liability=money.liability),
+        audit=AuditSection(payouts=checked.payouts, totals=checked.totals),
         data_quality=quality,
     )
 

@@ -53,7 +53,7 @@ def render(report: BaseModel, fmt: str, words: Words, style: Style = Style()) ->
 def localise(report: BaseModel, words: Words) -> BaseModel:
     """A copy of the report with its display fields (metric names and units, group names, problem
     messages) in the words' language."""
-    from jishu.model import CheckReport
+    from jishu.model import AuditReport, CheckReport
 
     report = report.model_copy(deep=True)
     for progress in _progress_reports(report):
@@ -64,6 +64,10 @@ def localise(report: BaseModel, words: Words) -> BaseModel:
     if isinstance(report, CheckReport):
         for p in report.problems:
             p.message = words.message(p)
+    if isinstance(report, AuditReport):
+        for f in report.findings:
+            terms = report.terms[f.kind]
+            f.message = words.finding(f, terms.min_months, terms.min_insured_months)[1]
     return report
 
 

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from jishu.i18n import Words
-from jishu.model import PayeeReport, PayoutLine, ProgressReport, SubsidyOverview
+from jishu.model import AuditReport, PayeeReport, PayoutLine, ProgressReport, SubsidyOverview
 from jishu.render import Style, safe
 
 
@@ -47,16 +47,26 @@ def payee(report: PayeeReport, words: Words) -> str:
 
 
 OVERVIEW_FIELDS = ["payee_id", "payee_name", "kind", "eligible", "ineligible", "amount_eligible", "already_paid",
-                   "amount_due", "cap_remaining"]
+                   "amount_due", "cap_remaining", "audit_flags"]
 
 
 def overview(report: SubsidyOverview, words: Words) -> str:
     rows = [[p.payee.id, safe.text(p.payee.name), p.payee.kind, p.eligible, p.ineligible, p.amount_eligible,
-             p.already_paid, p.amount_due, p.cap_remaining] for p in report.payees]
+             p.already_paid, p.amount_due, p.cap_remaining, p.audit_flags] for p in report.payees]
     return text(OVERVIEW_FIELDS, rows)
 
 
-PARTS = {ProgressReport: progress, PayeeReport: payee, SubsidyOverview: overview}
+AUDIT_FIELDS = ["payee_id", "payee_name", "kind", "person", "paid_date", "batch", "amount", "code", "reasons",
+                "message"]
+
+
+def audit(report: AuditReport, words: Words) -> str:
+    rows = [[f.payee.id, safe.text(f.payee.name), f.kind, f.person, f.paid_date, safe.text(f.batch), f.amount, f.code,
+             ";".join(f.reasons), safe.text(f.message)] for f in report.findings]
+    return text(AUDIT_FIELDS, rows)
+
+
+PARTS = {ProgressReport: progress, PayeeReport: payee, SubsidyOverview: overview, AuditReport: audit}
 
 
 def render(report, words: Words, style: Style | None = None) -> str:

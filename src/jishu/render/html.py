@@ -50,8 +50,18 @@ def markdown(report, words: Words) -> str:
         lines += [_metric_line(m, section.time_progress, words) for m in section.metrics
                   if m.target is not None or (section is report.year and m.actual is not None and
                                               m.key in ("employment", "certified_employment"))]
-    lines += ["", quality_line(report, words)]
+    lines += ["", audit_line(report, words), quality_line(report, words)]
     return "\n".join(lines) + "\n"
+
+
+def audit_line(report, words: Words) -> str:
+    """The audit of paid subsidies in one line: findings by code and the amount at risk."""
+    t = report.audit.totals
+    if not t.findings:
+        return words("summary_audit_ok", payouts=report.audit.payouts)
+    codes = words("list_sep").join(f"{words.finding_name(c)} {n}" for c, n in t.by_code.items() if n)
+    return words("summary_audit", payouts=report.audit.payouts, flagged=t.payouts_flagged, codes=codes,
+                 amount=number(t.amount_at_risk))
 
 
 # ---------------------------------------------------------------- HTML
@@ -195,6 +205,7 @@ def html(report, history: list[dict], words: Words) -> str:
         + _townships(report, words)
         + _progress_section(report.plan, words)
         + _subsidy(report, words)
+        + f"<h3>{escape(words('audit_heading'))}</h3><p>{escape(audit_line(report, words))}</p>"
         + f"<h2>{escape(words('data_quality'))}</h2><p>{escape(quality_line(report, words))}</p>"
         + "</body></html>\n"
     )

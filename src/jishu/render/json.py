@@ -12,8 +12,8 @@ from jishu.render import Style, safe
 
 # Fields holding codes jishu has checked (credit codes) or made itself (masked IDs, dates, keys):
 # shown as they are; every other text is sanitised.
-CODE_FIELDS = {"id", "employer_id", "agency_id", "payee_id", "person", "key", "code", "severity", "kind", "status",
-               "as_of", "label", "month"}
+CODE_FIELDS = {"id", "employer_id", "agency_id", "payee_id", "first_payee", "person", "key", "code", "severity", "kind",
+               "status", "as_of", "label", "month"}
 
 
 def _clean(value, field: str | None = None):

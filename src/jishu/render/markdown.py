@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from jishu.i18n import Words
-from jishu.model import PayeeReport, ProgressReport, SubsidyOverview
+from jishu.model import AuditReport, PayeeReport, ProgressReport, SubsidyOverview
 from jishu.render import Style, safe, views
 
 
@@ -49,7 +49,16 @@ def overview(report: SubsidyOverview, words: Words) -> str:
         [words(c) for c in views.LIABILITY_COLUMNS], views.liability_rows(report, words))
 
 
-PARTS = {ProgressReport: progress, PayeeReport: payee, SubsidyOverview: overview}
+def audit(report: AuditReport, words: Words) -> str:
+    text = f"**{cell(views.audit_title(report, words))}**\n\n"
+    if report.findings:
+        text += table([words(c) for c in views.FINDING_COLUMNS],
+                      [views.finding_cells(f, report, words) for f in report.findings]) + "\n"
+        text += table([words("finding"), words("count")], views.audit_totals_rows(report, words)) + "\n"
+    return text + cell(views.audit_summary(report, words)) + "\n"
+
+
+PARTS = {ProgressReport: progress, PayeeReport: payee, SubsidyOverview: overview, AuditReport: audit}
 
 
 def render(report, words: Words, style: Style | None = None) -> str:

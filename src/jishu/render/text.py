@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from jishu.i18n import Words
-from jishu.model import CheckReport, PayeeReport, ProgressReport, SubsidyOverview
+from jishu.model import AuditReport, CheckReport, PayeeReport, ProgressReport, SubsidyOverview
 from jishu.render import Style, views
 
 STATUS_STYLE = {"done": "bold green", "ahead": "green", "behind": "bold red"}
@@ -99,7 +99,28 @@ def overview(report: SubsidyOverview, words: Words) -> list:
     return [payees, upcoming]
 
 
-PARTS = {ProgressReport: progress, CheckReport: check, PayeeReport: payee, SubsidyOverview: overview}
+def audit(report: AuditReport, words: Words) -> list:
+    out: list = [Text(views.audit_title(report, words))]
+    if report.findings:
+        table = Table()
+        for i, c in enumerate(views.FINDING_COLUMNS):
+            table.add_column(words(c), overflow="fold", justify="right" if c == "amount" else "left")
+        for f in report.findings:
+            cells = [Text(c) for c in views.finding_cells(f, report, words)]
+            cells[5].stylize("red")
+            table.add_row(*cells)
+        out.append(table)
+        totals = Table(show_header=False)
+        totals.add_column()
+        totals.add_column(justify="right")
+        for row in views.audit_totals_rows(report, words):
+            totals.add_row(*[Text(c) for c in row])
+        out.append(totals)
+    return out + [Text(views.audit_summary(report, words))]
+
+
+PARTS = {ProgressReport: progress, CheckReport: check, PayeeReport: payee, SubsidyOverview: overview,
+         AuditReport: audit}
 
 
 def render(report, words: Words, style: Style) -> str:

@@ -5,7 +5,7 @@ how they lay these out."""
 from __future__ import annotations
 
 from jishu.i18n import Words
-from jishu.model import Metric, PayeeSummary, ProgressReport, SubsidyOverview
+from jishu.model import AuditReport, Metric, PayeeSummary, ProgressReport, SubsidyOverview
 from jishu.render import safe
 from jishu.rules.progress import SHARES
 
@@ -110,18 +110,22 @@ def hire_cells(h, report: PayeeSummary, words: Words) -> list[str]:
             number(h.amount), reason_words(h.reasons, report, words)]
 
 
-OVERVIEW_COLUMNS = ["kind", "employer_id", "payee", "eligible_n", "amount_eligible", "already_paid", "amount_due"]
+OVERVIEW_COLUMNS = ["kind", "employer_id", "payee", "eligible_n", "amount_eligible", "already_paid", "amount_due",
+                    "audit_flags"]
 LIABILITY_COLUMNS = ["due_month", "kind", "hires_n", "amount"]
 
 
 def overview_rows(report: SubsidyOverview, words: Words) -> list[list[str]]:
     return [[words(f"kind_{p.payee.kind}"), safe.code(p.payee.id), safe.text(p.payee.name), number(p.eligible),
-             number(p.amount_eligible), number(p.already_paid), number(p.amount_due)] for p in report.payees]
+             number(p.amount_eligible), number(p.already_paid), number(p.amount_due), number(p.audit_flags)]
+            for p in report.payees]
 
 
 def totals_rows(report: SubsidyOverview, words: Words) -> list[list[str]]:
     return [[words(f"kind_{k}"), "", words("totals"), number(t.eligible), number(t.amount_eligible),
-             number(t.already_paid), number(t.amount_due)] for k, t in report.totals.items()]
+             number(t.already_paid), number(t.amount_due),
+             number(sum(p.audit_flags or 0 for p in report.payees if p.payee.kind == k))]
+            for k, t in report.totals.items()]
 
 
 def liability_rows(report: SubsidyOverview, words: Words) -> list[list[str]]:
@@ -136,3 +140,33 @@ PROBLEM_FIELDS = ["file", "line", "column", "value", "code", "severity", "messag
 def problem_cells(p, words: Words) -> list[str]:
     return [safe.text(p.file), str(p.line) if p.line is not None else "", safe.text(p.column or ""),
             safe.text(p.value or ""), p.code, words(p.severity), safe.text(p.message)]
+
+
+# ---------------------------------------------------------------- the audit
+
+FINDING_COLUMNS = ["payee", "person", "paid_date", "batch", "amount", "finding", "reasons"]
+
+
+def audit_title(report: AuditReport, words: Words) -> str:
+    return words("audit_title", as_of=report.as_of, payouts=report.payouts)
+
+
+def finding_cells(f, report: AuditReport, words: Words) -> list[str]:
+    terms = report.terms[f.kind]
+    short, sentence = words.finding(f, terms.min_months, terms.min_insured_months)
+    payee = f"{safe.text(f.payee.name)} ({safe.code(f.payee.id)})" if f.payee.name else safe.code(f.payee.id)
+    return [payee, safe.text(f.person), str(f.paid_date), safe.text(f.batch or ""), number(f.amount), short,
+            safe.text(sentence)]
+
+
+def audit_totals_rows(report: AuditReport, words: Words) -> list[list[str]]:
+    rows = [[words.finding_name(code), number(n)] for code, n in report.totals.by_code.items() if n]
+    return rows + [[words("amount_at_risk"), number(report.totals.amount_at_risk)]]
+
+
+def audit_summary(report: AuditReport, words: Words) -> str:
+    if not report.findings:
+        return words("audit_ok")
+    t = report.totals
+    return words("audit_summary", findings=t.findings, payouts_flagged=t.payouts_flagged,
+                 amount=number(t.amount_at_risk))

@@ -66,15 +66,19 @@ class Hires:
 
 
 def hires_of(ledgers: Ledgers, kind: str) -> Hires:
-    """The hires of the ledgers (for the agency subsidy: those with an agency)."""
+    """The hires as of the ledgers' date (SPEC §4: a hire after as-of does not exist yet); for the
+    agency subsidy, those with an agency."""
     table = ledgers["hires"]
+    exists = days(table["hire_date"]) <= np.datetime64(ledgers.as_of, "D")
     if kind == "agency":
-        table = table.filter(pa.array(is_given(table["agency_id"])))
+        exists &= is_given(table["agency_id"])
+    if not exists.all():
+        table = table.filter(pa.array(exists))
     person = table["person_id"].to_numpy()
     hire_date = days(table["hire_date"])
     separation = days(table["separation_date"]) if table.num_rows else np.zeros(0, "datetime64[D]")
     return Hires(table, person, hire_date, separation, table["insured_months"].to_numpy(),
-                 held_at(ledgers.holders, person, hire_date))
+                 held_at(ledgers, person, hire_date))
 
 
 # ---------------------------------------------------------------- the rules (SPEC §4)
@@ -171,6 +175,15 @@ def evaluate(ledgers: Ledgers, policy: EmployerPolicy | AgencyPolicy, kind: str,
                       add_months(hires.hire_date, policy.min_months))
 
 
+def paid_out(ledgers: Ledgers, kind: str) -> pa.Table:
+    """The payouts of one kind as of the ledgers' date (SPEC §4: a payout dated after as-of has not
+    been paid yet)."""
+    payouts = ledgers["payouts"]
+    of_kind = pc.fill_null(pc.equal(payouts["kind"], kind), False).to_numpy(zero_copy_only=False)
+    made = days(payouts["paid_date"]) <= np.datetime64(ledgers.as_of, "D")
+    return payouts.filter(pa.array(of_kind & made))
+
+
 def needs() -> Needs:
     from jishu.load import Needs
 
@@ -205,8 +218,7 @@ class Book:
         self.name_column = "employer_name" if kind == "employer" else "agency_name"
         self.person = self.ev.hires.person
         self.day = self.ev.hires.hire_date
-        payouts = ledgers["payouts"]
-        payouts = payouts.filter(pc.equal(payouts["kind"], kind))
+        payouts = paid_out(ledgers, kind)
         paid = payouts.group_by("payee_id").aggregate([("amount", "sum")])
         self.paid_fen = dict(zip(paid["payee_id"].to_pylist(), paid["amount_sum"].to_pylist()))
         # Every payee (with hires, or only with payouts), sorted; each hire's index into them.
@@ -249,7 +261,7 @@ class Book:
         """Hire indices in listing order: by payee, oldest first, ties by smaller person_id."""
         mask = self.in_year(year)
         if payee is not None:
-            mask &= self.code == self.payees.index(payee)
+            mask &= self.code == (self.payees.index(payee) if payee in self.payees else -1)
         rows = np.flatnonzero(mask)
         return rows[np.lexsort((self.person[rows], self.day[rows].astype(np.int64), self.code[rows]))]
 
@@ -265,8 +277,13 @@ class Book:
         unpaid_fen = np.bincount(self.code[unpaid], weights=self.ev.amount[unpaid], minlength=k).astype(np.int64)
         cap = self.policy.cap
         out = []
-        for i in [self.payees.index(only)] if only else range(k):
-            payee = self.payees[i]
+        if only is not None and only not in self.payees:  # nothing of it exists yet as of that date
+            listed = eligible = eligible_fen = unpaid_fen = np.zeros(1, dtype=np.int64)
+            payees, rows = [only], [0]
+        else:
+            payees, rows = self.payees, [self.payees.index(only)] if only else range(k)
+        for i in rows:
+            payee = payees[i]
             paid_fen = int(self.paid_fen.get(payee, 0))
             left = cap_left(cap, paid_fen)
             due_fen = int(unpaid_fen[i]) if left is None else min(int(unpaid_fen[i]), left)
@@ -318,15 +335,23 @@ class Book:
         return out
 
     def find(self, query: str) -> str:
-        """A payee's credit code from a credit code or an exact name; else PayeeNotFound with close matches."""
-        known = set(self.payees)
+        """A payee's credit code from a credit code or an exact name; else PayeeNotFound with close matches.
+        Every payee of the ledgers is found, also one whose hires and payouts all come after as-of
+        (its report then lists nothing yet)."""
+        every = self._ledgers["hires"].filter(pa.array(is_given(self._ledgers["hires"][self.id_column])))
+        known = set(self.payees) | set(every[self.id_column].unique().to_pylist())
+        known |= set(self._ledgers["payouts"].filter(pc.equal(self._ledgers["payouts"]["kind"], self.kind))[
+            "payee_id"].unique().to_pylist())
         text = unicodedata.normalize("NFKC", query).strip()
         if text.upper() in known:
             return text.upper()
         # Any name a payee has had on its hires counts (an employer renamed is still found by its old name).
-        pairs = self.ev.hires.table.select([self.id_column, self.name_column])
+        pairs = every.select([self.id_column, self.name_column])
         pairs = pairs.group_by([self.id_column, self.name_column]).aggregate([])
         all_names = set(zip(pairs[self.id_column].to_pylist(), pairs[self.name_column].to_pylist()))
+        for payee, name in sorted(all_names, key=lambda pn: pn[1] or ""):  # a name seen only after as-of
+            if name and payee not in self.names:
+                self.names[payee] = name
         by_name = sorted({payee for payee, name in all_names if name == text})
         if len(by_name) == 1:
             return by_name[0]
@@ -368,14 +393,19 @@ def books(ledgers: Ledgers, policy: SubsidyPolicy) -> dict[str, Book]:
     return {kind: Book(ledgers, policy, kind) for kind in KINDS}
 
 
-def overview(of: dict[str, Book], year: int | None = None) -> SubsidyOverview:
-    """Every employer and agency: eligible, already paid and due; totals per kind; upcoming liability."""
+def overview(of: dict[str, Book], year: int | None = None,
+             flagged: dict[str, dict[str, int]] | None = None) -> SubsidyOverview:
+    """Every employer and agency: eligible, already paid and due; totals per kind; upcoming liability;
+    with `flagged` (the audit's count per kind and payee), how many of each payee's payouts the audit flags."""
     payees: list[PayeeSummary] = []
     totals: dict[str, KindTotals] = {}
     months: list[LiabilityMonth] = []
     as_of = next(iter(of.values())).as_of
     for kind, book in of.items():
         rows = book.summaries(year)
+        if flagged is not None:
+            for row in rows:
+                row.audit_flags = flagged.get(kind, {}).get(row.payee.id, 0)
         payees += rows
         totals[kind] = KindTotals(
             payees=len(rows),
@@ -390,8 +420,11 @@ def overview(of: dict[str, Book], year: int | None = None) -> SubsidyOverview:
 
 
 def subsidy(ledgers: Ledgers, policy: SubsidyPolicy, year: int | None = None) -> SubsidyOverview:
-    """The overview of both subsidies as of the ledgers' date (SPEC §4)."""
-    return overview(books(ledgers, policy), year)
+    """The overview of both subsidies as of the ledgers' date (SPEC §4), with the audit's flags per payee."""
+    from jishu.rules.audit import audit_books
+
+    of = books(ledgers, policy)
+    return overview(of, year, audit_books(ledgers, of).flagged)
 
 
 def payee_report(ledgers: Ledgers, policy: SubsidyPolicy, query: str, kind: str = "employer",
