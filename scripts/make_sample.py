@@ -456,6 +456,45 @@ def make_payouts(rng, hires, first_cert):
     return rows
 
 
+def plant_audit_findings(rng, payouts, hires, first_cert):
+    """Three payouts the audit of SPEC §4.1 must find, as a county's books would show them: one paid a
+    month before the hire had lasted a year, one person paid for by a second employer, one amount typed
+    as 100 instead of 1,000. Each is a scenario in the manifest with the finding it must give."""
+    paid = {(r["cells"][0], r["cells"][1], r["cells"][2]) for r in payouts}
+    employer_paid = {r["cells"][2]: r for r in payouts if r["cells"][1] == "employer"}
+    batches = dict((day, batch) for batch, day in PAYOUT_BATCHES)
+
+    def planted(day, cells, note, finding):
+        payouts.append({"date": day, "cells": cells, "note": note, "expect": "scenario", "checks": f"audit={finding}"})
+
+    # 1. a month early: a hire that qualifies a month after a batch, paid in that batch
+    early = [(day, h) for day in batches for h in hires
+             if not h["separation_date"] and h["insured_months"] >= 12 and h["employer_size"] != "large"
+             and first_cert.get(h["person_id"], D.max) <= h["hire_date"] and h["person_id"] not in employer_paid
+             and 25 <= (add_months(h["hire_date"], 12) - day).days <= 35]
+    day, h = rng.choice(sorted(early, key=lambda dh: (dh[0], dh[1]["person_id"])))
+    planted(day, [h["employer_id"], "employer", h["person_id"], "1000", fmt_date(rng, day), batches[day]],
+            "audit: paid a month before the hire had lasted 12 months", "paid_early")
+    # 2. paid twice: a person paid by a first employer, and paid again by the next employer
+    again = []
+    for h in hires:
+        first = employer_paid.get(h["person_id"])
+        if first is None or first["cells"][0] == h["employer_id"] or (h["employer_id"], "employer", h["person_id"]) in paid:
+            continue
+        for day in batches:
+            reasons = subsidy_reasons([h], first_cert, day, "employer")[0]
+            if day > first["date"] and not reasons and h["employer_size"] != "large":
+                again.append((day, h))
+                break
+    day, h = rng.choice(sorted(again, key=lambda dh: (dh[0], dh[1]["person_id"])))
+    planted(day, [h["employer_id"], "employer", h["person_id"], "1000", fmt_date(rng, day), batches[day]],
+            "audit: a person already paid for by another employer", "paid_twice")
+    # 3. an amount typed as 100
+    typo = rng.choice([r for r in payouts if r["cells"][1] == "employer" and not r.get("note")])
+    typo["cells"][3], typo["note"] = "100", "audit: amount typed as 100 instead of 1000"
+    typo["expect"], typo["checks"] = "scenario", "audit=amount_mismatch"
+
+
 # ------------------------------------------------------------------ defects (SPEC §2: rejected or duplicate)
 def plant_defects(rng, files, persons, agency):
     """Copies of generated rows, changed so that they are rejected or are duplicates (SPEC §2)."""
@@ -612,6 +651,8 @@ def generate(out: Path) -> list:
     emps, out_emps, agencies = make_employers(rng)
     hires = make_hires(rng, persons, first_cert, emps, out_emps, agencies)
     payouts = make_payouts(rng, hires, first_cert)
+    # A random stream of their own, so that the rest of the sample stays as it was.
+    plant_audit_findings(random.Random(SEED + 41), payouts, hires, first_cert)
     files.update({CERTS: certs, HIRES: hires, PAYS: payouts})
     add_quirks(rng, files)
     plant_defects(rng, files, persons, agencies[1])
