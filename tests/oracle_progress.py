@@ -227,12 +227,14 @@ def parse_rid(value: str, as_of: date) -> str:
     return v  # unknown region code: warning only, the row is kept
 
 
+# SPEC §2: each optionally followed by a time of day (Excel/WPS date-time cells); the date part counts.
+_TIME = r"(?:(?: +|T)(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?)?"
 _DATE_FORMS = (
-    re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$"),
-    re.compile(r"^([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})$"),
-    re.compile(r"^([0-9]{4})\.([0-9]{1,2})\.([0-9]{1,2})$"),
-    re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$"),
-    re.compile(r"^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日$"),
+    re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})" + _TIME + "$"),
+    re.compile(r"^([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})" + _TIME + "$"),
+    re.compile(r"^([0-9]{4})\.([0-9]{1,2})\.([0-9]{1,2})" + _TIME + "$"),
+    re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})" + _TIME + "$"),
+    re.compile(r"^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日" + _TIME + "$"),
 )
 
 

@@ -56,28 +56,32 @@ def test_a_changed_or_added_file_is_read_alone(data):
     assert books.files_read == 1
 
 
+def damage_file(rows: Path, damage: str) -> None:
+    if damage == "truncate":
+        rows.write_bytes(rows.read_bytes()[: rows.stat().st_size // 2])
+    elif damage == "garbage":
+        rows.write_bytes(b"\x00" * rows.stat().st_size)
+    elif damage == "flipped_byte":  # one byte of page data: same size, footer intact
+        chunk = pq.ParquetFile(rows).metadata.row_group(0).column(0)
+        start = chunk.dictionary_page_offset or chunk.data_page_offset
+        body = bytearray(rows.read_bytes())
+        body[start + chunk.total_compressed_size - 1] ^= 0xFF  # the last byte of the last page's data
+        rows.write_bytes(bytes(body))
+    elif damage == "footer":  # the schema, offsets and row counts: still readable, but renamed
+        body = rows.read_bytes()
+        at = body.rindex(b"person_id")
+        rows.write_bytes(body[:at] + b"person_iD" + body[at + 9 :])
+
+
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flipped_byte", "footer", "delete_meta", "wrong_meta"])
 def test_a_damaged_entry_is_rebuilt_not_trusted(data, damage):
     good = figures(load(data))
     for entry in (data / ".jishu-cache").iterdir():
-        rows = entry / "rows.parquet"
-        if damage == "truncate":
-            rows.write_bytes(rows.read_bytes()[: rows.stat().st_size // 2])
-        elif damage == "garbage":
-            rows.write_bytes(b"\x00" * rows.stat().st_size)
-        elif damage == "flipped_byte":  # one byte of page data: same size, footer intact
-            chunk = pq.ParquetFile(rows).metadata.row_group(0).column(0)
-            start = chunk.dictionary_page_offset or chunk.data_page_offset
-            body = bytearray(rows.read_bytes())
-            body[start + chunk.total_compressed_size - 1] ^= 0xFF  # the last byte of the last page's data
-            rows.write_bytes(bytes(body))
-        elif damage == "footer":  # the schema, offsets and row counts: still readable, but renamed
-            body = rows.read_bytes()
-            at = body.rindex(b"person_id")
-            rows.write_bytes(body[:at] + b"person_iD" + body[at + 9 :])
-        elif damage == "delete_meta":
+        for rows in entry.glob("rows*.parquet"):  # rows.parquet (a ledger), rows-0.parquet (a file's table)
+            damage_file(rows, damage)
+        if damage == "delete_meta":
             (entry / "meta.json").unlink()
-        else:
+        elif damage == "wrong_meta":
             (entry / "meta.json").write_text("{not json")
     books = load(data)
     assert figures(books) == good

@@ -94,7 +94,7 @@ def spell_date(d: date, form: int) -> str:
             f"{y}年{m}月{dd}日"][form]
 
 
-BAD_DATES = ["2022-02-30", "2023.2.29", "20221301", "2022/13/1", "03/05/2022", "2022-03-05 00:00:00",
+BAD_DATES = ["2022-02-30", "2023.2.29", "20221301", "2022/13/1", "03/05/2022", "2022-03-05 25:00",
              "44625", "2022_03_05", "22-3-5", "2022年3月5", "2022。3。5", "明天", "2022-00-10", "20220132"]
 GOOD_BOOLS = {"是": True, "否": False, "Y": True, "N": False, "y": True, "n": False, "yes": True, "NO": False,
               "True": True, "false": False, "1": True, "0": False, "Ｙ": True, "１": True, "Yes": True}
@@ -884,7 +884,9 @@ GREY = [
     ("trainings", "end_date", "2022/03/05", True),
     ("trainings", "end_date", "2022年03月05日", True),
     ("trainings", "end_date", "2022 年 3 月 5 日", False),
-    ("trainings", "end_date", "2022/3/5 0:00", False),    # Excel's date-time: "nothing else"
+    ("trainings", "end_date", "2022/3/5 0:00", True),     # SPEC §2: Excel/WPS date-time, the date part counts
+    ("trainings", "end_date", "2022-3-5 0:00:00", True),
+    ("trainings", "end_date", "2022-03-05 25:00", False),  # not a time of day
     ("trainings", "subsidized", "yEs", True),
     ("hires", "employer_size", "Large", True),            # case-insensitive like booleans
     ("hires", "employer_size", "小型企业", False),

@@ -229,8 +229,8 @@ def test_iso_dates_read_as_dates_give_what_the_distinct_value_check_gives(tmp_pa
     args = ["--data", str(folder), "--targets", str(TARGETS), "--format", "json", "--no-cache"]
     as_dates = run(["progress", "--year", "2022", *args]).stdout, run(["check", "--as-of", "2025-12-31", *args]).stdout
     original = read._pyarrow_read
-    monkeypatch.setattr(read, "_pyarrow_read", lambda stream, header, wanted, quoted, dates: original(
-        stream, header, wanted, quoted, dates=False))
+    monkeypatch.setattr(read, "_pyarrow_read", lambda stream, header, wanted, quoted, dates, **kw: original(
+        stream, header, wanted, quoted, dates=False, **kw))
     by_value = run(["progress", "--year", "2022", *args]).stdout, run(["check", "--as-of", "2025-12-31", *args]).stdout
     assert as_dates == by_value
     assert '"date_invalid"' in as_dates[1] and '"date_order"' in as_dates[1]

@@ -29,7 +29,7 @@ def as_of_number(day: dt.date) -> int:
 class Assembled:
     """A ledger assembled from its files (what the ledger-level cache keeps)."""
 
-    files: list[str]
+    files: list[list[str]]  # [file, sheet] of each table, in order ("" sheet for CSV)
     table: pa.Table  # accepted, de-duplicated rows; `file` (index into files) and `line` say where from
     problems: pa.Table | None  # None when read from the cache without them
     counts: Counts
@@ -39,8 +39,9 @@ class Assembled:
 
 
 def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) -> Assembled:
-    """One ledger from its validated files: the as-of bound on birth dates, then duplicates by key."""
-    names = [f.file for f in files]
+    """One ledger from its validated tables (files in name order, sheets in workbook order): the as-of
+    bound on birth dates, then duplicates by key."""
+    names = [[f.file, f.sheet] for f in files]
     parts = []
     file_type = np.int16 if len(files) < 2**15 else np.int32  # the index of the file each row is from
     for i, f in enumerate(files):
@@ -51,7 +52,7 @@ def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) 
     table = pa.concat_tables(parts) if parts else _empty(ledger)
     latest = max((f.latest_birth for f in files), default=0)
     if as_of_number(as_of) < latest:
-        table, late = _birth_after(table, names, as_of)
+        table, late = _birth_after(table, names, as_of, ledger.name)
         problems.append(late)
     else:
         late = PROBLEM_SCHEMA.empty_table()
@@ -91,7 +92,8 @@ def _empty(ledger: schema.Ledger) -> pa.Table:
     return pa.schema(fields).empty_table()
 
 
-def _birth_after(table: pa.Table, names: list[str], as_of: dt.date) -> tuple[pa.Table, pa.Table]:
+def _birth_after(table: pa.Table, names: list[list[str]], as_of: dt.date,
+                 ledger_name: str) -> tuple[pa.Table, pa.Table]:
     """Reject rows whose person was born after the as-of date (SPEC §2: birth date ≤ as-of; that it
     is a real date from 1900-01-01 is checked with the rest of the ID, in values.py)."""
     person = table["person_id"].to_numpy()
@@ -102,7 +104,8 @@ def _birth_after(table: pa.Table, names: list[str], as_of: dt.date) -> tuple[pa.
     idx = np.flatnonzero(late)
     file_idx = table["file"].to_numpy()[idx]
     rows = [
-        {"file": names[f], "line": line, "column": "person_id", "value": shown, "code": "id_birthdate",
+        {"file": names[f][0], "sheet": names[f][1], "line": line, "column": "person_id", "value": shown,
+         "code": "id_birthdate", "ledger": ledger_name,
          "detail": as_of.isoformat()}
         for f, line, shown in zip(file_idx.tolist(), table["line"].to_numpy()[idx].tolist(), masked_ids(person[idx]))
     ]
@@ -150,7 +153,7 @@ def first_occurrences(table: pa.Table, columns: list[str]) -> dict[int, int]:
     return later
 
 
-def _deduplicate(ledger: schema.Ledger, table: pa.Table, names: list[str]) -> tuple[pa.Table, pa.Table]:
+def _deduplicate(ledger: schema.Ledger, table: pa.Table, names: list[list[str]]) -> tuple[pa.Table, pa.Table]:
     """Keep the first row of each key; report the others as duplicates of it (file and line)."""
     if table.num_rows == 0:
         return table, PROBLEM_SCHEMA.empty_table()
@@ -165,8 +168,9 @@ def _deduplicate(ledger: schema.Ledger, table: pa.Table, names: list[str]) -> tu
     line = table["line"].to_numpy()
     shown = _key_text(ledger, table, dup_rows)
     rows = [
-        {"file": names[file_idx[d]], "line": int(line[d]), "column": "+".join(ledger.key), "value": s,
-         "code": "duplicate", "ref_file": names[file_idx[f]], "ref_line": int(line[f])}
+        {"file": names[file_idx[d]][0], "sheet": names[file_idx[d]][1], "line": int(line[d]),
+         "column": "+".join(ledger.key), "value": s, "code": "duplicate", "ref_file": names[file_idx[f]][0],
+         "ref_sheet": names[file_idx[f]][1], "ref_line": int(line[f]), "ledger": ledger.name}
         for d, f, s in zip(dup_rows.tolist(), first_rows.tolist(), shown)
     ]
     return table.filter(pa.array(is_first)), problem_table(rows)

@@ -26,12 +26,13 @@ import pyarrow.parquet as pq
 
 from jishu import __version__, schema
 from jishu.assemble import Assembled
+from jishu.load import FileEntry
 from jishu.model import PROBLEM_SCHEMA, Counts
 from jishu.validate import ValidatedFile
 
 # 3: SplitMix64 key hashes, index of earliest certificates; 4: int32 lines, int16 files;
-# 5: problems with sheet, reason and the row referred to
-CACHE_SCHEMA = 5
+# 5: problems with sheet, reason and the row referred to; 6: an entry per file with every table of it
+CACHE_SCHEMA = 6
 FOLDER_NAME = ".jishu-cache"
 
 
@@ -82,8 +83,8 @@ class Cache:
             return None
         return cls(root, encoding)
 
-    def _entry(self, path: Path, ledger: schema.Ledger) -> Path:
-        name = f"{path.resolve()}|{ledger.name}|{self.encoding}"
+    def _entry(self, path: Path) -> Path:
+        name = f"{path.resolve()}|{self.encoding}"
         return self.root / hashlib.sha256(name.encode()).hexdigest()[:32]
 
     def stamp(self, path: Path) -> dict:
@@ -92,23 +93,39 @@ class Cache:
         return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "version": __version__, "schema": CACHE_SCHEMA,
                 "encoding": self.encoding, "file": path.name}
 
-    def get(self, path: Path, ledger: schema.Ledger) -> ValidatedFile | None:
-        entry = self._entry(path, ledger)
+    def get(self, path: Path) -> FileEntry | None:
+        """Every table of a file (a CSV file has one, a workbook one per sheet), validated, and what was
+        said about the file; None when the file changed or the entry is damaged."""
+        entry = self._entry(path)
         try:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
             if meta.get("stamp") != self.stamp(path):
                 return None
-            if not all(_intact(entry / f"{part}.parquet", meta["seal"][part]) for part in ("rows", "problems")):
-                return None
-            table = _open(entry / "rows.parquet").read()
-            problems = _open(entry / "problems.parquet").read()
-            if table.num_rows != meta["accepted"] or problems.num_rows != meta["problems"]:
-                return None
-            if not problems.schema.equals(PROBLEM_SCHEMA):
-                return None
-            return ValidatedFile(meta["stamp"]["file"], table, problems, meta["rows"], meta["latest_birth"])
+            tables = []
+            for i, part in enumerate(meta["tables"]):
+                if not all(_intact(entry / f"{kind}-{i}.parquet", meta["seal"][f"{kind}-{i}"])
+                           for kind in ("rows", "problems")):
+                    return None
+                table = _open(entry / f"rows-{i}.parquet").read()
+                problems = _open(entry / f"problems-{i}.parquet").read()
+                if table.num_rows != part["accepted"] or problems.num_rows != part["problems"]:
+                    return None
+                if not problems.schema.equals(PROBLEM_SCHEMA):
+                    return None
+                tables.append((part["ledger"], ValidatedFile(meta["stamp"]["file"], table, problems, part["rows"],
+                                                             part["latest_birth"], part["sheet"], part["footer"])))
+            return FileEntry(tables, meta["notices"])
         except Exception:  # noqa: BLE001 - missing, partial or corrupt: rebuild, never trust
             return None
+
+    def put(self, path: Path, found: FileEntry, stamp: dict) -> None:
+        tables = [{"ledger": ledger, "sheet": v.sheet, "rows": v.rows, "accepted": v.table.num_rows,
+                   "problems": v.problems.num_rows, "latest_birth": v.latest_birth, "footer": v.footer}
+                  for ledger, v in found.tables]
+        parts = {}
+        for i, (_, validated) in enumerate(found.tables):
+            parts[f"rows-{i}"], parts[f"problems-{i}"] = validated.table, validated.problems
+        self._write_entry(self._entry(path), parts, {"stamp": stamp, "tables": tables, "notices": found.notices})
 
     # ---- the assembled ledger (all its files, duplicates settled): what a warm run reads
 
@@ -165,22 +182,17 @@ class Cache:
                 "problems": assembled.problems.num_rows}
         if assembled.earliest is not None:
             meta["earliest"] = assembled.earliest.num_rows
-        extra = {"earliest": assembled.earliest} if assembled.earliest is not None else {}
-        self._write_entry(self._ledger_entry(ledger), assembled.table, assembled.problems, meta, extra)
+        parts = {"rows": assembled.table, "problems": assembled.problems}
+        if assembled.earliest is not None:
+            parts["earliest"] = assembled.earliest
+        self._write_entry(self._ledger_entry(ledger), parts, meta)
 
-    # ---- one file
-
-    def put(self, path: Path, ledger: schema.Ledger, validated: ValidatedFile, stamp: dict) -> None:
-        meta = {"stamp": stamp, "rows": validated.rows, "accepted": validated.table.num_rows,
-                "problems": validated.problems.num_rows, "latest_birth": validated.latest_birth}
-        self._write_entry(self._entry(path, ledger), validated.table, validated.problems, meta)
-
-    def _write_entry(self, entry: Path, rows, problems, meta: dict, extra: dict | None = None) -> None:
-        """Write an entry folder under a temporary name, then rename it into place (atomic)."""
+    def _write_entry(self, entry: Path, parts: dict, meta: dict) -> None:
+        """Write an entry folder (one Parquet file per part, and meta.json) under a temporary name,
+        then rename it into place (atomic)."""
         tmp = None
         try:
             tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
-            parts = {"rows": rows, "problems": problems} | (extra or {})
             for part, table in parts.items():
                 pq.write_table(table, tmp / f"{part}.parquet", compression="lz4", write_page_checksum=True)
             meta = meta | {"seal": {p: _seal(tmp / f"{p}.parquet") for p in parts}}

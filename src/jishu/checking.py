@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from jishu.load import EVERYTHING, LedgersUnusable, Needs, load
 from jishu.model import CheckReport, Counts, problem_table, problems_of
+from jishu.rules.townships import unknown_townships
 from jishu.targets import TargetsError, township_warnings
 from jishu.targets import load as load_targets
 
@@ -17,8 +18,10 @@ def check(data_dir: Path, targets_path: Path, as_of: dt.date, encoding: str | No
           use_cache: bool = True) -> CheckReport:
     """Every problem, the targets file's first; the ledgers' counts. Unusable files are listed with
     the rest instead of stopping the check."""
+    targets = None
     try:
-        parts = [problem_table(township_warnings(load_targets(targets_path), Path(targets_path).name))]
+        targets = load_targets(targets_path)
+        parts = [problem_table(township_warnings(targets, Path(targets_path).name))]
     except TargetsError as exc:
         parts = [exc.problems]
     counts: dict[str, Counts] = {}
@@ -27,7 +30,13 @@ def check(data_dir: Path, targets_path: Path, as_of: dt.date, encoding: str | No
                        needs=Needs(columns=EVERYTHING.columns, problems=True, holders=False), keep_going=True)
         counts = ledgers.counts()
         parts.append(ledgers.problems)
+        if targets is not None:  # townships are told apart by the names targets.yaml lists
+            parts.append(unknown_townships(ledgers, targets))
     except LedgersUnusable as exc:  # the data folder itself is missing
         parts.append(exc.problems)
-    problems = problems_of(pa.concat_tables(parts))
+    problems = problems_of(_in_order(pa.concat_tables(parts)))
     return CheckReport(ok=not any(p.severity == "error" for p in problems), problems=problems, data=counts)
+
+
+def _in_order(problems: pa.Table) -> pa.Table:
+    return problems.sort_by([("file", "ascending"), ("sheet", "ascending"), ("line", "ascending")])

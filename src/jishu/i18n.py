@@ -26,8 +26,9 @@ DATE_HINT_EN = "write it as 2022-03-05, 2022/3/5, 2022.3.5, 20220305 or 2022年3
 MESSAGES: dict[str, tuple[str, str]] = {
     # ---- whole-file problems (the file is unusable; exit 2) ----
     "file_missing": (
-        "数据目录 {detail} 中找不到{column}文件（{value}）",
-        "no {column} file ({value}) in the data folder {detail}",
+        "数据目录 {detail} 中找不到{column}：没有文件名以 {value} 开头的 CSV 或 Excel 文件，也没有表头含有{column}必需列的文件或工作表",
+        ("no {column} in the data folder {detail}: no CSV or Excel file named {value}, and no file or sheet whose "
+         "header has the {column}' required columns"),
     ),
     "data_dir_missing": (
         "数据目录 {detail} 不存在或不是文件夹（用 --data 或环境变量 JISHU_DATA 指定）",
@@ -77,6 +78,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "同一列出现了不止一次：{value}（表头：{detail}）；请删除重复的列",
         "a column appears more than once: {value} (headers: {detail}); remove the repeated column",
     ),
+    # ---- notices: about a file or sheet, not a row ----
+    "lock_file": (
+        "这是Excel/WPS打开工作簿时留下的临时锁定文件，不是台账，未读取（关闭工作簿后会自动消失）",
+        "this is the lock file Excel/WPS keeps while a workbook is open, not a ledger; not read",
+    ),
+    "folder_not_read": ("这是一个文件夹，其中的文件不会读取；台账请直接放在数据目录中", "this is a folder; files in it are not read"),
+    "file_not_read": (
+        "不是 CSV 或 Excel 文件（{detail}），未读取",
+        "not a CSV or Excel file ({detail}); not read",
+    ),
+    "file_format_not_read": (
+        "jishu 不读取 {detail} 文件；如果这是台账，请“另存为” .xlsx 或 CSV UTF-8",
+        "jishu does not read {detail} files; if this is a ledger, save it as .xlsx or CSV UTF-8",
+    ),
+    "sheet_empty": ("工作表是空的，未读取", "the sheet is empty; not read"),
+    "sheet_not_a_table": ("这是图表页或宏表，不是数据表，未读取", "this is a chart or macro sheet, not a table; not read"),
+    "not_a_ledger": (
+        "前20行中没有一行含有任何台账的必需列，不是台账，未读取；第一行为：{detail}",
+        ("no row among the first 20 holds the required columns of any ledger, so this is not a ledger and is "
+         "not read; its first row is: {detail}"),
+    ),
+    "ledger_ambiguous": (
+        "表头同时含有多个台账（{value}）的必需列，无法确定属于哪个台账，未读取；表头为：{detail}",
+        "the header holds the required columns of more than one ledger ({value}); not read. Headers: {detail}",
+    ),
+    "title_rows": (
+        "表头在第 {line} 行；其上方的 {value} 行标题行（第 {detail} 行）不是数据，已跳过",
+        "the header is on row {line}; the {value} title row(s) above it (rows {detail}) are not data and were skipped",
+    ),
+    "footer_rows": (
+        "{value} 行合计、小计或签名行（第 {detail} 行）不是数据，已跳过",
+        "{value} total, subtotal or signature row(s) (rows {detail}) are not data and were skipped",
+    ),
     # ---- row problems ----
     "required_missing": (
         "“{column}”为空，这一列必须填写",
@@ -107,6 +141,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "身份证号“{value}”中的出生日期不对（应为1900-01-01至{detail}之间的真实日期）",
         "ID number '{value}' has an impossible birth date (it must be a real date from 1900-01-01 to {detail})",
     ),
+    "township_unknown": (
+        "乡镇“{value}”不在目标任务文件的乡镇名单中（township_names），按“未识别乡镇”统计；相近的有：{detail}",
+        ("township '{value}' is not in the targets file's township_names; counted as an unrecognised township; "
+         "close names: {detail}"),
+    ),
     "id_region_unknown": (
         "身份证号“{value}”的地区码 {detail} 不在行政区划代码表中，请核对（该行仍然计入）",
         ("ID number '{value}' has region code {detail}, which is not in the table of division codes; "
@@ -122,8 +161,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "credit code '{value}' fails its check character; it was probably mistyped",
     ),
     "date_format": (
-        "“{column}”的值“{value}”不是可识别的日期；" + DATE_HINT_ZH,
-        "'{column}' value '{value}' is not a date jishu can read; " + DATE_HINT_EN,
+        "“{column}”的值“{value}”不是可识别的日期{detail}；" + DATE_HINT_ZH,
+        "'{column}' value '{value}' is not a date jishu can read{detail}; " + DATE_HINT_EN,
     ),
     "date_invalid": (
         "“{column}”的值“{value}”不是真实存在的日期",
@@ -211,6 +250,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "quarter": ("季度", "Quarter"),
     "rank": ("排名", "Rank"),
     "group_(none)": ("（未填乡镇）", "(no township)"),
+    "group_(unrecognised)": ("未识别乡镇", "(unrecognised township)"),
     "file": ("文件", "File"),
     "line": ("行", "Line"),
     "column": ("列", "Column"),
@@ -221,6 +261,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "error": ("错误", "error"),
     "duplicate": ("重复", "duplicate"),
     "warning": ("提示", "warning"),
+    "notice": ("说明", "notice"),
     "period": ("统计期", "Period"),
     "as_of": ("截至", "As of"),
     "window": ("统计区间", "Window"),
@@ -233,13 +274,20 @@ WORDS: dict[str, tuple[str, str]] = {
         "{n:,} rows were rejected and not counted; run `jishu check` to list each one",
     ),
     "check_ok": ("没有发现问题", "no problems found"),
+    "first_rows": ("{rows} … 共 {n:,} 行", "{rows} … {n:,} rows"),
     "check_summary": (
-        "错误 {errors} 处，重复 {duplicates} 处，提示 {warnings} 处",
-        "{errors} errors, {duplicates} duplicates, {warnings} warnings",
+        "错误 {errors} 处，重复 {duplicates} 处，提示 {warnings} 处，说明 {notices} 处",
+        "{errors} errors, {duplicates} duplicates, {warnings} warnings, {notices} notices",
     ),
     "at": ("{file} 第 {line} 行", "{file} line {line}"),
     "error_prefix": ("错误", "Error"),
     "is_folder": ("这是一个文件夹，不是文件", "it is a folder, not a file"),
+    "excel_serial": ("（这是Excel的日期序号，对应 {detail}；请把该列设为日期或文本格式后重新填写）",
+                     " (it is an Excel date serial, standing for {detail}; format the column as a date or as text "
+                     "and enter it again)"),
+    "not_a_workbook": ("文件扩展名是 {detail}，但内容不是可读取的 Excel/WPS 工作簿（可能已损坏，或是改了扩展名的其他文件）",
+                       "the name says {detail}, but it is not a workbook jishu can read (damaged, or another file renamed)"),
+    "workbook_password": ("工作簿设有打开密码，无法读取；请取消密码后另存", "the workbook is protected by a password; save it without one"),
     # pydantic error types in targets.yaml (others fall back to pydantic's English message)
     "pyd_extra_forbidden": ("未知的键（拼写错误或不支持的设置）", "unknown key (a typo, or a setting jishu does not have)"),
     "pyd_missing": ("缺少这一项", "this key is missing"),
@@ -425,13 +473,14 @@ class Words:
             return name
         return ledger.en if self.lang == "en" else ledger.zh
 
-    def column(self, file: str, column: str) -> str:
-        """A column as a clerk knows it: the Chinese header in zh, the canonical name in en."""
+    def column(self, where: str, column: str) -> str:
+        """A column as a clerk knows it: the Chinese header in zh, the canonical name in en. `where` is
+        the ledger's name, or a file named for it."""
         if self.lang == "en" or not column:
             return column
         from jishu.schema import LEDGERS
 
-        ledger = next((lg for lg in LEDGERS.values() if file.lower().startswith(lg.name)), None)
+        ledger = LEDGERS.get(where) or next((lg for lg in LEDGERS.values() if where.lower().startswith(lg.name)), None)
         names = {c.name: c.zh for c in ledger.columns} if ledger else {}
         return "+".join(names.get(part, part) for part in column.split("+"))
 
@@ -444,10 +493,11 @@ class Words:
 
     def message(self, p: Problem) -> str:
         """The clerk-facing sentence for a problem."""
-        column = self.column(p.file or "", p.column or "")
+        where = p.ledger or p.file or ""
+        column = self.column(where, p.column or "")
         detail = p.detail or ""
         if p.code == "date_order" and p.reason:
-            other = self.column(p.file or "", p.reason)
+            other = self.column(where, p.reason)
             detail = f"{other}“{detail}”" if self.lang != "en" else f"{other} '{detail}'"
         elif p.code == "duplicate" and p.ref_file:
             detail = self.at(p.ref_file, p.ref_line)

@@ -19,9 +19,10 @@ from jishu import schema
 from jishu.assemble import Assembled, as_of_number, assemble, with_as_of
 from jishu.fast.runtime import threads
 from jishu.model import PROBLEM_SCHEMA, Counts, problem_table
-from jishu.read import RawTable, Unusable, read_table, reader_for
+from jishu.read import Notice, RawTable, Table, Unusable, open_tables, reader_for
+from jishu.read.shape import Header, best_guess, columns_in, find_header, ledger_named
 from jishu.rules.holders import earliest_certificates
-from jishu.validate import ValidatedFile, selector, validate_table
+from jishu.validate import ValidatedFile, map_header, selector, validate_table
 
 
 @dataclass
@@ -79,42 +80,174 @@ class LedgersUnusable(Exception):
         self.problems = problems
 
 
-def find_files(data_dir: Path, ledger: schema.Ledger) -> list[Path]:
-    """The files of a ledger: named `<name>*` (case-insensitive) and of a kind jishu reads, in name order."""
-    found = [p for p in data_dir.iterdir() if p.name.lower().startswith(ledger.name) and reader_for(p)]
-    return sorted(found, key=lambda p: p.name)
+@dataclass
+class FileEntry:
+    """What one file gave: its tables (ledger name, validated table; in sheet order) and what was said
+    about the file or its sheets (notices, as problem fields). The cache keeps it per file."""
+
+    tables: list[tuple[str, ValidatedFile]]
+    notices: list[dict]
 
 
-def validate_file(path: Path, ledger: schema.Ledger, encoding: str | None,
+@dataclass
+class Folder:
+    """What the data folder holds: the files of each ledger by name, the files whose ledger their
+    headers tell, and what is said of everything else in it (SPEC §2: nothing skipped without a word)."""
+
+    named: dict[str, list[Path]]
+    unnamed: list[Path]
+    notices: list[dict]
+    unusable: list[dict]
+
+    def of(self, name: str) -> list[Path]:
+        """The files that may hold a ledger's tables, in name order."""
+        return sorted(self.named[name] + self.unnamed, key=lambda p: p.name)
+
+
+def scan(data_dir: Path) -> Folder:
+    """Every entry of the data folder, in name order: a ledger file by name (`trainings*`, …) or by
+    header (any other CSV or workbook); Excel's lock files, other files and folders get a notice."""
+    from jishu.cache import FOLDER_NAME
+    from jishu.read import OTHER_SHEETS
+
+    folder = Folder({name: [] for name in schema.LEDGERS}, [], [], [])
+    for path in sorted(data_dir.iterdir(), key=lambda p: p.name):
+        name = path.name
+        by_name = ledger_named(name)
+        if name == FOLDER_NAME or name.startswith(".jishu-"):
+            continue  # jishu's own cache and temporaries
+        if name.startswith("~$"):  # Excel's and WPS's lock file of an open workbook
+            folder.notices.append({"file": name, "code": "lock_file"})
+        elif path.is_dir():
+            if by_name and reader_for(path):
+                folder.unusable.append({"file": name, "code": "file_unreadable", "reason": "is_folder"})
+            else:
+                folder.notices.append({"file": name, "code": "folder_not_read"})
+        elif reader_for(path) is None:
+            code = "file_not_read" if path.suffix.lower() not in OTHER_SHEETS else "file_format_not_read"
+            folder.notices.append({"file": name, "code": code, "detail": path.suffix or name})
+        elif by_name:
+            folder.named[by_name.name].append(path)
+        else:
+            folder.unnamed.append(path)
+    return folder
+
+
+def read_file(path: Path, encoding: str | None, keep: dict | None) -> tuple[FileEntry, list[dict]]:
+    """Every table of one file, validated, each assigned to its ledger (by the file's name, else by
+    its header); and the file's unusable problems (none when it was read)."""
+    opened = open_tables(path, encoding)
+    if isinstance(opened, Unusable):
+        return FileEntry([], []), [opened.fields(path.name)]
+    by_name = ledger_named(path.name)
+    entry = FileEntry([], [n.fields(path.name) for n in opened.notices])
+    unusable = []
+    for table in opened.tables:
+        found = _header_of(table, by_name)
+        if isinstance(found, Notice):
+            entry.notices.append(found.fields(path.name))
+            continue
+        if isinstance(found, Unusable):
+            unusable.append(found.fields(path.name))
+            continue
+        ledger, header = found
+        validated = validate_file(table, ledger, header, (keep or {}).get(ledger.name))
+        if isinstance(validated, Unusable):
+            unusable.append(validated.fields(path.name))
+            continue
+        entry.tables.append((ledger.name, validated))
+        if header and header.above:
+            entry.notices.append({"file": path.name, "sheet": table.sheet, "line": header.row, "code": "title_rows",
+                                  "value": str(len(header.above)), "detail": _rows_text(header.above)})
+        if validated.footer:
+            entry.notices.append({"file": path.name, "sheet": table.sheet, "line": validated.footer[0],
+                                  "code": "footer_rows", "value": str(len(validated.footer)),
+                                  "detail": _rows_text(validated.footer)})
+    return entry, unusable
+
+
+def _rows_text(rows) -> str:
+    rows = list(rows)
+    shown = ", ".join(str(r) for r in rows[:5])
+    return shown + (" …" if len(rows) > 5 else "")
+
+
+def _header_of(table: Table, by_name: schema.Ledger | None):
+    """(ledger, header) of a table; a Notice when the table is not a ledger (an empty sheet, a
+    workbook's other sheet); Unusable when a file named for a ledger lacks its columns."""
+    head = table.head()
+    if isinstance(head, Unusable):
+        return head
+    if not head:
+        if table.sheet:
+            return Notice("sheet_empty", sheet=table.sheet)
+        return by_name or schema.TRAININGS, None  # an empty CSV file: reading it says why it is unusable
+    found = find_header(head, [by_name] if by_name else list(schema.LEDGERS.values()))
+    if found is not None:
+        fitting, header = found
+        if len(fitting) > 1:
+            return Notice("ledger_ambiguous", sheet=table.sheet, line=header.row,
+                          value="、".join(lg.name for lg in fitting), detail=_shown_header(header.cells))
+        return fitting[0], header
+    first_row, first_cells = head[0]
+    if by_name is not None and not table.sheet:
+        return by_name, None  # a CSV file named for a ledger: reading it says what is wrong with it
+    if by_name is not None and len(columns_in(best_guess(head, by_name)[1], by_name)) >= 2:
+        row, cells = best_guess(head, by_name)
+        missing = map_header(by_name, cells)
+        if isinstance(missing, Unusable):
+            return Unusable(missing.code, row, missing.detail, missing.value, missing.column, missing.reason,
+                            table.sheet)
+        return Unusable("header_missing", row, detail=_shown_header(cells), sheet=table.sheet)
+    damaged = table.sniff()
+    if damaged is not None:
+        return damaged
+    return Notice("not_a_ledger", sheet=table.sheet, line=first_row, detail=_shown_header(first_cells))
+
+
+def _shown_header(cells: list[str]) -> str:
+    return ", ".join(c.strip() for c in cells if c.strip())[:300] or "（无 / none）"
+
+
+def validate_file(table: Table, ledger: schema.Ledger, header: Header | None,
                   keep: list[str] | None = None) -> ValidatedFile | Unusable:
     """Read the columns jishu uses and validate them batch by batch, two batches at a time (numpy and
     pyarrow.compute release the GIL); if some rows are empty in all of those columns, read every
     column to tell blank rows from rows with something elsewhere (rare). Every column is checked;
     `keep` may name the columns to hold on to afterwards (the others are dropped batch by batch)."""
+    file = table.path.name
 
     def check(batch: RawTable) -> ValidatedFile | Unusable | None:
-        done = validate_table(ledger, batch, path.name)
+        done = validate_table(ledger, batch, file, table.sheet)
         if keep is not None and isinstance(done, ValidatedFile):
             done = replace(done, table=done.table.select([c for c in done.table.column_names if c in keep]))
         return done
 
+    row = header.row if header else None
     with ThreadPoolExecutor(max_workers=threads()) as pool:
         parts = None
-        for select in (selector(ledger), None):  # the columns used; then, if needed, all of them
-            raw = read_table(path, encoding, select=select)
+        for select in (selector(ledger), selector(ledger, everything=True)):  # then, if needed, every column
+            raw = table.read(row, header.cells if header else None, select)
             if isinstance(raw, Unusable):
-                return raw
+                return _at_header(raw, row)
             parts = list(pool.map(check, raw.batches()))
             if all(p is not None for p in parts):
                 break
     unusable = next((p for p in parts if isinstance(p, Unusable)), None)
     if unusable is not None:
-        return unusable
+        return _at_header(unusable, row)
     if len(parts) == 1:
         return parts[0]
-    return ValidatedFile(path.name, pa.concat_tables([p.table for p in parts]),
-                         pa.concat_tables([p.problems for p in parts]), sum(p.rows for p in parts),
-                         max(p.latest_birth for p in parts))
+    return ValidatedFile(file, pa.concat_tables([p.table for p in parts]), pa.concat_tables([p.problems for p in parts]),
+                         sum(p.rows for p in parts), max(p.latest_birth for p in parts), table.sheet,
+                         [r for p in parts for r in p.footer])
+
+
+def _at_header(unusable: Unusable, row: int | None) -> Unusable:
+    """A header problem names the header's row (title rows above it shift nothing)."""
+    if row is not None and unusable.code.startswith("header_"):
+        return replace(unusable, line=row)
+    return unusable
 
 
 def load(
@@ -139,88 +272,89 @@ def load(
         from jishu import cache  # pyarrow.parquet: only when the cache is used
 
         store = cache.Cache.for_data(data_dir, encoding)
-    unusable: list[dict] = []
+    folder = scan(data_dir)
+    unusable, notices = list(folder.unusable), list(folder.notices)
     assembled: dict[str, Assembled] = {}
-    files: dict[str, list[Path]] = {}  # the ledgers still to be read, with their files
+    to_read: list[str] = []  # the ledgers not taken whole from the cache
     for name, ledger in schema.LEDGERS.items():
-        paths = find_files(data_dir, ledger)
-        if not paths and not ledger.optional:
-            unusable.append({"file": ledger.pattern, "code": "file_missing", "column": ledger.name,
-                             "value": ledger.pattern, "detail": str(data_dir)})
-            continue
-        cached = store.get_ledger(ledger, paths, needs) if store else None
+        cached = store.get_ledger(ledger, folder.of(name), needs) if store else None
         if cached is not None and as_of_number(as_of) >= cached.latest_birth:
             assembled[name] = cached
         else:
-            files[name] = paths
-    read, hits = _read_ledgers(files, as_of, encoding, store, needs, unusable, assembled)
+            to_read.append(name)
+    tables, file_notices, read, hits = _read_files(folder, to_read, encoding, store, needs, unusable)
+    notices += file_notices
+    for name in to_read:
+        ledger = schema.LEDGERS[name]
+        if not tables[name] and not folder.named[name] and not ledger.optional:
+            unusable.append({"file": ledger.pattern, "code": "file_missing", "column": ledger.name,
+                             "value": ledger.pattern, "detail": str(data_dir)})
+    optional_absent = {name for name in to_read if schema.LEDGERS[name].optional and not tables[name]
+                       and not folder.named[name] and not schema.LEDGERS[name].shown_when_absent}
+    _assemble(to_read, tables, as_of, store, folder, assembled, optional_absent)
     if unusable and not keep_going:
         raise LedgersUnusable(problem_table(unusable))
     data = {name: LedgerData(schema.LEDGERS[name], a.files, a.table, a.counts)
             for name, a in sorted(assembled.items(), key=lambda item: list(schema.LEDGERS).index(item[0]))}
     problems = None
     if needs.problems:
-        parts = [problem_table(unusable)] + [a.problems for a in assembled.values()]
-        problems = with_as_of(pa.concat_tables(parts), as_of).sort_by([("file", "ascending"), ("line", "ascending")])
+        parts = [problem_table(unusable + notices)] + [a.problems for a in assembled.values()]
+        problems = with_as_of(pa.concat_tables(parts), as_of).sort_by(
+            [("file", "ascending"), ("sheet", "ascending"), ("line", "ascending")])
     holders = assembled["certificates"].earliest if needs.holders and "certificates" in assembled else None
     return Ledgers(as_of, data, problems, holders, files_read=read, cache_hits=hits)
 
 
-def _read_ledgers(files: dict[str, list[Path]], as_of: dt.date, encoding: str | None, store, needs: Needs,
-                  unusable: list[dict], assembled: dict[str, Assembled]) -> tuple[int, int]:
-    """Read and validate the files of the ledgers not taken whole from the cache, and assemble each;
-    adds to `unusable` and `assembled`. Returns (files read, files from the cache).
-
-    One file at a time: reading and checking use every core. Each ledger is assembled (a single
-    thread, mostly sorting) in the background as soon as its last file is in, while the next ledger's
-    files are read."""
+def _read_files(folder: Folder, to_read: list[str], encoding: str | None, store, needs: Needs,
+                unusable: list[dict]) -> tuple[dict[str, list[ValidatedFile]], list[dict], int, int]:
+    """Read (or take from the cache) every file that may hold a table of the ledgers to read; the
+    notices of files whose headers tell their ledger are wanted in any case (they may be no ledger).
+    Returns the validated tables of each ledger, in file and sheet order, the notices, and how many
+    files were read and taken from the cache."""
     # Without the cache (which keeps every column for any later command), only what the command needs
     # is held after checking, with what assembling needs: lines, keys, persons (birth dates), hashes.
-    keep = {} if store or needs.columns is None else {
+    keep = None if store or needs.columns is None else {
         name: ["line", *schema.LEDGERS[name].key, "person_id", *needs.columns.get(name, []), "key_hash"]
-        for name in files}
-    stamps = {name: store.ledger_stamp(paths) for name, paths in files.items()} if store else {}
-    validated: dict[str, list[ValidatedFile]] = {name: [] for name in files}
+        for name in schema.LEDGERS}
+    paths = set(folder.unnamed) | {p for name in to_read for p in folder.named[name]}
+    tables: dict[str, list[ValidatedFile]] = {name: [] for name in to_read}
+    notices: list[dict] = []
+    read = hits = 0
+    for path in sorted(paths, key=lambda p: p.name):
+        entry = store.get(path) if store else None
+        if entry is None:
+            stamp = store.stamp(path) if store else None
+            entry, bad = read_file(path, encoding, keep)
+            unusable += bad
+            read += 1
+            if store and not bad:
+                store.put(path, entry, stamp)
+        else:
+            hits += 1
+        notices += entry.notices
+        for name, validated in entry.tables:
+            if name in tables:
+                tables[name].append(validated)
+    return tables, notices, read, hits
+
+
+def _assemble(to_read: list[str], tables: dict, as_of: dt.date, store, folder: Folder,
+              assembled: dict[str, Assembled], absent: set[str]) -> None:
+    """Assemble each ledger read from its tables (on a background thread each, while the next is
+    assembled), and keep it in the cache when every file of it was usable."""
 
     def finish(name: str) -> Assembled:
-        """Assemble one ledger from its files, and keep it in the cache when all of them were usable."""
-        whole = assemble(schema.LEDGERS[name], validated[name], as_of)
-        if store and len(validated[name]) == len(files[name]) and whole.late == 0:
+        whole = assemble(schema.LEDGERS[name], tables[name], as_of)
+        if store and whole.late == 0:
             if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
                 whole.earliest = earliest_certificates(whole.table)
-            store.put_ledger(schema.LEDGERS[name], stamps[name], whole)
+            store.put_ledger(schema.LEDGERS[name], store.ledger_stamp(folder.of(name)), whole)
         return whole
 
-    read = hits = 0
-    with ThreadPoolExecutor(max_workers=1) as background:
-        assembling = {name: background.submit(finish, name) for name in files if not files[name]}
-        for name, paths in files.items():
-            for path in paths:
-                entry, cached = _one_file(path, schema.LEDGERS[name], encoding, store, keep.get(name))
-                if isinstance(entry, Unusable):
-                    unusable.append(entry.fields(path.name))
-                else:
-                    validated[name].append(entry)
-                    hits += cached
-                    read += not cached
-            if paths:
-                assembling[name] = background.submit(finish, name)
-        for name, job in assembling.items():
+    with ThreadPoolExecutor(max_workers=2) as background:
+        jobs = {name: background.submit(finish, name) for name in to_read if name not in absent}
+        for name, job in jobs.items():
             assembled[name] = job.result()
-    return read, hits
-
-
-def _one_file(path: Path, ledger: schema.Ledger, encoding: str | None, store,
-              keep: list[str] | None) -> tuple[ValidatedFile | Unusable, bool]:
-    """(the validated file or why it is unusable, whether it came from the cache)."""
-    entry = store.get(path, ledger) if store else None
-    if entry is not None:
-        return entry, True
-    stamp = store.stamp(path) if store else None
-    entry = validate_file(path, ledger, encoding, keep)
-    if store and isinstance(entry, ValidatedFile):
-        store.put(path, ledger, entry, stamp)
-    return entry, False
 
 
 # ---------------------------------------------------------------- ledgers written in code
@@ -229,7 +363,8 @@ def _one_file(path: Path, ledger: schema.Ledger, encoding: str | None, store,
 def ledgers_from_rows(as_of: dt.date, **rows: list[dict] | None) -> Ledgers:
     """Ledgers from rows given in code, each row a dict of cells as a clerk would type them (column
     names in English or Chinese; values as text, or numbers and dates, which are written out), checked
-    like a file's rows: for tests and notebooks. A ledger not given is empty (optional ones: absent).
+    like a file's rows: for tests and notebooks. A ledger not given is empty (or absent, for an optional
+    ledger reported only when it exists).
 
         ledgers_from_rows(dt.date(2022, 3, 31), trainings=[{"person_id": "…", "class_id": "A1", …}])
     """
@@ -240,7 +375,7 @@ def ledgers_from_rows(as_of: dt.date, **rows: list[dict] | None) -> Ledgers:
     problems = [PROBLEM_SCHEMA.empty_table()]
     for name, ledger in schema.LEDGERS.items():
         given = rows.get(name)
-        if given is None and ledger.optional:
+        if given is None and ledger.optional and not ledger.shown_when_absent:
             continue
         validated = _validate_rows(ledger, list(given or []))
         whole = assemble(ledger, [validated], as_of)

@@ -32,7 +32,9 @@ PROBLEM_SCHEMA = pa.schema(
         ("file", pa.string()),
         ("sheet", pa.string()),  # workbooks: the sheet ("" for CSV)
         ("line", pa.int64()),  # the row as the file numbers it (CSV: physical line; workbooks: Excel's row)
-        ("column", pa.string()),
+        ("column", pa.string()),  # the canonical column name(s), e.g. end_date, person_id+class_id
+        ("letter", pa.string()),  # the column's letter in the file (D), as Excel shows it
+        ("header", pa.string()),  # the column's header as written in the file (结业日期)
         ("value", pa.string()),  # the offending value as shown (IDs masked)
         ("code", pa.string()),
         ("severity", pa.string()),
@@ -41,6 +43,7 @@ PROBLEM_SCHEMA = pa.schema(
         ("ref_file", pa.string()),  # the row this one refers to (a duplicate's first occurrence)
         ("ref_sheet", pa.string()),
         ("ref_line", pa.int64()),
+        ("ledger", pa.string()),  # the ledger of the table the problem is in ("" for whole files, targets)
     ]
 )
 
@@ -52,12 +55,19 @@ UNUSABLE = frozenset({
 })  # fmt: skip
 # SPEC §2: `warning` keeps the row with a remark; `duplicate` repeats an earlier key; every other
 # problem of a row rejects it (`error`).
-WARNINGS = frozenset({"id_region_unknown", "targets_township_sum"})
+WARNINGS = frozenset({"id_region_unknown", "targets_township_sum", "township_unknown"})
+# About a file or sheet, not a row (SPEC §2 `notice`): what is not read, and rows that are not rows.
+NOTICES = frozenset({
+    "lock_file", "folder_not_read", "file_not_read", "file_format_not_read", "sheet_empty", "sheet_not_a_table",
+    "not_a_ledger", "ledger_ambiguous", "title_rows", "footer_rows", "file_not_regular",
+})  # fmt: skip
 
 
 def severity_of(code: str) -> str:
     if code == "duplicate":
         return "duplicate"
+    if code in NOTICES:
+        return "notice"
     return "warning" if code in WARNINGS else "error"
 
 
@@ -70,6 +80,8 @@ def problem_table(rows: list[dict]) -> pa.Table:
             "sheet": r.get("sheet") or "",
             "line": r.get("line"),
             "column": r.get("column") or "",
+            "letter": r.get("letter") or "",
+            "header": r.get("header") or "",
             "value": r.get("value") or "",
             "code": r["code"],
             "severity": severity_of(r["code"]),
@@ -78,6 +90,7 @@ def problem_table(rows: list[dict]) -> pa.Table:
             "ref_file": r.get("ref_file") or "",
             "ref_sheet": r.get("ref_sheet") or "",
             "ref_line": r.get("ref_line"),
+            "ledger": r.get("ledger") or "",
         }
         for r in rows
     ]
@@ -89,6 +102,8 @@ class Problem(BaseModel):
     sheet: str | None = None
     line: int | None = None
     column: str | None = None
+    letter: str | None = None  # the column as a clerk finds it in Excel: its letter and its header
+    header: str | None = None
     value: str | None = None
     code: str
     severity: str
@@ -99,6 +114,7 @@ class Problem(BaseModel):
     ref_file: str | None = Field(default=None, exclude=True)
     ref_sheet: str | None = Field(default=None, exclude=True)
     ref_line: int | None = Field(default=None, exclude=True)
+    ledger: str | None = None
 
     @property
     def unusable(self) -> bool:
@@ -183,6 +199,7 @@ class Group(BaseModel):
 
 
 NO_TOWNSHIP = "(none)"  # the group of rows without a township
+UNRECOGNISED = "(unrecognised)"  # the group of rows whose township is not one of township_names
 
 
 class PeriodOut(BaseModel):
@@ -350,9 +367,9 @@ class CheckReport(BaseModel):
         return any(p.unusable for p in self.problems)
 
     def tally(self) -> dict[str, int]:
-        count = {"errors": 0, "duplicates": 0, "warnings": 0}
+        count = {"errors": 0, "duplicates": 0, "warnings": 0, "notices": 0}
         for p in self.problems:
-            count[{"error": "errors", "duplicate": "duplicates"}.get(p.severity, "warnings")] += 1
+            count[p.severity + "s"] += 1
         return count
 
 
@@ -386,7 +403,7 @@ class AuditSection(BaseModel):
 
 
 class TownshipRow(BaseModel):
-    rank: int
+    rank: int | None  # none for the rows without a township, or with one not on the list
     township: str
     score: float | None
     actual: dict[str, int | float | None]

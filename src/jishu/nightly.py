@@ -20,6 +20,8 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow as pa
+
 from jishu.i18n import Words
 from jishu.load import Ledgers
 from jishu.model import (
@@ -31,9 +33,10 @@ from jishu.model import (
     SummaryReport,
     TownshipRow,
 )
-from jishu.rules.progress import progress
 from jishu.rules.audit import audit_books
+from jishu.rules.progress import progress
 from jishu.rules.subsidy import books, overview
+from jishu.rules.townships import unknown_townships
 from jishu.targets import Targets
 
 SCHEMA_VERSION = 1
@@ -61,8 +64,9 @@ def build(ledgers: Ledgers, targets: Targets) -> SummaryReport:
     of = books(ledgers, targets.subsidy)
     checked = audit_books(ledgers, of)
     money = overview(of, flagged=checked.flagged)
-    severities = ledgers.problems["severity"].to_pylist()
-    codes = Counter(zip(ledgers.problems["code"].to_pylist(), severities))
+    problems = pa.concat_tables([ledgers.problems, unknown_townships(ledgers, targets)])
+    severities = problems["severity"].to_pylist()
+    codes = Counter(zip(problems["code"].to_pylist(), severities))
     quality = DataQuality(
         ledgers=ledgers.counts(),
         rejected=ledgers.rejected,

@@ -60,6 +60,7 @@ class Ledger:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     optional: bool = False  # may be absent (payouts, competitions)
+    shown_when_absent: bool = False  # an optional ledger without files is reported empty (payouts), not left out
     date_order: tuple[tuple[str, str], ...] = ()  # (later column, earlier column): later ≥ earlier
     # (column, other column, problem code): the column must be filled when the other one is
     required_with: tuple[tuple[str, str, str], ...] = ()
@@ -69,7 +70,7 @@ class Ledger:
 
     @property
     def pattern(self) -> str:
-        return f"{self.name}*.csv"
+        return f"{self.name}*"
 
     @property
     def used(self) -> list[Column]:
@@ -164,6 +165,7 @@ PAYOUTS = Ledger(
     ),
     key=("payee_id", "kind", "person_id"),
     optional=True,
+    shown_when_absent=True,
 )
 
 LEDGERS: dict[str, Ledger] = {lg.name: lg for lg in (TRAININGS, CERTIFICATES, HIRES, PAYOUTS)}

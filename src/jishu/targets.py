@@ -18,6 +18,7 @@ from pydantic import (
     ValidationError,
     create_model,
     field_validator,
+    model_validator,
 )
 
 from jishu.model import period_key, problem_table
@@ -81,6 +82,8 @@ class Targets(Strict):
     metrics: dict[Literal[METRIC_KEYS], MetricDef]
     targets: dict[str, MetricTargets] = {}
     townships: dict[str, dict[str, MetricTargets]] = {}
+    township_names: list[str] = []  # the county's townships, as reports name them (SPEC §2 "Townships")
+    township_aliases: dict[str, str] = {}  # other spellings → one of township_names (白沙: 白沙镇)
     subsidy: SubsidyPolicy
 
     @field_validator("targets", "townships", mode="before")
@@ -102,6 +105,28 @@ class Targets(Strict):
         if missing:
             raise ValueError(f"missing metric definitions: {', '.join(missing)}")
         return value
+
+    @field_validator("township_names", "township_aliases", mode="before")
+    @classmethod
+    def _normalised(cls, value: object) -> object:
+        """Township spellings compared as cells are: NFKC-normalised and trimmed."""
+        import unicodedata
+
+        def norm(text: object) -> object:
+            return unicodedata.normalize("NFKC", text).strip() if isinstance(text, str) else text
+
+        if isinstance(value, list):
+            return [norm(v) for v in value]
+        if isinstance(value, dict):
+            return {norm(k): norm(v) for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _aliases_name_townships(self) -> Targets:
+        wrong = sorted({v for v in self.township_aliases.values() if v not in self.township_names})
+        if wrong:
+            raise ValueError(f"township_aliases lead to names not in township_names: {', '.join(wrong)}")
+        return self
 
     def target(self, period: str, key: str, township: str | None = None) -> int | float | None:
         source = self.targets.get(period) if township is None else self.townships.get(period, {}).get(township)

@@ -11,7 +11,8 @@ files of a ledger (assemble.py), because they depend on the other files and on -
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -21,8 +22,8 @@ from jishu.fast.arrays import lengths
 from jishu.fast.hashing import key_hash
 from jishu.fast.lazy import pc
 from jishu.model import PROBLEM_SCHEMA, severity_of
-from jishu.read import RawTable, Unusable
-from jishu.read.csv import DATES
+from jishu.read import DATES, IDS, RawTable, Unusable
+from jishu.read.shape import FOOTER_WORDS
 from jishu.schema import ROW_CODES
 from jishu.values import (
     amounts_fen,
@@ -59,13 +60,16 @@ _BY_DICTIONARY = {schema.DATE, schema.BOOL, schema.LEVEL, schema.SIZE, schema.KI
 
 @dataclass
 class ValidatedFile:
-    """One file after row validation: typed accepted rows (with `line`), its problems, its row count."""
+    """One table (a file, or a sheet of a workbook) after row validation: typed accepted rows (with
+    `line`), its problems, its row count."""
 
     file: str
     table: pa.Table
     problems: pa.Table
-    rows: int  # records read, blank and all-empty records not included
+    rows: int  # records read: blank, total and footer rows not included
     latest_birth: int = 0  # the latest birth date (YYYYMMDD) among accepted rows
+    sheet: str = ""
+    footer: list[int] = field(default_factory=list)  # rows skipped as totals or footers (合计, 制表人：…)
 
 
 def map_header(ledger: schema.Ledger, header: list[str]) -> dict[str, int] | Unusable:
@@ -95,17 +99,19 @@ def map_header(ledger: schema.Ledger, header: list[str]) -> dict[str, int] | Unu
     return {name: p[0] for name, p in positions.items()}
 
 
-def selector(ledger: schema.Ledger):
-    """For read_table: the positions of the columns jishu uses (unknown headers are left unread),
-    each with whether it is checked by distinct value (then read dictionary-encoded: see
-    check_column; its cells are never held as one string per row)."""
+def selector(ledger: schema.Ledger, everything: bool = False):
+    """For a reader: the positions of the columns jishu uses (unknown headers are left unread, unless
+    `everything`), each with how to read it: dates as dates where the source can, IDs as IDs, and
+    whether it is checked by distinct value (then read dictionary-encoded: see check_column; its
+    cells are never held as one string per row)."""
 
     def select(header: list[str]) -> dict | Unusable:
         positions = map_header(ledger, header)
         if isinstance(positions, Unusable):
             return positions
-        return {positions[c.name]: DATES if c.type == schema.DATE else by_dictionary(c)
-                for c in ledger.used if c.name in positions}
+        kinds = {schema.DATE: DATES, schema.RESIDENT_ID: IDS}
+        wanted = {positions[c.name]: kinds.get(c.type, by_dictionary(c)) for c in ledger.used if c.name in positions}
+        return (dict.fromkeys(range(len(header)), False) | wanted) if everything else wanted
 
     return select
 
@@ -246,10 +252,13 @@ def check_column(col: schema.Column, raw: pa.Array) -> Checked:
 class _Problems:
     """Problems found while validating one file, collected column by column."""
 
-    def __init__(self, file: str, sheet: str, lines: np.ndarray):
+    def __init__(self, file: str, sheet: str, lines: np.ndarray, ledger: str = "",
+                 places: dict[str, tuple[str, str]] | None = None):
         self.file = file
         self.sheet = sheet
         self.lines = lines
+        self.ledger = ledger
+        self.places = places or {}  # column → (letter, header as written)
         self.parts: list[tuple[np.ndarray, str, list, np.ndarray, list, str]] = []
 
     def add(self, rows: np.ndarray, column: str, values: list, codes, details: list | None = None,
@@ -281,6 +290,8 @@ class _Problems:
                 "sheet": pa.array([self.sheet] * n, pa.string()),
                 "line": pa.array(self.lines[rows][order], pa.int64()),
                 "column": pa.array([columns[i] for i in order], pa.string()),
+                "letter": pa.array([self.places.get(columns[i], ("", ""))[0] for i in order], pa.string()),
+                "header": pa.array([self.places.get(columns[i], ("", ""))[1] for i in order], pa.string()),
                 "value": pa.array([values[i] for i in order], pa.string()),
                 "code": pa.array([codes[i] for i in order], pa.string()),
                 "severity": pa.array([severity_of(codes[i]) for i in order], pa.string()),
@@ -289,9 +300,20 @@ class _Problems:
                 "ref_file": pa.array([""] * n, pa.string()),
                 "ref_sheet": pa.array([""] * n, pa.string()),
                 "ref_line": pa.nulls(n, pa.int64()),
+                "ledger": pa.array([self.ledger] * n, pa.string()),
             },
             schema=PROBLEM_SCHEMA,
         )
+
+
+def column_letter(position: int) -> str:
+    """A column's letter as Excel shows it: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def shown(values: pa.Array, is_id: bool) -> list[str]:
@@ -312,6 +334,8 @@ def _nonblank(raw: RawTable) -> np.ndarray | None:
 
     When some columns were not read, a record empty in every column read may still hold something
     in the others: unless it is one of the known blank lines at the end, they must be read (None)."""
+    if raw.lead is not None:  # the reader knows each record's first cell that is not empty
+        return lengths(raw.lead) > 0
     nonempty = np.zeros(raw.num_rows, dtype=bool)
     empty = np.arange(raw.num_rows)  # rows with nothing found so far: usually none after one column
     for column in raw.columns:
@@ -339,7 +363,8 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str, sheet: str =
     lines = raw.lines[keep]
     n = len(keep)
     take = pa.array(keep) if n != raw.num_rows else None
-    problems = _Problems(file, sheet, lines)
+    places = {name: (column_letter(p), raw.header[p].strip()) for name, p in positions.items()}
+    problems = _Problems(file, sheet, lines, ledger.name, places)
     typed: dict[str, pa.Array] = {}
     checked: dict[str, Checked] = {}
     for col in ledger.used:
@@ -353,6 +378,10 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str, sheet: str =
     blank = _whitespace_only(raw, positions, checked, take, n)
     if blank is None:
         return None
+    footer = _footer_rows(ledger, raw, positions, checked, take, blank)
+    if footer is None:
+        return None
+    blank |= footer
     for col in ledger.used:
         if col.name not in checked:
             continue
@@ -361,6 +390,8 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str, sheet: str =
             rows = np.flatnonzero(~result.present & ~blank)
             problems.add(rows, col.name, [""] * len(rows), "required_missing")
         rows = np.flatnonzero((result.code != 0) & ~blank)
+        if col.type == schema.DATE and len(rows):
+            rows = _serials_told(rows, col.name, result, problems)
         if len(rows):
             problems.add(rows, col.name, shown(result.text_of(rows), col.type == schema.RESIDENT_ID),
                          result.code[rows])
@@ -381,7 +412,8 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str, sheet: str =
         table = table.filter(pa.array(accepted))
     table = table.append_column("key_hash", pa.array(key_hash(table, list(ledger.key)), pa.uint64()))
     births = birth_yyyymmdd(table["person_id"].to_numpy(zero_copy_only=False)) if table.num_rows else [0]
-    return ValidatedFile(file, table, problems.table(), int(n - blank.sum()), int(np.max(births)))
+    return ValidatedFile(file, table, problems.table(), int(n - blank.sum()), int(np.max(births)), sheet,
+                         lines[footer].tolist())
 
 
 def _whitespace_only(raw: RawTable, positions, checked, take, n) -> np.ndarray | None:
@@ -392,6 +424,8 @@ def _whitespace_only(raw: RawTable, positions, checked, take, n) -> np.ndarray |
     them (None).
     """
     candidate = np.ones(n, dtype=bool)
+    if raw.lead is not None:  # blank records are already known (and left out)
+        return ~candidate
     for result in checked.values():
         candidate &= ~result.present
     if not candidate.any():
@@ -405,6 +439,84 @@ def _whitespace_only(raw: RawTable, positions, checked, take, n) -> np.ndarray |
         if i not in done:
             candidate[rows] &= pc.is_null(normalise(column.take(pick))).to_numpy(zero_copy_only=False)
     return candidate
+
+
+_FOOTER = r"^\s*(?:" + "|".join(r"\s*".join(re.escape(ch) for ch in word) for word in FOOTER_WORDS) + ")"
+
+
+def _footer_rows(ledger, raw: RawTable, positions, checked, take, blank) -> np.ndarray | None:
+    """Total and footer rows (SPEC §2): the row's first cell that is not empty starts with 合计, 小计,
+    制表人：… and its key columns are empty (or hold that word): skipped, not rows. A row with a real
+    key never is. None when the first cells must be read (some columns were not)."""
+    n = len(blank)
+    keys = [checked[k] for k in ledger.key if k in checked]
+    given = np.zeros(n, dtype=np.int8)
+    for key in keys:
+        given += key.present
+    candidate = ~blank & (given <= 1)  # a footer word may stand in one key column (合计 under 证书编号)
+    for key in keys:
+        rows = np.flatnonzero(candidate & key.present)
+        if len(rows):
+            candidate[rows] = _starts_like_footer(key.text_of(rows))
+    rows = np.flatnonzero(candidate)
+    if len(rows) == 0:
+        return candidate
+    if raw.lead is not None:
+        lead = raw.lead.take(pa.array(rows if take is None else take.to_numpy()[rows]))
+    elif raw.complete:
+        lead = _first_cells(raw, rows if take is None else take.to_numpy()[rows])
+    else:
+        return None
+    footer = np.zeros(n, dtype=bool)
+    footer[rows] = _starts_like_footer(lead)
+    return footer
+
+
+def _starts_like_footer(values: pa.Array) -> np.ndarray:
+    """Whether each text starts with a footer word. Footer words are Chinese: only texts whose first
+    byte starts a multi-byte character are matched against them (IDs and codes never are)."""
+    values = values.cast(pa.string()) if values.type != pa.string() else values
+    n = len(values)
+    if n == 0 or values.null_count == n:
+        return np.zeros(n, dtype=bool)
+    values = pc.fill_null(values, "")
+    offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset : values.offset + n + 1]
+    data = values.buffers()[2]
+    if data is None or data.size == 0:
+        return np.zeros(n, dtype=bool)
+    first = np.frombuffer(data, np.uint8)[np.minimum(offsets[:-1], data.size - 1)]
+    maybe = np.flatnonzero((first >= 0xC0) | (first == 0x20) | (first == 0x09))  # multi-byte, or spaces first
+    found = np.zeros(n, dtype=bool)
+    if len(maybe):
+        found[maybe] = pc.match_substring_regex(values.take(pa.array(maybe)), _FOOTER).to_numpy(zero_copy_only=False)
+    return found & (np.diff(offsets) > 0)
+
+
+def _first_cells(raw: RawTable, rows: np.ndarray) -> pa.Array:
+    """The first cell that is not empty of some records, from every column."""
+    picked = pa.array(rows)
+    lead = pa.nulls(len(rows), pa.string())
+    for column in raw.columns:
+        if column is None:
+            continue
+        cells = pc.fill_null(pc.utf8_trim_whitespace(column.take(picked).cast(pa.string())), "")
+        lead = pc.if_else(pc.or_(pc.is_valid(lead), pc.equal(cells, "")), lead, cells)
+    return pc.fill_null(lead, "")
+
+
+def _serials_told(rows: np.ndarray, column: str, result: Checked, problems: _Problems) -> np.ndarray:
+    """Dates typed as Excel date serials (44652: what Excel shows of a date cell in a column formatted
+    as a number) are rejected with the date they stand for (SPEC §2); returns the other bad rows."""
+    from jishu.read.workbook import text_of
+
+    texts = result.text_of(rows).to_pylist()
+    serial = np.array([t is not None and len(t) == 5 and t.isdigit() for t in texts], dtype=bool)
+    if not serial.any():
+        return rows
+    picked = rows[serial]
+    dates = [text_of(int(t), DATES) for t, s in zip(texts, serial) if s]
+    problems.add(picked, column, [t for t, s in zip(texts, serial) if s], "date_format", dates, reason="excel_serial")
+    return rows[~serial]
 
 
 def _check_date_order(ledger, checked, problems: _Problems, blank) -> None:

@@ -48,7 +48,10 @@ _SPELLINGS = [
     r"(?P<y{i}>[0-9]{{4}})(?P<m{i}>[0-9]{{2}})(?P<d{i}>[0-9]{{2}})",
     r"(?P<y{i}>[0-9]{{4}})年(?P<m{i}>[0-9]{{1,2}})月(?P<d{i}>[0-9]{{1,2}})日",
 ]
-DATE_PATTERN = "^(?:" + "|".join(s.format(i=i) for i, s in enumerate(_SPELLINGS)) + ")$"
+# Each optionally followed by a time of day, as Excel/WPS export date-time cells (`2022-3-5 0:00:00`,
+# `2022/3/5 0:00`); the date part counts (SPEC §2).
+TIME_OF_DAY = r"(?:(?: +|T)(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?)?"
+DATE_PATTERN = "^(?:" + "|".join(s.format(i=i) for i, s in enumerate(_SPELLINGS)) + ")" + TIME_OF_DAY + "$"
 _ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _PY_DATE = re.compile(DATE_PATTERN)
 

@@ -1,9 +1,10 @@
 """Reading ledger files: one module per source kind, behind one seam.
 
-Every reader turns a file into `RawTable`s: the header cells and one string column per header
-position, each record with the row number it has in the file (for CSV the physical line where the
-record starts; for workbooks the row Excel shows). Validation takes it from there, whatever the
-source. A file that cannot be used at all gives an `Unusable` instead (SPEC §5: exit 2).
+A file holds tables: a CSV file one, a workbook one per sheet. Every table shows its first rows
+(`head`, to find the header: read/shape.py), then reads its records into a `RawTable`: the header
+cells and one string column per header position, each record with the row number it has in the file
+(for CSV the physical line where the record starts; for workbooks the row Excel shows). Validation
+takes it from there, whatever the source. A file that cannot be used at all gives an `Unusable`.
 
 The reader is chosen by the file's suffix here and nowhere else (`READERS`).
 """
@@ -11,16 +12,22 @@ The reader is chosen by the file's suffix here and nowhere else (`READERS`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+# Kinds of column a validator asks a reader for (select): read as text, DATES (read as dates where
+# the source can: ISO dates in CSV, date cells in workbooks), IDS (a number cell has lost digits).
+DATES = "dates"
+IDS = "ids"
+
 
 @dataclass(frozen=True)
 class Unusable:
-    """Why a whole file cannot be used: a problem code of model.UNUSABLE and what its message needs."""
+    """Why a whole file (or sheet) cannot be used: a problem code of model.UNUSABLE and what its
+    message needs."""
 
     code: str
     line: int | None = None
@@ -28,15 +35,22 @@ class Unusable:
     value: str = ""
     column: str = ""
     reason: str = ""
+    sheet: str = ""
 
     def fields(self, file: str) -> dict:
-        return {"file": file, "line": self.line, "code": self.code, "value": self.value, "column": self.column,
-                "detail": self.detail, "reason": self.reason}
+        return {"file": file, "sheet": self.sheet, "line": self.line, "code": self.code, "value": self.value,
+                "column": self.column, "detail": self.detail, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Notice(Unusable):
+    """A file or sheet that is not read, or rows of it that are not rows (a problem of severity
+    `notice`, SPEC §2): same fields as Unusable."""
 
 
 @dataclass
 class RawTable:
-    """The cells of a file as read: header cells and one string column per header position."""
+    """The cells of a table as read: header cells and one string column per header position."""
 
     header: list[str]
     columns: list  # one pa.Array or pa.ChunkedArray per header cell (None when not read)
@@ -45,6 +59,9 @@ class RawTable:
     path: str = ""
     complete: bool = True  # False when only some columns were read (the others are None)
     blank_from: int | None = None  # rows from here to the end are known to be blank (only commas)
+    sheet: str = ""
+    lead: pa.Array | None = None  # per record, its first cell that is not empty ("" when blank), if known
+    above: tuple[int, ...] = ()  # rows above the header that are not blank (title rows), skipped
 
     @property
     def num_rows(self) -> int:
@@ -62,32 +79,85 @@ class RawTable:
             parts = [None if c is None else c.chunk(k) for c in self.columns]
             size = len(read[0].chunk(k))
             blank_from = None if self.blank_from is None else min(max(self.blank_from - start, 0), size)
+            lead = None if self.lead is None else self.lead.slice(start, size)
             yield RawTable(self.header, parts, self.lines[start : start + size], self.encoding, self.path,
-                           self.complete, blank_from)
+                           self.complete, blank_from, self.sheet, lead, self.above if k == 0 else ())
             start += size
 
 
-# select(header) -> {position: how to read it} | Unusable: the columns a validator wants (see validate.selector)
+# select(header) -> {position: True (read dictionary-encoded) | False | DATES | IDS} | Unusable
 Select = Callable[[list[str]], "dict | Unusable"]
-Reader = Callable[[Path, "str | None", "Select | None"], "RawTable | Unusable"]
 
 
-def _csv(path: Path, encoding: str | None, select: Select | None) -> RawTable | Unusable:
+@dataclass
+class Table:
+    """One table of a file: the CSV file itself, or one sheet of a workbook."""
+
+    path: Path
+    sheet: str = ""  # "" for CSV
+    index: int = 0  # the sheet's place in the workbook
+    hidden: bool = False
+
+    def head(self) -> list[tuple[int, list[str]]] | Unusable:
+        """The first rows that are not blank (HEAD_ROWS of them), with their row numbers, as text."""
+        raise NotImplementedError
+
+    def read(self, header_row: int | None, header: list[str] | None, select: Select | None) -> RawTable | Unusable:
+        """The records below the header row (None: the first record that is not blank), the columns
+        `select` asks for."""
+        raise NotImplementedError
+
+    def sniff(self) -> Unusable | None:
+        """Why the table cannot be text at all (binary, UTF-16), seen from its first bytes; None if it can."""
+        return None
+
+
+@dataclass
+class Opened:
+    """A file's tables, and what is to be said about the file or its sheets (empty sheets …)."""
+
+    tables: list[Table] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+
+def _csv(path: Path, encoding: str | None) -> Opened | Unusable:
     from jishu.read import csv
 
-    return csv.read_table(path, encoding, select)
+    return csv.open_csv(path, encoding)
 
 
-READERS: dict[str, Reader] = {".csv": _csv}
+def _workbook(path: Path, encoding: str | None) -> Opened | Unusable:
+    from jishu.read import workbook
+
+    return workbook.open_workbook(path)
 
 
-def reader_for(path: Path) -> Reader | None:
+READERS: dict[str, Callable[[Path, str | None], Opened | Unusable]] = {
+    ".csv": _csv,
+    ".xlsx": _workbook,
+    ".xlsm": _workbook,
+    ".xls": _workbook,
+    ".ods": _workbook,
+}
+# Spreadsheets jishu does not read, with the hint to save them as one it reads (a notice, not silence).
+OTHER_SHEETS = {".et", ".ett", ".numbers", ".xlsb", ".xlt", ".xltx", ".dbf", ".txt", ".tsv", ".wps", ".doc", ".docx"}
+
+
+def reader_for(path: Path) -> Callable[[Path, str | None], Opened | Unusable] | None:
     """The reader of a file by its suffix (case-insensitive); None when jishu does not read such files."""
     return READERS.get(path.suffix.lower())
 
 
-def read_table(path: Path, encoding: str | None = None, select: Select | None = None) -> RawTable | Unusable:
+def open_tables(path: Path, encoding: str | None = None) -> Opened | Unusable:
     reader = reader_for(path)
     if reader is None:
         return Unusable("file_unreadable", detail=path.suffix)
-    return reader(path, encoding, select)
+    return reader(path, encoding)
+
+
+def read_table(path: Path, encoding: str | None = None, select: Select | None = None) -> RawTable | Unusable:
+    """The first table of a file, its header the first row that is not blank (for tests and tools)."""
+    opened = open_tables(path, encoding)
+    if isinstance(opened, Unusable):
+        return opened
+    return opened.tables[0].read(None, None, select)

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from jishu.read import RawTable, Unusable
+from jishu.read import DATES, Opened, RawTable, Table, Unusable
 
 _CHUNK = 1 << 26  # bytes scanned at a time, so temporaries stay small on multi-GB files
 
@@ -170,16 +170,19 @@ def split_header(data: bytes, first_line: int) -> list[str]:
     return []
 
 
-def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable | Unusable:
+def read_table(path: Path, encoding: str | None = None, select=None,
+               header_line: int | None = None) -> RawTable | Unusable:
     """Read one CSV file, or say why the file as a whole cannot be used.
 
     `select(header) -> {position: dictionary-encoded? or DATES}` may name the columns wanted; the
     others are then not converted (RawTable.complete is False), those marked True are read as
     dictionary arrays, and DATES columns as date32 when all their dates are ISO (else as dictionary).
     Only one-line records (_one_line_records) honour it; the general path reads all, as strings.
+    `header_line` is the physical line of the header record (title rows above it are not read);
+    by default the first record that is not blank.
     """
     if encoding in (None, "utf-8"):
-        direct = _read_direct(path, select)
+        direct = _read_direct(path, select, header_line)
         if direct is not None:
             return direct
     data = read_bytes(path)
@@ -194,24 +197,36 @@ def read_table(path: Path, encoding: str | None = None, select=None) -> RawTable
     elif used not in ("utf-8", "utf-8-sig"):  # transcoded (GB18030, --encoding): as direct, from memory
         source = _Source(lambda: pa.BufferReader(data), lambda: _count_in(data), data[: 1 << 16],
                          _trailing_blank_lines(io.BytesIO(data), len(data)), data.endswith(b"\n"))
-        direct = _one_line_records(source, select, used, str(path))
+        direct = _one_line_records(source, select, used, str(path), header_line)
         if direct is not None:
             return direct
     shape = layout(data)
     if len(shape.lines) == 0:
         return Unusable("file_empty")
-    header = split_header(data, int(shape.lines[0]))
+    at = 0 if header_line is None else int(np.searchsorted(shape.lines, header_line))
+    if at >= len(shape.lines) or (header_line is not None and shape.lines[at] != header_line):
+        at = 0  # not a record start after all: the first record is the header
+    header = split_header(data, int(shape.lines[at]))
     if shape.balanced:
-        table = _read_fast(data, header, shape)
+        start = _offset_of_line(data, int(shape.lines[at]))
+        table = _read_fast(memoryview(data)[start:], header, shape, at)
         if table is not None:
-            return RawTable(header, table, shape.lines[1:], used, str(path))
-    return _read_slow(data, used, str(path))
+            return RawTable(header, table, shape.lines[at + 1 :], used, str(path))
+    return _read_slow(data, used, str(path), int(shape.lines[at]))
+
+
+def _offset_of_line(data: bytes, line: int) -> int:
+    """The byte where a physical line starts."""
+    offset = 0
+    for _ in range(line - 1):
+        offset = data.index(b"\n", offset) + 1
+    return offset
 
 
 _BLOCK = 1 << 24
 
 
-def _read_direct(path: Path, select) -> RawTable | Unusable | None:
+def _read_direct(path: Path, select, header_line: int | None = None) -> RawTable | Unusable | None:
     """The common case: a UTF-8 file (BOM or not) without NULs, every record on one line, read by
     pyarrow straight from the file (see _one_line_records). None for anything else."""
     try:
@@ -231,7 +246,7 @@ def _read_direct(path: Path, select) -> RawTable | Unusable | None:
         return None
     used = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     source = _Source(lambda: pa.OSFile(str(path)), lambda: _count_bytes(path), head, blank, ends_with_newline)
-    return _one_line_records(source, select, used, str(path))
+    return _one_line_records(source, select, used, str(path), header_line)
 
 
 @dataclass
@@ -245,7 +260,8 @@ class _Source:
     ends_with_newline: bool
 
 
-def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable | Unusable | None:
+def _one_line_records(source: _Source, select, used: str, path: str,
+                      header_line: int | None = None) -> RawTable | Unusable | None:
     """UTF-8 bytes read by pyarrow (in blocks, on every core), only the columns asked for.
 
     Blank lines are kept as empty records (ignore_empty_lines=False), so when every record is one
@@ -257,11 +273,15 @@ def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable
     left over, None is returned and the general way, which numbers such records exactly and reports
     stray quotes, takes over. So does anything else unusual (ragged records, NULs at the start).
     """
-    head = source.head
+    line = header_line or 1
+    start = _offset_of_line(source.head, line) if source.head.count(b"\n") >= line else -1
+    if start < 0 or b'"' in source.head[:start]:
+        return None  # title rows with quotes, or beyond the first 64 KB: the general way
+    head = source.head[start:]
     # NULs mark a binary file (an .xlsx or .zip renamed, a damaged save): they show in its first bytes,
     # and looking only there spares a pass over gigabytes.
     end = head.find(b"\n")
-    if b"\x00" in head or end <= 0:
+    if b"\x00" in source.head or end <= 0:
         return None
     try:
         first_line = head[:end].removeprefix(codecs.BOM_UTF8).rstrip(b"\r").decode("utf-8")
@@ -280,9 +300,9 @@ def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable
     def attempt(quoted: bool) -> pa.Table | None:
         """Dates read as dates first (ISO dates, what systems write), unless the first records spell
         them otherwise; any other spelling further on: read again, dates checked by distinct value."""
-        table = _pyarrow_read(source.open(), header, wanted, quoted, dates=True) if iso else None
+        table = _pyarrow_read(source.open(), header, wanted, quoted, dates=True, skip=line) if iso else None
         if table is None:
-            table = _pyarrow_read(source.open(), header, wanted, quoted, dates=False)
+            table = _pyarrow_read(source.open(), header, wanted, quoted, dates=False, skip=line)
         return table
 
     quoted = b'"' in head
@@ -293,12 +313,12 @@ def _one_line_records(source: _Source, select, used: str, path: str) -> RawTable
             return None
         newlines, quotes = source.count()
         # pyarrow is lenient with stray quotes; the general way reports an odd number of them.
-        if quotes % 2 or newlines != table.num_rows + source.ends_with_newline:
+        if quotes % 2 or newlines != table.num_rows + line - 1 + source.ends_with_newline:
             return None
     columns: list[pa.ChunkedArray | None] = [None] * len(header)
     for p in wanted:
         columns[p] = table.column(f"c{p}")
-    lines = np.arange(2, table.num_rows + 2, dtype=np.int64)
+    lines = np.arange(line + 1, table.num_rows + line + 1, dtype=np.int64)
     return RawTable(header, columns, lines, used, path, complete=len(wanted) == len(header),
                     blank_from=max(table.num_rows - source.blank, 0))
 
@@ -318,10 +338,13 @@ def _iso_dates_at_start(head: bytes, positions: list[int]) -> bool:
     return True
 
 
-DATES = "dates"  # a kind of column for select: dictionary-encoded, or read as date32 when every date is ISO
+def _encoded(kind) -> bool:
+    """Whether a column is read dictionary-encoded: those checked by distinct value, and dates."""
+    return kind is True or kind == DATES
 
 
-def _pyarrow_read(stream, header: list[str], wanted: dict, quoted: bool, dates: bool) -> pa.Table | None:
+def _pyarrow_read(stream, header: list[str], wanted: dict, quoted: bool, dates: bool,
+                  skip: int = 1) -> pa.Table | None:
     """The columns `wanted` ({position: dictionary-encoded? or DATES}) of every record after the
     header; None when pyarrow refuses the bytes (a date not in ISO form among them, when `dates`),
     or, with quoting off, when a cell was quoted. pyarrow checks ISO dates are real dates; a blank
@@ -333,12 +356,12 @@ def _pyarrow_read(stream, header: list[str], wanted: dict, quoted: bool, dates: 
     def arrow_type(kind) -> pa.DataType:
         if kind == DATES and dates:
             return pa.date32()
-        return encoded if kind else pa.string()
+        return encoded if _encoded(kind) else pa.string()
 
     try:
         table = pacsv.read_csv(
             stream,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip, block_size=_BLOCK),
             # A record with too few or too many cells raises (pyarrow's default): the general path pads it.
             # With quoting on, line breaks inside quotes must be allowed for the file to be read right.
             parse_options=pacsv.ParseOptions(quote_char='"' if quoted else False, newlines_in_values=quoted,
@@ -357,7 +380,7 @@ def _pyarrow_read(stream, header: list[str], wanted: dict, quoted: bool, dates: 
             chunks = table.column(names[p]).chunks
             if pa.types.is_date32(table.column(names[p]).type):
                 continue  # a quoted date is no date: pyarrow would have refused it
-            if _starts_quoted([c.dictionary for c in chunks] if wanted[p] else chunks):
+            if _starts_quoted([c.dictionary for c in chunks] if _encoded(wanted[p]) else chunks):
                 return None
     return table
 
@@ -432,7 +455,8 @@ def _trailing_blank_lines(handle, size: int) -> int:
         window *= 8
 
 
-def _read_fast(data: bytes, header: list[str], shape: _Layout) -> list[pa.Array] | None:
+def _read_fast(data: bytes | memoryview, header: list[str], shape: _Layout, at: int = 0) -> list[pa.Array] | None:
+    """Every record from the header on (`data` starts at the header, the `at`-th record)."""
     names = [f"c{i}" for i in range(len(header))]
 
     try:
@@ -452,12 +476,12 @@ def _read_fast(data: bytes, header: list[str], shape: _Layout) -> list[pa.Array]
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    if table.num_rows != len(shape.lines):
+    if table.num_rows != len(shape.lines) - at:
         return None  # a record structure the byte scan did not predict: let the csv module decide
     return [table.column(i).combine_chunks().slice(1) for i in range(len(names))]
 
 
-def _read_slow(data: bytes, used: str, path: str) -> RawTable | Unusable:
+def _read_slow(data: bytes, used: str, path: str, header_line: int = 1) -> RawTable | Unusable:
     csv.field_size_limit(sys.maxsize)
     text = data.decode("utf-8")
     # Physical lines end at "\n" only (as in the fast path), so a "\r" inside a cell is not a line.
@@ -479,7 +503,9 @@ def _read_slow(data: bytes, used: str, path: str) -> RawTable | Unusable:
         return Unusable("csv_malformed", line=start, detail=str(exc))
     if not rows:
         return Unusable("file_empty")
-    header, body = rows[0], rows[1:]
+    at = lines.index(header_line) if header_line in lines else 0
+    header, body = rows[at], rows[at + 1 :]
+    lines = lines[at:]
     width = len(header)
     padded = [r[:width] + [""] * (width - len(r)) for r in body]
     columns = [pa.array([r[i] for r in padded], type=pa.string()) for i in range(width)]
@@ -493,3 +519,72 @@ def _lines(text: str):
         end = len(text) if end < 0 else end + 1
         yield text[start:end]
         start = end
+
+
+# ---------------------------------------------------------------- the seam (read/__init__.py)
+
+_HEAD_BYTES = 1 << 16
+
+
+def open_csv(path: Path, encoding: str | None) -> Opened:
+    """A CSV file is one table."""
+    return Opened([CsvTable(path, encoding=encoding)])
+
+
+@dataclass
+class CsvTable(Table):
+    encoding: str | None = None
+
+    def head(self) -> list[tuple[int, list[str]]]:
+        """The first records that are not blank, from the first 64 KB (decoded as the file will be;
+        what cannot be decoded is left to `read` to report), with the physical line each starts on."""
+        from jishu.read.shape import HEAD_ROWS
+
+        try:
+            with open(self.path, "rb") as handle:
+                data = handle.read(_HEAD_BYTES)
+        except OSError:
+            return []
+        text = _head_text(data, self.encoding)
+        if "\n" not in text and "\r" in text:
+            text = text.replace("\r", "\n")  # old Macintosh line ends, as read_table takes them
+        rows, line = [], 1
+        reader = csv.reader(_lines(text))
+        try:
+            for record in reader:
+                if any(cell.strip(" \t\u3000") for cell in record):
+                    rows.append((line, record))
+                    if len(rows) >= HEAD_ROWS:
+                        break
+                line = reader.line_num + 1
+        except csv.Error:
+            pass
+        return rows
+
+    def read(self, header_row: int | None, header: list[str] | None, select) -> RawTable | Unusable:
+        return read_table(self.path, self.encoding, select, header_row)
+
+    def sniff(self) -> Unusable | None:
+        try:
+            with open(self.path, "rb") as handle:
+                data = handle.read(_HEAD_BYTES)
+        except OSError as exc:
+            return Unusable("file_unreadable", detail=exc.strerror or type(exc).__name__)
+        if self.encoding:
+            return None
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data[:4000]):
+            return Unusable("file_utf16")
+        if b"\x00" in data:
+            return Unusable("file_binary", line=_line_of(data, data.find(b"\x00")))
+        return None
+
+
+def _head_text(data: bytes, encoding: str | None) -> str:
+    if encoding:
+        return data.decode(encoding, errors="replace")
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(data)
+    except UnicodeDecodeError:
+        return codecs.getincrementaldecoder("gb18030")(errors="replace").decode(data)

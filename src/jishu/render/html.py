@@ -120,7 +120,7 @@ def _townships(report, words: Words) -> str:
             if t.rate.get(k) is not None:
                 value += f" ({percent(t.rate[k])})"
             cells.append(f"<td>{escape(value)}</td>")
-        body += f"<tr><td>{t.rank}</td><td>{escape(safe.text(words.group(t.township)))}</td>{''.join(cells)}</tr>"
+        body += f"<tr><td>{t.rank or '—'}</td><td>{escape(safe.text(words.group(t.township)))}</td>{''.join(cells)}</tr>"
     return (f"<h2>{escape(words('township'))} · {escape(report.year.period.label)}</h2>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 

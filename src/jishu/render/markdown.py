@@ -30,7 +30,7 @@ def progress(report: ProgressReport, words: Words) -> str:
         rows.append(row)
     text = head + table(views.progress_header(report, words), rows)
     if report.groups:
-        grows = [([g.rank] if report.by == "township" else []) + [safe.text(g.name or g.key)]
+        grows = [([g.rank or "—"] if report.by == "township" else []) + [safe.text(g.name or g.key)]
                  + [views.group_cell(m) for m in g.metrics] for g in report.groups]
         text += "\n" + table(views.group_header(report, words), grows)
     return text + "\n" + "\n".join(f"- {line}" for line in views.footer(report, words)) + "\n"

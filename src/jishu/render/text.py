@@ -13,7 +13,7 @@ from jishu.model import AuditReport, CheckReport, PayeeReport, ProgressReport, S
 from jishu.render import Style, views
 
 STATUS_STYLE = {"done": "bold green", "ahead": "green", "behind": "bold red"}
-SEVERITY_STYLE = {"error": "red", "duplicate": "yellow", "warning": "cyan"}
+SEVERITY_STYLE = {"error": "red", "duplicate": "yellow", "warning": "cyan", "notice": "dim"}
 
 
 def _status(status: str | None, words: Words) -> Text:
@@ -43,7 +43,7 @@ def _groups(report: ProgressReport, words: Words) -> Table:
         table.add_column(col, justify="left" if is_group_name else "right")
     for g in report.groups:
         cells = [Text(views.group_cell(m), style=STATUS_STYLE.get(m.status or "", "")) for m in g.metrics]
-        head = [Text(str(g.rank))] if report.by == "township" else []
+        head = [Text(str(g.rank or "—"))] if report.by == "township" else []
         table.add_row(*head, Text(views.safe.text(g.name or g.key)), *cells)
     return table
 
@@ -54,9 +54,9 @@ def check(report: CheckReport, words: Words) -> list:
         table = Table(show_lines=False)
         for f in views.PROBLEM_FIELDS:
             table.add_column(words(f), overflow="fold")
-        for p in report.problems:
-            cells = [Text(c) for c in views.problem_cells(p, words)]
-            cells[5].stylize(SEVERITY_STYLE.get(p.severity, ""))
+        for severity, line in views.problem_lines(report.problems, words):
+            cells = [Text(c) for c in line]
+            cells[5].stylize(SEVERITY_STYLE.get(severity, ""))
             table.add_row(*cells)
         out.append(table)
         out.append(Text(words("check_summary", **report.tally())))

@@ -137,9 +137,43 @@ def liability_rows(report: SubsidyOverview, words: Words) -> list[list[str]]:
 PROBLEM_FIELDS = ["file", "line", "column", "value", "code", "severity", "message"]
 
 
+def where(p) -> str:
+    """The file, and the sheet of a workbook."""
+    return safe.text(p.file) + (f" · {safe.text(p.sheet)}" if p.sheet else "")
+
+
+def column_cell(p) -> str:
+    """The column as a clerk finds it in Excel: its letter and header (D 结业日期), else its name."""
+    if p.letter:
+        return f"{p.letter} {safe.text(p.header)}"
+    return safe.text(p.column or "")
+
+
 def problem_cells(p, words: Words) -> list[str]:
-    return [safe.text(p.file), str(p.line) if p.line is not None else "", safe.text(p.column or ""),
-            safe.text(p.value or ""), p.code, words(p.severity), safe.text(p.message)]
+    return [where(p), str(p.line) if p.line is not None else "", column_cell(p), safe.text(p.value or ""), p.code,
+            words(p.severity), safe.text(p.message)]
+
+
+GROUPED = 5  # more equal problems than this in one column are shown as one line (the JSON lists each)
+
+
+def problem_lines(problems, words: Words) -> list[tuple[str, list[str]]]:
+    """(severity, cells) per line of the problem table: the same problem in the same column of the
+    same file or sheet, more than GROUPED times, is one line with the count and its first rows."""
+    groups: dict[tuple, list] = {}
+    for p in problems:
+        groups.setdefault((p.file, p.sheet, p.column, p.code), []).append(p)
+    out = []
+    for group in groups.values():
+        if len(group) <= GROUPED or group[0].line is None:
+            out += [(p.severity, problem_cells(p, words)) for p in group]
+            continue
+        first = group[0]
+        rows = words("first_rows", rows=", ".join(str(p.line) for p in group[:3]), n=len(group))
+        values = "、".join(dict.fromkeys(safe.text(p.value or "") for p in group[:3]))
+        out.append((first.severity, [where(first), rows, column_cell(first), values, first.code, words(first.severity),
+                                     safe.text(first.message)]))
+    return out
 
 
 # ---------------------------------------------------------------- the audit

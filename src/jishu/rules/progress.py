@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 
 from jishu.fast.arrays import at_most, between, count_distinct, days, first_in_group, group_codes, is_true
-from jishu.fast.lazy import pc
-from jishu.model import NO_TOWNSHIP, Group, Metric, Period, PeriodOut, ProgressReport
+from jishu.model import NO_TOWNSHIP, UNRECOGNISED, Group, Metric, Period, PeriodOut, ProgressReport
 from jishu.rules.holders import held_at
+from jishu.rules.townships import township_of
 from jishu.schema import HIGH_SKILLED_LEVEL
 
 if TYPE_CHECKING:
@@ -198,10 +198,11 @@ def progress(ledgers: Ledgers, targets: Targets, period: Period, by: str | None 
 # ---------------------------------------------------------------- breakdowns (--by)
 
 
-def _group_keys(table: pa.Table, by: str, date_column: str) -> np.ndarray:
-    """The group of each row: its township (NO_TOWNSHIP when empty), or the month or quarter of its date."""
+def _group_keys(table: pa.Table, by: str, date_column: str, targets: Targets) -> np.ndarray:
+    """The group of each row: its township (named as targets.yaml lists them: rules/townships.py), or
+    the month or quarter of its date."""
     if by == "township":
-        return np.array(pc.fill_null(table["township"], NO_TOWNSHIP).to_pylist(), dtype=object)
+        return township_of(table["township"], targets)
     months = days(table[date_column]).astype("datetime64[M]").astype(np.int64)
     if by == "month":
         return np.array([f"{1970 + m // 12}-{m % 12 + 1:02d}" for m in months], dtype=object)
@@ -228,13 +229,16 @@ def _groups(by: str, found: dict, ledgers: Ledgers, targets: Targets, period: Pe
     for key, f in found.items():
         if isinstance(f, Share):
             table = ledgers[f.ledger].filter(pa.array(f.rows))
-            shares[key] = (_group_keys(table, by, f.date), f.held[f.rows])
+            shares[key] = (_group_keys(table, by, f.date, targets), f.held[f.rows])
             for label in np.unique(shares[key][0]).tolist():
                 counts.setdefault(label, {})
             continue
-        labels, n = np.unique(_group_keys(_attributed(f, ledgers), by, f.date), return_counts=True)
+        labels, n = np.unique(_group_keys(_attributed(f, ledgers), by, f.date, targets), return_counts=True)
         for label, count in zip(labels.tolist(), n.tolist()):
             counts.setdefault(label, {})[key] = count
+    if by == "township":  # every listed township is shown, also one with nothing yet
+        for name in targets.township_names:
+            counts.setdefault(name, {})
     groups = []
     for label in sorted(counts):
         values = {k: counts[label].get(k, 0) for k in found if k not in shares}
@@ -257,11 +261,14 @@ def _groups(by: str, found: dict, ledgers: Ledgers, targets: Targets, period: Pe
 
 
 def _rank(groups: list[Group]) -> None:
-    """Townships by mean completion rate over targeted metrics; without targets, by new skilled talents."""
+    """Townships by mean completion rate over targeted metrics; without targets, by new skilled talents.
+    The rows without a township, or with one not on the list, come last and are not ranked."""
     for g in groups:
         rates = [m.rate for m in g.metrics if m.rate is not None]
         g.score = round(sum(rates) / len(rates), 4) if rates else None
     skilled_of = {g.key: next((m.actual for m in g.metrics if m.key == "skilled"), 0) for g in groups}
-    groups.sort(key=lambda g: (g.score is None, -(g.score or 0), -skilled_of[g.key], g.key))
-    for i, g in enumerate(groups, 1):
-        g.rank = i
+    special = (NO_TOWNSHIP, UNRECOGNISED)
+    groups.sort(key=lambda g: (g.key in special, g.key == NO_TOWNSHIP, g.score is None, -(g.score or 0),
+                               -skilled_of[g.key], g.key))
+    for i, g in enumerate(g for g in groups if g.key not in special):
+        g.rank = i + 1

@@ -1,0 +1,212 @@
+"""Workbooks (.xlsx, .xlsm, .xls, .ods), every sheet a table, through python-calamine.
+
+Chosen by measurement (bench/WORKBOOK_LIBS.md): python-calamine is the one reader that hands over each
+cell with its own type, which SPEC §2 needs (a number cell in an ID column has lost its last digits;
+a number in a date column is an Excel date serial; date cells in the zh-CN built-in formats are
+dates), it is as fast as the alternatives, keeps every row and column in place (Excel's row numbers),
+and tells hidden sheets apart. The format is told from the content, not the name (WPS saves .xlsx
+files as .xls).
+
+Cells are turned into text here, column by column, as the validator reads text: a date cell becomes
+`2022-03-05` (its date part, whatever the time), a number in a date column the date of that serial,
+a number in an ID column what Excel shows of it (`4.10122199001011E+17`, rejected with the "format the
+column as text" hint), a whole number `12`, a yes/no cell `true`/`false`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from jishu.read import DATES, IDS, Notice, Opened, RawTable, Table, Unusable
+from jishu.read.shape import HEAD_ROWS
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 61 is 1900-03-01 (Excel counts a 1900-02-29 that never was)
+_LAST_SERIAL = 2_958_465  # 9999-12-31
+
+
+def open_workbook(path: Path) -> Opened | Unusable:
+    from python_calamine import (
+        CalamineError,
+        CalamineWorkbook,
+        PasswordError,
+        SheetTypeEnum,
+        SheetVisibleEnum,
+    )
+
+    try:
+        with open(path, "rb") as handle:
+            book = CalamineWorkbook.from_filelike(handle)
+    except PasswordError:
+        return Unusable("file_unreadable", reason="workbook_password")
+    except CalamineError:
+        return Unusable("file_unreadable", reason="not_a_workbook", detail=path.suffix)
+    except OSError as exc:
+        return Unusable("file_unreadable", detail=exc.strerror or type(exc).__name__)
+    opened = Opened()
+    hidden_columns = _hidden_columns(path)
+    for index, meta in enumerate(book.sheets_metadata):
+        if meta.typ != SheetTypeEnum.WorkSheet:  # a chart sheet, a macro sheet: no table
+            opened.notices.append(Notice("sheet_not_a_table", sheet=meta.name))
+            continue
+        opened.tables.append(SheetTable(path, meta.name, index, meta.visible != SheetVisibleEnum.Visible, book=book,
+                                        hidden_columns=hidden_columns.get(meta.name, set())))
+    return opened
+
+
+@dataclass
+class SheetTable(Table):
+    book: object = None
+    hidden_columns: set = field(default_factory=set)
+    _rows: list | None = None
+
+    @property
+    def rows(self) -> list[list]:
+        """Every row of the sheet, typed cells, row i being Excel's row i + 1 (empty rows kept)."""
+        if self._rows is None:
+            self._rows = self.book.get_sheet_by_index(self.index).to_python(skip_empty_area=False)
+        return self._rows
+
+    def head(self) -> list[tuple[int, list[str]]]:
+        out = []
+        for i, row in enumerate(self.rows):
+            cells = [text_of(v) for v in row]
+            if any(c.strip() for c in cells):
+                out.append((i + 1, cells))
+                if len(out) >= HEAD_ROWS:
+                    break
+        return out
+
+    def read(self, header_row: int | None, header: list[str] | None, select) -> RawTable | Unusable:
+        rows = self.rows
+        if header_row is None:
+            found = self.head()
+            if not found:
+                return Unusable("file_empty", sheet=self.sheet)
+            header_row, header = found[0]
+        width = max(len(header), max((len(r) for r in rows[header_row:]), default=0))
+        header = [("" if i in self.hidden_columns else c) for i, c in enumerate(header + [""] * (width - len(header)))]
+        while header and not header[-1].strip():  # cells right of the last header are not columns
+            header.pop()
+        wanted = dict.fromkeys(range(len(header)), False) if select is None else select(header)
+        if isinstance(wanted, Unusable):
+            return Unusable(wanted.code, header_row, wanted.detail, wanted.value, wanted.column, wanted.reason,
+                            self.sheet)
+        body = rows[header_row:]
+        columns: list[pa.Array | None] = [None] * len(header)
+        for p, kind in wanted.items():
+            columns[p] = pa.array(column_text([r[p] if p < len(r) else "" for r in body], kind), pa.string())
+        lead = pa.array([_lead(r) for r in body], pa.string())
+        lines = np.arange(header_row + 1, header_row + 1 + len(body), dtype=np.int64)
+        return RawTable(header, columns, lines, "workbook", str(self.path), complete=len(wanted) == len(header),
+                        sheet=self.sheet, lead=lead)
+
+
+def _lead(row: list) -> str:
+    """A row's first cell that is not empty, as text ("" for a blank row)."""
+    for v in row:
+        if v.__class__ is str:
+            if v.strip():
+                return v.strip()
+        elif v is not None:
+            text = text_of(v).strip()
+            if text:
+                return text
+    return ""
+
+
+def column_text(values: list, kind) -> list[str]:
+    """A column's cells as text, each by its own type and the kind of column (module docstring)."""
+    return [v if v.__class__ is str else text_of(v, kind) for v in values]
+
+
+def text_of(value, kind=None) -> str:
+    """One cell as text."""
+    if value is None:
+        return ""
+    if value.__class__ is str:
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        if kind == DATES:
+            return _serial_date(value)
+        if kind == IDS:
+            return _as_excel_shows(value)
+        return _number(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()  # a date-time cell: its date part counts (SPEC §2)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _number(value: float) -> str:
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))  # 12.0 in a whole-number column is 12
+    return repr(float(value))
+
+
+def _serial_date(value: float) -> str:
+    """An Excel date serial (1900 date system) as the date it stands for; other numbers as they are."""
+    if not float(value).is_integer() or not 1 <= value <= _LAST_SERIAL:
+        return _number(value)
+    days = int(value)
+    if days == 60:
+        return "1900-02-29"  # Excel's own day that never was: not a real date
+    return (dt.date(1899, 12, 31) + dt.timedelta(days=days) if days < 60
+            else _EXCEL_EPOCH + dt.timedelta(days=days)).isoformat()
+
+
+def _as_excel_shows(value: float) -> str:
+    """A number in an ID column: Excel keeps 15 significant digits, so an 18-digit ID has lost its last
+    digits; shown as Excel shows it (4.10122199001011E+17). Up to 15 digits it is whole (a 15-digit ID)."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    mantissa, exponent = f"{float(value):.14E}".split("E")
+    return f"{mantissa.rstrip('0').rstrip('.')}E{'+' if int(exponent) >= 0 else '-'}{abs(int(exponent))}"
+
+
+# ---------------------------------------------------------------- hidden columns (xlsx, xlsm)
+
+_TAG = r"<{}\b([^>]*)>"
+_ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
+
+
+def _tags(xml: str, name: str) -> list[dict[str, str]]:
+    """The attributes of every <name …> tag (in any order)."""
+    return [dict(_ATTRIBUTE.findall(found)) for found in re.findall(_TAG.format(name), xml, re.S)]
+
+
+def _hidden_columns(path: Path) -> dict[str, set[int]]:
+    """Per sheet, the columns hidden in Excel (0 = A), from the sheet's <cols> (SPEC §2: hidden
+    columns are ignored). Only xlsx and xlsm keep this where it can be read cheaply."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+        return {}
+    out: dict[str, set[int]] = {}
+    try:
+        with zipfile.ZipFile(path) as book:
+            workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            relations = {r.get("Id"): r.get("Target", "") for r in _tags(rels, "Relationship")}
+            for sheet_tag in _tags(workbook, "sheet"):
+                target = relations.get(sheet_tag.get("r:id"), "").lstrip("/")
+                member = target if target.startswith("xl/") else f"xl/{target}"
+                with book.open(member) as sheet:
+                    start = sheet.read(1 << 16).decode("utf-8", "replace").split("<sheetData", 1)[0]
+                hidden = set()
+                for found in _tags(start, "col"):
+                    if found.get("hidden") in ("1", "true"):
+                        hidden.update(range(int(found["min"]) - 1, int(found["max"])))
+                if hidden:
+                    out[html.unescape(sheet_tag.get("name", ""))] = hidden
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile):
+        return {}
+    return out

@@ -1,0 +1,63 @@
+"""Townships as clerks spell them (SPEC §2 "Townships"): with `township_names` in targets.yaml, each
+value is mapped through `township_aliases` to a listed name; a value still not listed is a warning
+(`township_unknown`, with up to three close matches), its rows stay counted county-wide, and in a
+breakdown by township they form one group, never a township of their own."""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+
+from jishu.model import NO_TOWNSHIP, UNRECOGNISED, problem_table
+
+if TYPE_CHECKING:
+    from jishu.load import Ledgers
+    from jishu.targets import Targets
+
+
+def township_of(values: pa.Array | pa.ChunkedArray, targets: Targets) -> np.ndarray:
+    """Each row's township as reports name it: through the aliases to a listed name; UNRECOGNISED
+    when the list does not have it; NO_TOWNSHIP when the cell is empty. Without a list, as written."""
+    written = values.to_pylist() if len(values) else []
+    if not targets.township_names:
+        return np.array([NO_TOWNSHIP if v is None else v for v in written], dtype=object)
+    known = dict.fromkeys(targets.township_names)
+    mapped = {}
+    for value in set(written):
+        name = targets.township_aliases.get(value, value) if value is not None else None
+        mapped[value] = NO_TOWNSHIP if value is None else (name if name in known else UNRECOGNISED)
+    return np.array([mapped[v] for v in written], dtype=object)
+
+
+def close_matches(value: str, targets: Targets) -> list[str]:
+    """Up to three listed names (or aliases' names) a value is close to."""
+    spellings = {name: name for name in targets.township_names} | dict(targets.township_aliases)
+    found = difflib.get_close_matches(value, list(spellings), n=6, cutoff=0.5)
+    return list(dict.fromkeys(spellings[f] for f in found))[:3]
+
+
+def unknown_townships(ledgers: Ledgers, targets: Targets) -> pa.Table:
+    """A `township_unknown` warning for every row whose township is not one of township_names."""
+    rows = []
+    if not targets.township_names:
+        return problem_table(rows)
+    for name, data in ledgers.data.items():
+        table = data.table
+        if "township" not in table.column_names or table.num_rows == 0:
+            continue
+        groups = township_of(table["township"], targets)
+        bad = np.flatnonzero(groups == UNRECOGNISED)
+        if len(bad) == 0:
+            continue
+        values = table["township"].take(pa.array(bad)).to_pylist()
+        files = table["file"].to_numpy()[bad] if "file" in table.column_names else np.zeros(len(bad), int)
+        lines = table["line"].to_numpy()[bad]
+        matches = {v: "、".join(close_matches(v, targets)) for v in set(values)}
+        for value, f, line in zip(values, files.tolist(), lines.tolist()):
+            file, sheet = data.files[f] if f < len(data.files) else ("", "")
+            rows.append({"file": file, "sheet": sheet, "line": line, "column": "township", "value": value,
+                         "code": "township_unknown", "detail": matches[value], "ledger": name})
+    return problem_table(rows)
