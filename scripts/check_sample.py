@@ -101,18 +101,9 @@ def read_ledger(data: Path, ledger: str):
     spec = LEDGERS[ledger]
     names = {n: col for col, zh, _, _ in spec for n in (col, zh)}
     stats, accepted, problems, first = Counter(), [], [], {}
-    for path in sorted(data.glob(f"{ledger}*.csv")):
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("gb18030")
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = [names.get(unicodedata.normalize("NFKC", h).strip(), h) for h in next(reader)]
+    for path, header, records in _sources(data, ledger, names):
         assert all(col in header for col, *_ in spec), f"{path.name}: missing columns"
-        end = 1
-        for rec in reader:
-            line, end = end + 1, reader.line_num  # the physical line where the record starts
+        for line, rec in records:
             cells = [unicodedata.normalize("NFKC", c).strip() for c in rec]
             if not any(cells):
                 continue  # blank or all-empty (,,,,) lines are skipped, not counted
@@ -143,6 +134,45 @@ def read_ledger(data: Path, ledger: str):
             accepted.append(row)
     assert stats["rows"] == stats["accepted"] + stats["rejected"] + stats["duplicates"]
     return stats, accepted, problems
+
+
+FOOTER = ("合计", "小计", "总计", "制表人：", "审核人：", "填表说明", "备注：")
+
+
+def _sources(data: Path, ledger: str, names: dict):
+    """(path, canonical header, records as (row number, cells)) of each file of a ledger, in name order:
+    CSV files named for it; and the sample's workbook, whose header (on the row below its title rows)
+    says which ledger it is, read without its title, total and footer rows (SPEC §2)."""
+    from sample_xlsx import read_xlsx
+
+    found = []
+    for path in data.glob(f"{ledger}*.csv"):
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("gb18030")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = [names.get(unicodedata.normalize("NFKC", h).strip(), h) for h in next(reader)]
+
+        def records(reader=reader):
+            end = 1
+            for rec in reader:
+                line, end = end + 1, reader.line_num  # the physical line where the record starts
+                yield line, rec
+
+        found.append((path, header, records()))
+    for path in data.glob("*.xlsx"):
+        rows = read_xlsx(path)
+        at = next((i for i, (_, cells) in enumerate(rows[:20])
+                   if all(zh in cells for col, zh, _, required in LEDGERS[ledger] if required)), None)
+        if at is None:
+            continue
+        header = [names.get(h, h) for h in rows[at][1]]
+        body = [(n, cells) for n, cells in rows[at + 1 :] if not any(
+            c.replace(" ", "").startswith(FOOTER) for c in cells[:1] + [c for c in cells if c][:1])]
+        found.append((path, header, iter(body)))
+    return sorted(found, key=lambda f: f[0].name)
 
 
 def figures(acc, lo, hi):

@@ -20,11 +20,13 @@ import calendar
 import csv
 import datetime as dt
 import random
+import re
 import sys
 from collections import Counter
 from pathlib import Path
 
 from check_sample import add_months, subsidy_reasons, verify  # the independent checker (same folder)
+from sample_xlsx import write_xlsx
 
 D = dt.date
 
@@ -620,6 +622,59 @@ def add_quirks(rng, files):
     extra.update(cells=extra["cells"] + ["补录"], note="one cell more than the header (ignored)", expect="valid")
 
 
+# ------------------------------------------------------------------ townships and a clerk's workbook
+WORKBOOK_TOWNSHIP = "白沙镇"
+WORKBOOK = f"中牟县2023年职业技能培训台账（{WORKBOOK_TOWNSHIP}）.xlsx"
+TRAINING_ZH = ["身份证号", "姓名", "班级编号", "培训职业", "培训机构", "开班日期", "结业日期", "是否补贴性培训", "乡镇"]
+
+
+def respell_townships(rng, files):
+    """Townships as clerks type them (SPEC §2 "Townships"): some short forms targets.yaml lists as
+    aliases (白沙 for 白沙镇), a few it does not (白砂镇, 万滩镇镇, 中牟县黄店镇: township_unknown warnings).
+    Counted county-wide as before; the figures do not change."""
+    aliases = {"白沙镇": "白沙", "韩寺镇": "韩寺", "官渡镇": "官渡", "刘集镇": "刘集"}
+    typos = {"白沙镇": "白砂镇", "万滩镇": "万滩镇镇", "黄店镇": "中牟县黄店镇"}
+    for name in ("trainings_2021.csv", "trainings_2022.csv", CERTS, HIRES):
+        town = len(cols_of(name)) - 1  # the township is the last column of every ledger here
+        for row in files[name]:
+            cells = row.get("cells")
+            if not cells or row.get("note") or len(cells) <= town:
+                continue
+            if cells[town] in aliases and rng.random() < 0.04:
+                cells[town] = aliases[cells[town]]
+            elif cells[town] in typos and rng.random() < 0.0006:
+                cells[town] = typos[cells[town]]
+
+
+def township_workbook(files) -> list:
+    """One township's 2023 trainings, taken out of trainings_2023.csv into a workbook as its clerk keeps
+    it (SPEC §2 "Sheets as clerks keep them"): a title row, a 填报单位 line, a 序号 column, date cells, a
+    合计 row and a 制表人/审核人 footer. Rows whose key repeats elsewhere stay in the CSV (which of two rows
+    comes first would change)."""
+    keys = Counter((r["cells"][0].strip().upper(), r["cells"][2]) for name in (T21, T22, T23) for r in files[name]
+                   if len(r.get("cells") or ()) > 2)
+    moved, kept = [], []
+    for row in files[T23]:
+        cells = row.get("cells") or []
+        own = len(cells) == len(TRAINING_COLS) and cells[8] == WORKBOOK_TOWNSHIP and not row.get("note")
+        if own and keys[(cells[0].strip().upper(), cells[2])] == 1 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", cells[6]):
+            moved.append(row)
+        else:
+            kept.append(row)
+    files[T23] = kept
+    title = f"中牟县2023年职业技能培训台账（{WORKBOOK_TOWNSHIP}）"
+    rows = [[title], ["填报单位：白沙镇人力资源和社会保障服务中心", None, None, None, None, None, "填报日期：2024年1月5日"],
+            ["序号", *TRAINING_ZH]]
+    for i, row in enumerate(moved, 1):
+        c = row["cells"]
+        start = D.fromisoformat(c[5]) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", c[5]) else c[5]
+        rows.append([i, c[0], c[1], c[2], c[3], c[4], start, D.fromisoformat(c[6]), c[7], c[8]])
+    rows.append(["合计", None, None, None, None, None, None, None, None, f"{len(moved)}人次"])
+    rows.append([])
+    rows.append(["制表人：王敏", None, None, None, None, "审核人：李建国", None, None, "2024年1月5日"])
+    return rows
+
+
 # ------------------------------------------------------------------ writing
 def write_all(out: Path, files) -> list:
     """Write every ledger; return the manifest (file, line, expect, note, scenario checks)."""
@@ -656,7 +711,12 @@ def generate(out: Path) -> list:
     files.update({CERTS: certs, HIRES: hires, PAYS: payouts})
     add_quirks(rng, files)
     plant_defects(rng, files, persons, agencies[1])
-    return write_all(out, files)
+    # Random streams of their own, so that every other row of the sample stays as it was.
+    respell_townships(random.Random(SEED + 13), files)
+    workbook = township_workbook(files)
+    manifest = write_all(out, files)
+    write_xlsx(out / WORKBOOK, WORKBOOK_TOWNSHIP, workbook, merges=("A1:J1",))
+    return manifest
 
 
 def main(argv=None) -> int:

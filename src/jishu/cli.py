@@ -263,10 +263,10 @@ def subsidy(
     ledgers = load_ledgers(data, day, encoding, no_cache, words, rules.needs())
     query = agency if agency is not None else employer
     if query is None:
-        from jishu.rules.audit import audit_books
+        from jishu.rules.audit import flags
 
         books = rules.books(ledgers, plan.subsidy)
-        report = rules.overview(books, year, audit_books(ledgers, books).flagged)
+        report = rules.overview(books, year, flags(ledgers, books))
         payouts = [line for book in books.values() for line in book.due(None, year)] if export else []
     else:
         book = rules.Book(ledgers, plan.subsidy, "agency" if agency is not None else "employer")

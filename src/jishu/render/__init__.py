@@ -50,23 +50,25 @@ def render(report: BaseModel, fmt: str, words: Words, style: Style = Style()) ->
 
 
 def localise(report: BaseModel, words: Words) -> BaseModel:
-    """A copy of the report with its display fields (metric names and units, group names, problem
-    messages) in the words' language."""
+    """A copy of the report with its display fields (metric names and units, group names, problem and
+    finding messages) in the words' language; the report itself stays without language."""
     from jishu.model import AuditReport, CheckReport
 
+    if isinstance(report, CheckReport):  # shallow copies: a province's check lists millions of problems
+        return report.model_copy(update={"problems": [p.model_copy(update={"message": words.message(p)})
+                                                      for p in report.problems]})
+    if isinstance(report, AuditReport):
+        def said(f):
+            terms = report.terms[f.kind]
+            return f.model_copy(update={"message": words.finding(f, terms.min_months, terms.min_insured_months)[1]})
+
+        return report.model_copy(update={"findings": [said(f) for f in report.findings]})
     report = report.model_copy(deep=True)
     for progress in _progress_reports(report):
         for m in progress.metrics + [m for g in progress.groups or [] for m in g.metrics]:
             m.name, m.unit = words.metric(m.key)
         for g in progress.groups or []:
             g.name = words.group(g.key) if g.key != words.group(g.key) else None
-    if isinstance(report, CheckReport):
-        for p in report.problems:
-            p.message = words.message(p)
-    if isinstance(report, AuditReport):
-        for f in report.findings:
-            terms = report.terms[f.kind]
-            f.message = words.finding(f, terms.min_months, terms.min_insured_months)[1]
     return report
 
 

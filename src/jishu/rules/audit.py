@@ -119,14 +119,26 @@ def amount_mismatch(payouts: Payouts, rate: int) -> np.ndarray:
 
 
 @dataclass
-class KindAudit:
-    findings: list[Finding]
-    at_risk_fen: int  # the flagged payouts' amounts, each payout once
-    flagged: dict[str, int]  # per payee: how many of its payouts are flagged
+class Examined:
+    """Every check on every payout of one kind (arrays over the payouts), before any report is made."""
+
+    book: Book
+    payouts: Payouts
+    hire: np.ndarray  # the hire each payout is for (-1: none)
+    found: dict[str, np.ndarray]  # code → the payouts it flags, in CODES order
+
+    @property
+    def flagged(self) -> np.ndarray:
+        return np.any(list(self.found.values()), axis=0) if len(self.hire) else np.zeros(0, dtype=bool)
+
+    def per_payee(self) -> dict[str, int]:
+        """How many payouts of each payee are flagged."""
+        count = np.bincount(self.payouts.payee[self.flagged], minlength=len(self.book.payees))
+        return {self.book.payees[c]: int(count[c]) for c in np.flatnonzero(count).tolist()}
 
 
-def audit_kind(ledgers: Ledgers, book: Book) -> KindAudit:
-    """Every check on every payout of one kind; one finding per payout and code."""
+def examine(ledgers: Ledgers, book: Book) -> Examined:
+    """Every check of SPEC §4.1 on every payout of one kind made by the as-of date."""
     payouts = payouts_of(ledgers, book)
     hire, early, ineligible = match(payouts, book)
     found = {
@@ -137,9 +149,15 @@ def audit_kind(ledgers: Ledgers, book: Book) -> KindAudit:
         "over_cap": over_cap(payouts, book.policy.cap),
         "amount_mismatch": amount_mismatch(payouts, book.policy.rate),
     }
-    flagged = np.flatnonzero(np.any(list(found.values()), axis=0)) if len(hire) else np.zeros(0, dtype=np.int64)
+    return Examined(book, payouts, hire, found)
+
+
+def findings(examined: Examined) -> list[Finding]:
+    """One finding per flagged payout and code, by payee, paid date and person."""
+    book, payouts, hire, found = examined.book, examined.payouts, examined.hire, examined.found
+    flagged = np.flatnonzero(examined.flagged)
     if len(flagged) == 0:
-        return KindAudit([], 0, {})
+        return []
     person_rank = rank_codes(payouts.person)
     flagged = flagged[order_by(payouts.payee[flagged], payouts.paid_day[flagged].astype(np.int64),
                                person_rank[flagged])]
@@ -147,20 +165,25 @@ def audit_kind(ledgers: Ledgers, book: Book) -> KindAudit:
     first_payer = _first_payers(payouts, book) if found["paid_twice"].any() else {}
     batch = payouts.table["batch"].take(pa.array(flagged)).to_pylist()
     masked = masked_ids(payouts.person[flagged])
+    paid_days = payouts.paid_day[flagged].astype(object)
+    hired = np.where(hire[flagged] >= 0, hire[flagged], 0)
+    hire_days = book.day[hired].astype(object) if len(book.day) else [None] * len(flagged)
+    due_days = book.ev.due_date[hired].astype(object) if len(book.day) else [None] * len(flagged)
     out = []
     for j, i in enumerate(flagged.tolist()):
         payee = book.payees[payouts.payee[i]]
-        h = int(hire[i])
-        base = {"payee": PayeeRef(id=payee, name=book.names.get(payee, "")), "kind": book.kind, "person": masked[j],
-                "paid_date": payouts.paid_day[i].astype(object), "batch": batch[j], "amount": yuan(int(payouts.fen[i])),
-                "hire_date": book.day[h].astype(object) if h >= 0 else None,
-                "due_date": book.ev.due_date[h].astype(object) if h >= 0 else None}
+        has_hire = hire[i] >= 0
+        base = {"payee": PayeeRef.model_construct(id=payee, name=book.names.get(payee, "")), "kind": book.kind,
+                "person": masked[j], "paid_date": paid_days[j], "batch": batch[j], "amount": yuan(int(payouts.fen[i])),
+                "hire_date": hire_days[j] if has_hire else None, "due_date": due_days[j] if has_hire else None,
+                "reasons": [], "message": None, "first_payee": None, "first_payee_name": None,
+                "first_paid_date": None, "paid_total": None, "cap": None, "rate": None}
         for code in CODES:
             if not found[code][i]:
                 continue
             extra = {}
             if code == "paid_ineligible":
-                extra["reasons"] = [r for r in KEPT_RULES[book.kind] if book.ev.fails[r][h]]
+                extra["reasons"] = [r for r in KEPT_RULES[book.kind] if book.ev.fails[r][hire[i]]]
             elif code == "paid_twice":
                 extra["first_payee"], extra["first_paid_date"] = first_payer[int(payouts.person[i])]
                 extra["first_payee_name"] = book.names.get(extra["first_payee"], "")
@@ -168,10 +191,8 @@ def audit_kind(ledgers: Ledgers, book: Book) -> KindAudit:
                 extra["paid_total"], extra["cap"] = yuan(int(total[i])), book.policy.cap
             elif code == "amount_mismatch":
                 extra["rate"] = book.policy.rate
-            out.append(Finding(code=code, **base, **extra))
-    per_payee = np.bincount(payouts.payee[flagged], minlength=len(book.payees))
-    return KindAudit(out, int(payouts.fen[flagged].sum()),
-                     {book.payees[c]: int(per_payee[c]) for c in np.flatnonzero(per_payee).tolist()})
+            out.append(Finding.model_construct(code=code, **(base | extra)))  # built from checked values
+    return out
 
 
 def _first_payers(payouts: Payouts, book: Book) -> dict[int, tuple[str, object]]:
@@ -181,19 +202,25 @@ def _first_payers(payouts: Payouts, book: Book) -> dict[int, tuple[str, object]]
             for i in np.flatnonzero(first).tolist()}
 
 
+def flags(ledgers: Ledgers, of: dict[str, Book]) -> dict[str, dict[str, int]]:
+    """Per kind and payee, how many of its payouts the audit flags (for the subsidy overview)."""
+    return {kind: examine(ledgers, book).per_payee() for kind, book in of.items()}
+
+
 def audit_books(ledgers: Ledgers, of: dict[str, Book]) -> AuditReport:
     """The audit of every payout made by the ledgers' date, by the books of both kinds."""
-    kinds = {kind: audit_kind(ledgers, book) for kind, book in of.items()}
-    findings = [f for k in kinds.values() for f in k.findings]
-    checked = sum(paid_out(ledgers, kind).num_rows for kind in of)
+    examined = {kind: examine(ledgers, book) for kind, book in of.items()}
+    found = [f for e in examined.values() for f in findings(e)]
     terms = {kind: Terms(rate=b.policy.rate, cap=b.policy.cap, min_months=b.policy.min_months,
                          min_insured_months=b.policy.min_insured_months) for kind, b in of.items()}
+    by_code = {code: int(sum(e.found[code].sum() for e in examined.values())) for code in CODES}
+    flagged_fen = sum(int(e.payouts.fen[e.flagged].sum()) for e in examined.values())
     return AuditReport(
-        as_of=ledgers.as_of, payouts=checked, terms=terms, findings=findings,
-        totals=AuditTotals(by_code={code: sum(f.code == code for f in findings) for code in CODES},
-                           findings=len(findings), payouts_flagged=sum(sum(k.flagged.values()) for k in kinds.values()),
-                           amount_at_risk=yuan(sum(k.at_risk_fen for k in kinds.values()))),
-        flagged={kind: k.flagged for kind, k in kinds.items()},
+        as_of=ledgers.as_of, payouts=sum(len(e.hire) for e in examined.values()), terms=terms, findings=found,
+        totals=AuditTotals(by_code=by_code, findings=len(found),
+                           payouts_flagged=sum(int(e.flagged.sum()) for e in examined.values()),
+                           amount_at_risk=yuan(flagged_fen)),
+        flagged={kind: e.per_payee() for kind, e in examined.items()},
     )
 
 

@@ -421,10 +421,10 @@ def overview(of: dict[str, Book], year: int | None = None,
 
 def subsidy(ledgers: Ledgers, policy: SubsidyPolicy, year: int | None = None) -> SubsidyOverview:
     """The overview of both subsidies as of the ledgers' date (SPEC §4), with the audit's flags per payee."""
-    from jishu.rules.audit import audit_books
+    from jishu.rules.audit import flags
 
     of = books(ledgers, policy)
-    return overview(of, year, audit_books(ledgers, of).flagged)
+    return overview(of, year, flags(ledgers, of))
 
 
 def payee_report(ledgers: Ledgers, policy: SubsidyPolicy, query: str, kind: str = "employer",
