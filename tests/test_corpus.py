@@ -19,6 +19,8 @@ Every folder `tests/corpus/<NNN_name>/` is one case: real files as Excel/WPS/Not
     generate          [{"file", "placeholder", "text", "bytes"}]: before running, replace the placeholder in
                       that file by `text` repeated to at least `bytes` bytes (keeps multi-MB cases out of git)
     must_not_exist    file names that must not exist afterwards (in the working folder or the case folder)
+    fifos             files to make as named pipes before running (git keeps no FIFO)
+    sparse            [{"file", "bytes"}]: before running, extend that file to `bytes` with a hole (no disk used)
     max_output_bytes  stdout + stderr must stay below this
     xfail             a reason: jishu is known to misbehave on this case (strict xfail)
     note              what the case is about
@@ -30,6 +32,7 @@ Each case runs in a temporary copy of its folder, with the working folder set to
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import traceback
@@ -81,6 +84,10 @@ def _prepare(case_dir: Path, tmp_path: Path, spec: dict) -> Path:
         data = path.read_bytes()
         assert gen["placeholder"].encode() in data, f"placeholder missing in {gen['file']}"
         path.write_bytes(data.replace(gen["placeholder"].encode(), big))
+    for name in spec.get("fifos", []):
+        os.mkfifo(root / name)
+    for hole in spec.get("sparse", []):
+        os.truncate(root / hole["file"], hole["bytes"])
     return root
 
 

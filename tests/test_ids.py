@@ -12,7 +12,8 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
 from jishu.schema import ROW_CODES
-from jishu.values import id_strings, mask_value, masked_ids, resident_id_codes, scrub, uscc_codes
+from jishu.safe import mask as scrub
+from jishu.values import id_strings, mask_value, masked_ids, resident_id_codes, uscc_codes
 
 DIGITS = "0123456789"
 

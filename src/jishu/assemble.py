@@ -9,7 +9,7 @@ accepted + rows rejected + duplicates.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +36,7 @@ class Assembled:
     latest_birth: int  # YYYYMMDD: valid for any as-of on or after it (no row rejected for birth)
     late: int = 0  # rows rejected because born after the as-of date
     earliest: pa.Table | None = None  # certificates: each holder's earliest issue date (rules/holders.py)
+    notices: list[dict] = field(default_factory=list)  # what was said of the files named for the ledger
 
 
 def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) -> Assembled:

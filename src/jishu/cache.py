@@ -10,6 +10,11 @@ warm run reads. An entry is a folder written under a temporary name and
 renamed into place (atomic); Parquet pages carry CRC checksums, verified on reading, so anything
 unreadable, damaged or inconsistent is treated as missing and rebuilt.
 The cache is best effort: a failure to read or write it never fails a command.
+
+Safety (SPEC §6): the stamp also holds the file's change time and inode, so an edit that restores the
+size and the modification time (`touch -r`) is still seen; the folder is made 0700 whatever the umask,
+and a folder owned by another user or writable by group or others is not used at all (it holds full
+IDs, and an entry forged there would be believed); temporaries a killed run left are removed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import zlib
 from pathlib import Path
@@ -26,14 +32,17 @@ import pyarrow.parquet as pq
 
 from jishu import __version__, schema
 from jishu.assemble import Assembled
+from jishu.files import TEMP_PREFIX, remove_own_temporaries
 from jishu.load import FileEntry
 from jishu.model import PROBLEM_SCHEMA, Counts
 from jishu.validate import ValidatedFile
 
 # 3: SplitMix64 key hashes, index of earliest certificates; 4: int32 lines, int16 files;
-# 5: problems with sheet, reason and the row referred to; 6: an entry per file with every table of it
-CACHE_SCHEMA = 6
+# 5: problems with sheet, reason and the row referred to; 6: an entry per file with every table of it;
+# 7: stamps with change time and inode
+CACHE_SCHEMA = 7
 FOLDER_NAME = ".jishu-cache"
+LEGACY_TEMP_PREFIX = ".tmp-"  # entries being written, before schema 7 (the cache folder is jishu's own)
 
 
 def cache_root(data_dir: Path) -> Path | None:
@@ -69,6 +78,38 @@ def _open(path: Path) -> pq.ParquetFile:
     return pq.ParquetFile(path, memory_map=True, page_checksum_verification=True)
 
 
+class Unsafe(Exception):
+    """The cache folder is not the user's own: owned by another user, writable by others, or a symlink."""
+
+    def __init__(self, root: Path):
+        super().__init__(str(root))
+        self.root = root
+
+
+def private_folder(root: Path) -> bool:
+    """Make the cache folder (0700 whatever the umask) if missing; whether it is safe to use: a real
+    folder, owned by this user, not writable by group or others. Raises Unsafe when it is not; False
+    when it cannot be made."""
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.mkdir(root, 0o700)
+            os.chmod(root, 0o700)  # mkdir's mode is cut by the umask; 0700 is at most what it leaves
+        except FileExistsError:
+            pass
+        status = os.lstat(root)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.geteuid() or status.st_mode & 0o022:
+        raise Unsafe(root)
+    if stat.S_IMODE(status.st_mode) != 0o700:  # made by an older jishu, or copied: readable by others
+        try:
+            os.chmod(root, 0o700)
+        except OSError:
+            return False
+    return True
+
+
 class Cache:
     def __init__(self, root: Path, encoding: str | None):
         self.root = root
@@ -76,11 +117,11 @@ class Cache:
 
     @classmethod
     def for_data(cls, data_dir: Path, encoding: str | None) -> Cache | None:
+        """The data folder's cache; None when it cannot be made; Unsafe when it must not be used."""
         root = cache_root(data_dir)
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError:
+        if not private_folder(root):
             return None
+        remove_own_temporaries(root, also=LEGACY_TEMP_PREFIX)
         return cls(root, encoding)
 
     def _entry(self, path: Path) -> Path:
@@ -90,8 +131,9 @@ class Cache:
     def stamp(self, path: Path) -> dict:
         """What must match for an entry to be used (taken before the file is read)."""
         st = path.stat()
-        return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "version": __version__, "schema": CACHE_SCHEMA,
-                "encoding": self.encoding, "file": path.name}
+        return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "ino": st.st_ino,
+                "dev": st.st_dev, "version": __version__, "schema": CACHE_SCHEMA, "encoding": self.encoding,
+                "file": path.name}
 
     def get(self, path: Path) -> FileEntry | None:
         """Every table of a file (a CSV file has one, a workbook one per sheet), validated, and what was
@@ -160,7 +202,7 @@ class Cache:
             if needs.holders and "earliest" in meta["seal"]:
                 earliest = self._earliest(entry / "earliest.parquet", meta)
             return Assembled(meta["files"], table, problems, Counts(**meta["counts"]), meta["latest_birth"],
-                             earliest=earliest)
+                             earliest=earliest, notices=meta["notices"])
         except Exception:  # noqa: BLE001 - missing, stale, partial or corrupt: rebuild
             return None
 
@@ -179,7 +221,7 @@ class Cache:
     def put_ledger(self, ledger: schema.Ledger, stamp: list[dict], assembled) -> None:
         meta = {"stamp": stamp, "version": [__version__, CACHE_SCHEMA], "files": assembled.files,
                 "counts": assembled.counts.model_dump(), "latest_birth": assembled.latest_birth,
-                "problems": assembled.problems.num_rows}
+                "problems": assembled.problems.num_rows, "notices": assembled.notices}
         if assembled.earliest is not None:
             meta["earliest"] = assembled.earliest.num_rows
         parts = {"rows": assembled.table, "problems": assembled.problems}
@@ -192,7 +234,7 @@ class Cache:
         then rename it into place (atomic)."""
         tmp = None
         try:
-            tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=".tmp-"))
+            tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
             for part, table in parts.items():
                 pq.write_table(table, tmp / f"{part}.parquet", compression="lz4", write_page_checksum=True)
             meta = meta | {"seal": {p: _seal(tmp / f"{p}.parquet") for p in parts}}

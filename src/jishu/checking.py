@@ -15,7 +15,7 @@ from jishu.targets import load as load_targets
 
 
 def check(data_dir: Path, targets_path: Path, as_of: dt.date, encoding: str | None = None,
-          use_cache: bool = True) -> CheckReport:
+          use_cache: bool = True, warn=None) -> CheckReport:
     """Every problem, the targets file's first; the ledgers' counts. Unusable files are listed with
     the rest instead of stopping the check."""
     targets = None
@@ -27,7 +27,8 @@ def check(data_dir: Path, targets_path: Path, as_of: dt.date, encoding: str | No
     counts: dict[str, Counts] = {}
     try:
         ledgers = load(data_dir, as_of, encoding=encoding, use_cache=use_cache,
-                       needs=Needs(columns=EVERYTHING.columns, problems=True, holders=False), keep_going=True)
+                       needs=Needs(columns=EVERYTHING.columns, problems=True, holders=False), keep_going=True,
+                       warn=warn)
         counts = ledgers.counts()
         parts.append(ledgers.problems)
         if targets is not None:  # townships are told apart by the names targets.yaml lists

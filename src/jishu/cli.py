@@ -38,6 +38,7 @@ class Lang(str, Enum):
 
 # The output formats are the renderers' (render.RENDERERS): a new renderer is a new --format.
 Format = Enum("Format", {name: name for name in RENDERERS}, type=str)
+TABLE = Format("table")
 
 
 class CheckFormat(str, Enum):
@@ -75,7 +76,10 @@ DEFAULT_TARGETS = Path("targets.yaml")
 
 
 def _say(text: str) -> None:
-    sys.stderr.write(text.rstrip("\n") + "\n")
+    """A line (or lines) on stderr, safe to show (SPEC §6): IDs masked, control characters visible."""
+    from jishu import safe
+
+    sys.stderr.write("\n".join(safe.text(line) for line in text.rstrip("\n").split("\n")) + "\n")
 
 
 def _words(lang: Lang, targets=None):
@@ -127,8 +131,8 @@ def _encoding(encoding: str | None, words) -> str | None:
 
 
 def _problems_to_stderr(table, words) -> None:
+    from jishu import safe
     from jishu.model import problems_of
-    from jishu.render import safe
 
     for problem in problems_of(table):
         _say(f"{words('error_prefix')}: {safe.text(words.one_line(problem))}")
@@ -148,10 +152,29 @@ def load_ledgers(data: Path, as_of: dt.date, encoding: str | None, no_cache: boo
     from jishu.load import LedgersUnusable, load
 
     try:
-        return load(data, as_of, encoding=encoding, use_cache=not no_cache, needs=needs)
+        ledgers = load(data, as_of, encoding=encoding, use_cache=not no_cache, needs=needs, warn=warner(words))
     except LedgersUnusable as exc:
         _problems_to_stderr(exc.problems, words)
         raise typer.Exit(EXIT_USAGE) from None
+    _not_read_to_stderr(ledgers.notices, words)
+    return ledgers
+
+
+def _not_read_to_stderr(notices: list[dict], words) -> None:
+    """Every file or sheet that was not read is named (SPEC §2), on stderr: the report stays the report."""
+    from jishu.model import NOT_READ, problem_table, problems_of
+
+    for problem in problems_of(problem_table([n for n in notices if n["code"] in NOT_READ])):
+        _say(f"{words('notice_prefix')}: {words.one_line(problem)}")
+
+
+def warner(words):
+    """What the library warns of (load's `warn`), said on stderr in the user's language."""
+
+    def warn(key: str, detail: str) -> None:
+        _say(f"{words('warning_prefix')}: {words(key, detail=detail)}")
+
+    return warn
 
 
 def emit(report, fmt: str, words) -> None:
@@ -173,7 +196,7 @@ def progress(
     period: Annotated[str | None, typer.Option("--period", help="The plan period, e.g. 2021-2025.")] = None,
     as_of: AsOfOpt = None,
     by: Annotated[By | None, typer.Option("--by", help="Break down by township, month or quarter.")] = None,
-    format: FormatOpt = Format("table"),
+    format: FormatOpt = TABLE,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any row was rejected.")] = False,
     data: DataOpt = DEFAULT_DATA,
     targets: TargetsOpt = DEFAULT_TARGETS,
@@ -207,7 +230,7 @@ def _period(year: int | None, period: str | None, words):
         result = Period.parse(period)
     except ValueError:
         result = None
-    if result is None or not (1900 <= result.start.year and result.end.year <= 2100):
+    if result is None or not (result.start.year >= 1900 and result.end.year <= 2100):
         usage(words, "period", value=period)
     return result
 
@@ -227,7 +250,7 @@ def check(
     day, encoding = prepare(data, as_of, encoding, words)
     from jishu.checking import check as run
 
-    report = run(data, targets, day, encoding, not no_cache)
+    report = run(data, targets, day, encoding, not no_cache, warner(words))
     emit(report, format.value, words)
     raise typer.Exit(EXIT_USAGE if report.unusable else 0 if report.ok else EXIT_DATA_ERRORS)
 
@@ -238,7 +261,7 @@ def subsidy(
     agency: Annotated[str | None, typer.Option("--agency", help="An HR agency's credit code or exact name.")] = None,
     year: YearOpt = None,
     as_of: AsOfOpt = None,
-    format: FormatOpt = Format("table"),
+    format: FormatOpt = TABLE,
     export: Annotated[
         Path | None, typer.Option("--export", help="Write the payout list of due hires to this CSV file.")
     ] = None,
@@ -278,11 +301,11 @@ def subsidy(
         payouts = book.due(payee, year) if export else []
     emit(report, format.value, words)
     if export is not None:
-        _write_export(export, payouts, full_ids, words)
+        _write_export(export, payouts, full_ids, words, data)
 
 
 def _payee_not_found(exc, words) -> NoReturn:
-    from jishu.render import safe
+    from jishu import safe
 
     kind = words(f"kind_{exc.kind}")
     lines = [words("payee_ambiguous" if exc.ambiguous else "payee_unknown", kind=kind, query=safe.text(exc.query))]
@@ -294,28 +317,35 @@ def _payee_not_found(exc, words) -> NoReturn:
     fail(lines, words)
 
 
-def _write_export(path: Path, payouts: list, full_ids: bool, words) -> None:
+def _write_export(path: Path, payouts: list, full_ids: bool, words, data: Path) -> None:
     from jishu.render import csv
 
     payload = ("\ufeff" + csv.payout_list(payouts, full_ids)).encode("utf-8")  # BOM: Excel reads it as UTF-8
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if full_ids else 0o644)
-        with os.fdopen(fd, "wb") as out:
-            if full_ids:
-                os.fchmod(out.fileno(), 0o600)
-            out.write(payload)
-    except OSError as exc:
-        usage(words, "cannot_write", value=path, detail=exc.strerror)
+    write_file(path, payload, words, data, mode=0o600 if full_ids else 0o644)
     total = sum(line.amount for line in payouts)
     _say(words("export_written", path=path, n=len(payouts), amount=f"{total:,}"))
     if full_ids:
         _say(words("full_ids_warning", path=path))
 
 
+def write_file(path: Path, payload: bytes, words, data: Path, mode: int = 0o644) -> None:
+    """Write a file the user asked for (SPEC §6): never into the data folder (it would be read as a
+    ledger next time); through a temporary file and a rename, so a symlink there is replaced, never
+    written through, and a failed write leaves the old file whole."""
+    from jishu import files
+
+    if files.inside(path, data):
+        usage(words, "write_into_data", value=path, detail=data)
+    try:
+        files.write_atomic(path, payload, mode)
+    except OSError as exc:
+        usage(words, "cannot_write", value=path, detail=exc.strerror or type(exc).__name__)
+
+
 @app.command()
 def audit(
     as_of: AsOfOpt = None,
-    format: FormatOpt = Format("table"),
+    format: FormatOpt = TABLE,
     data: DataOpt = DEFAULT_DATA,
     targets: TargetsOpt = DEFAULT_TARGETS,
     encoding: EncodingOpt = None,
@@ -377,27 +407,82 @@ def summary(
 
 def log(text: str) -> None:
     """A timestamped line on stderr (the cron log)."""
-    from jishu.render import safe
-
-    _say(f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} jishu: {safe.text(text)}")
+    _say(f"{dt.datetime.now().astimezone().isoformat(timespec='seconds')} jishu: {text}")
 
 
 def main() -> None:
-    """Console entry point: no traceback reaches a clerk; IDs are masked even in a crash report."""
+    """Console entry point: no traceback reaches a clerk; IDs are masked even in a crash report; and the
+    process ends by os._exit once its output is flushed, so no thread or native library's teardown at
+    interpreter exit can turn a finished run into an abnormal exit (issue 12, row 15)."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # jishu uses none; skips an entry-point scan
+    code = _run()
     try:
-        app()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
-    except Exception as exc:  # a fault of jishu itself, not of the input
-        if os.environ.get("JISHU_DEBUG"):
-            raise
-        from jishu.render import safe
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    try:
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    os._exit(code)
 
-        _say(f"jishu: internal error ({type(exc).__name__}: {safe.text(str(exc))[:300]}); "
-             "set JISHU_DEBUG=1 for details and report it")
-        sys.exit(70)
+
+def _run() -> int:
+    """Run the command line; its exit code (SPEC §5)."""
+    from typer._click import exceptions as click
+
+    try:
+        code = app(standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except click.NoArgsIsHelpError as exc:  # plain `jishu`: the help (printed as the message is made)
+        sys.stdout.write(exc.format_message())
+        return EXIT_USAGE
+    except click.ClickException as exc:  # a usage error: a bad option or value, an unknown command
+        _usage_error(exc)
+        return EXIT_USAGE
+    except (KeyboardInterrupt, typer.Abort):
+        return 130
+    except (BrokenPipeError, SystemExit):  # the reader went away (`| head`; rich exits on it): no more to say
+        _quiet_stdout()
+        return 0
+    except Exception as exc:  # noqa: BLE001 - a fault of jishu itself, not of the input
+        _internal_error(exc)
+        return 70
+
+
+def _usage_error(exc) -> None:
+    """Click's message for a bad option or value, made safe to show, with where to find help."""
+    words = _words(_lang_of(sys.argv[1:]))
+    _say(f"{words('error_prefix')}: {exc.format_message()}")
+    context = getattr(exc, "ctx", None)
+    command = context.command_path if context is not None else "jishu"
+    _say(words("see_help", command=command))
+
+
+def _lang_of(args: list[str]) -> Lang:
+    """The language asked for, read before the options are parsed (for errors in parsing them)."""
+    for i, arg in enumerate(args):
+        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else args[i + 1] if arg == "--lang" and i + 1 < len(
+            args) else None
+        if value in ("zh", "en"):
+            return Lang(value)
+    return Lang.en if os.environ.get("JISHU_LANG") == "en" else Lang.zh
+
+
+def _internal_error(exc: Exception) -> None:
+    if os.environ.get("JISHU_DEBUG"):
+        import traceback
+
+        _say("".join(traceback.format_exception(exc)))  # masked like every other line
+    _say(f"jishu: internal error ({type(exc).__name__}: {str(exc)[:300]}); "
+         "set JISHU_DEBUG=1 for details and report it")
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit raises no second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -47,6 +47,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ("line {line} contains NUL bytes, so this is not a CSV text file; in Excel/WPS use Save As → CSV UTF-8 "
          "(comma delimited)"),
     ),
+    "file_too_large": (
+        "文件大小为 {value}，超过 jishu 读取此类文件的上限（{detail}）；请按年度或乡镇拆分为几个文件",
+        "the file is {value}, more than jishu reads of such a file ({detail}); split it by year or township",
+    ),
+    "record_too_large": (
+        "从第 {line} 行开始的一条记录超过 {detail}：可能是某个引号没有配对，或这不是台账文件",
+        "the record starting on line {line} is longer than {detail}: a quote left open, or this is no ledger",
+    ),
     "file_utf16": (
         "文件是UTF-16编码（Excel的“Unicode文本”），请“另存为”CSV UTF-8（逗号分隔）",
         "the file is UTF-16 (Excel's 'Unicode Text'); use Save As → CSV UTF-8 (comma delimited)",
@@ -82,6 +90,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "lock_file": (
         "这是Excel/WPS打开工作簿时留下的临时锁定文件，不是台账，未读取（关闭工作簿后会自动消失）",
         "this is the lock file Excel/WPS keeps while a workbook is open, not a ledger; not read",
+    ),
+    "file_not_regular": ("不是普通文件，而是{detail}，未读取", "not a regular file but {detail}; not read"),
+    "file_outside": (
+        "这是指向数据目录之外的符号链接（指向 {detail}）；照常读取，但不显示其中的任何内容",
+        "a symbolic link to a file outside the data folder ({detail}); it is read, but nothing of its content is shown",
     ),
     "folder_not_read": ("这是一个文件夹，其中的文件不会读取；台账请直接放在数据目录中", "this is a folder; files in it are not read"),
     "file_not_read": (
@@ -281,7 +294,22 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "at": ("{file} 第 {line} 行", "{file} line {line}"),
     "error_prefix": ("错误", "Error"),
+    "warning_prefix": ("提示", "Warning"),
+    "notice_prefix": ("说明", "Note"),
+    "cache_unsafe": (
+        "缓存文件夹 {detail} 不归当前用户所有，或其他用户可以写入；其中有完整身份证号，本次不使用缓存。请删除该文件夹，"
+        "或改为只有自己可用（chmod 700）",
+        "the cache folder {detail} is not yours alone (another owner, or others may write to it); it holds full "
+        "IDs, so this run does not use it. Remove it, or make it yours alone (chmod 700)",
+    ),
+    "see_help": ("用法见 {command} --help", "see {command} --help"),
     "is_folder": ("这是一个文件夹，不是文件", "it is a folder, not a file"),
+    "dangling": ("这是一个符号链接，它指向的文件不存在或无法访问（{detail}）",
+                 "it is a symbolic link to a file that does not exist or cannot be reached ({detail})"),
+    "not_regular": ("不是普通文件（可能是管道或设备）", "it is not a regular file (a pipe or a device)"),
+    "is_fifo": ("命名管道（FIFO）", "a named pipe (FIFO)"),
+    "is_socket": ("套接字（socket）", "a socket"),
+    "is_device": ("设备文件", "a device file"),
     "excel_serial": ("（这是Excel的日期序号，对应 {detail}；请把该列设为日期或文本格式后重新填写）",
                      " (it is an Excel date serial, standing for {detail}; format the column as a date or as text "
                      "and enter it again)"),
@@ -307,6 +335,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "yaml_tab": ("含有制表符（Tab）；YAML只能用空格缩进", "contains a tab; YAML indents with spaces only"),
     "yaml_tag": ("含有不允许的标签（如 !!python/…），出于安全原因不会执行", "contains a tag that is not allowed (such as !!python/…); it is not run"),
     "yaml_duplicate": ("键“{detail}”写了两次", "the key '{detail}' is written twice"),
+    "yaml_alias": ("含有别名（*名称 或 <<: *名称），出于安全原因不允许；请把内容直接写出",
+                   "contains an alias (*name or <<: *name), which is not allowed; write the values out"),
+    "yaml_depth": ("嵌套超过 {detail} 层，不像是目标任务文件", "nested more than {detail} levels deep; not a targets file"),
+    "yaml_key": ("键必须是简单的文字或数字（不能是列表或键值表）", "a key must be plain text or a number (not a list or mapping)"),
+    "targets_too_large": ("文件超过 {detail}，不像是目标任务文件", "the file is larger than {detail}; not a targets file"),
     "yaml_empty": ("文件为空或不是键值表", "the file is empty or not a mapping of keys"),
     "csv_quote_after": ("引号后面应紧跟逗号或换行", "a closing quote must be followed by a comma or a line end"),
     # the nightly summary
@@ -429,6 +462,9 @@ USAGE: dict[str, tuple[str, str]] = {
     "employer_and_agency": ("--employer 和 --agency 只能给出一个", "give --employer or --agency, not both"),
     "full_ids_alone": ("--full-ids 只能与 --export 一起使用", "--full-ids only goes with --export"),
     "cannot_write": ("无法写入 {value}：{detail}", "cannot write {value}: {detail}"),
+    "write_into_data": ("不能写到数据目录 {detail} 里（{value}）：下次运行会把它当作台账读取；请换一个位置",
+                        "{value} is inside the data folder {detail}, where it would be read as a ledger next time; "
+                        "write it elsewhere"),
     "out_is_file": ("--out {value} 是一个文件，不是文件夹", "--out {value} is a file, not a folder"),
     "cannot_create": ("无法创建文件夹 {value}：{detail}", "cannot create the folder {value}: {detail}"),
     "cannot_write_to": ("无法写入 {value}：{detail}", "cannot write to {value}: {detail}"),
@@ -448,6 +484,7 @@ class Words:
     def __init__(self, lang: str = "zh", metrics: dict | None = None):
         self.lang = "en" if lang == "en" else "zh"
         self.metrics = metrics or {}
+        self._said: dict = {}
 
     def __call__(self, key: str, **fields: object) -> str:
         return word(key, self.lang, **fields)
@@ -511,9 +548,7 @@ class Words:
     def finding(self, f: Finding, min_months: int, min_insured_months: int) -> tuple[str, str]:
         """(short name, sentence) of an audit finding."""
         short, template = FINDINGS[f.code][lang_index(self.lang)]
-        months = {"insurance_short": min_insured_months}
-        sep = "；" if self.lang != "en" else "; "
-        reasons = sep.join(self(r, months=months.get(r, min_months)) for r in f.reasons)
+        reasons = self.reasons(tuple(f.reasons), min_months, min_insured_months) if f.reasons else ""
         return short, template.format(
             paid_date=f.paid_date, due_date=f.due_date, hire_date=f.hire_date, months=min_months, reasons=reasons,
             first_payee=(f"{f.first_payee_name}（{f.first_payee}）" if self.lang != "en" else
@@ -521,12 +556,22 @@ class Words:
             first_paid_date=f.first_paid_date, amount=_money(f.amount),
             paid_total=_money(f.paid_total), cap=_money(f.cap), rate=_money(f.rate))
 
+    def reasons(self, codes: tuple[str, ...], min_months: int, min_insured_months: int) -> str:
+        """The rules a hire fails, in words (kept: a province's audit says the same few things often)."""
+        key = (codes, min_months, min_insured_months)
+        if key not in self._said:
+            months = {"insurance_short": min_insured_months}
+            sep = "；" if self.lang != "en" else "; "
+            self._said[key] = sep.join(self(r, months=months.get(r, min_months)) for r in codes)
+        return self._said[key]
+
     def finding_name(self, code: str) -> str:
         return FINDINGS[code][lang_index(self.lang)][0]
 
     def one_line(self, p: Problem) -> str:
-        """`file line N: message`, for stderr."""
-        return f"{self.at(p.file, p.line)}: {self.message(p)}"
+        """`file · sheet line N: message`, for stderr."""
+        file = f"{p.file} · {p.sheet}" if p.sheet else p.file
+        return f"{self.at(file, p.line)}: {self.message(p)}"
 
 
 def word(key: str, lang: str, **fields: object) -> str:

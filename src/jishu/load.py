@@ -8,8 +8,11 @@ as-of date they were loaded for, which every rule then reads (one source for as-
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,7 @@ import pyarrow as pa
 
 from jishu import schema
 from jishu.assemble import Assembled, as_of_number, assemble, with_as_of
+from jishu.fast.lazy import pc
 from jishu.fast.runtime import threads
 from jishu.model import PROBLEM_SCHEMA, Counts, problem_table
 from jishu.read import Notice, RawTable, Table, Unusable, open_tables, reader_for
@@ -44,6 +48,7 @@ class Ledgers:
     holders: pa.Table | None = None
     files_read: int = 0
     cache_hits: int = 0
+    notices: list[dict] = field(default_factory=list)  # what was said of files and sheets (problem fields)
 
     def __getitem__(self, name: str) -> pa.Table:
         return self.data[name].table
@@ -69,6 +74,8 @@ class Needs:
 
 
 EVERYTHING = Needs()
+# The fields of a problem that can carry a file's content (a cell, a header, a close match).
+ECHOED = ("value", "detail", "header")
 
 
 class LedgersUnusable(Exception):
@@ -98,6 +105,7 @@ class Folder:
     unnamed: list[Path]
     notices: list[dict]
     unusable: list[dict]
+    outside: set[str] = field(default_factory=set)  # names of symlinks to files outside the data folder
 
     def of(self, name: str) -> list[Path]:
         """The files that may hold a ledger's tables, in name order."""
@@ -106,31 +114,83 @@ class Folder:
 
 def scan(data_dir: Path) -> Folder:
     """Every entry of the data folder, in name order: a ledger file by name (`trainings*`, …) or by
-    header (any other CSV or workbook); Excel's lock files, other files and folders get a notice."""
+    header (any other CSV or workbook); Excel's lock files, other files and folders get a notice.
+
+    SPEC §6: only regular files are read (a FIFO, socket or device gets a notice and is never opened);
+    a dangling symlink, or one that cannot be followed, is `file_unreadable`; a symlink to a file
+    outside the data folder is read, but that file's content is never echoed (Folder.outside)."""
     from jishu.cache import FOLDER_NAME
+    from jishu.files import TEMP_PREFIX
     from jishu.read import OTHER_SHEETS
 
     folder = Folder({name: [] for name in schema.LEDGERS}, [], [], [])
+    home = os.path.realpath(data_dir)
     for path in sorted(data_dir.iterdir(), key=lambda p: p.name):
         name = path.name
         by_name = ledger_named(name)
-        if name == FOLDER_NAME or name.startswith(".jishu-"):
+        if name == FOLDER_NAME or name.startswith(TEMP_PREFIX):
             continue  # jishu's own cache and temporaries
         if name.startswith("~$"):  # Excel's and WPS's lock file of an open workbook
             folder.notices.append({"file": name, "code": "lock_file"})
-        elif path.is_dir():
+            continue
+        try:
+            kind = os.stat(path).st_mode  # symlinks followed
+        except OSError as exc:  # a dangling symlink, a loop, a folder that may not be looked into
+            if reader_for(path) is not None:
+                folder.unusable.append({"file": name, "code": "file_unreadable", "reason": "dangling"
+                                        if path.is_symlink() else None, "detail": exc.strerror})
+            else:
+                folder.notices.append({"file": name, "code": "file_not_read", "detail": path.suffix or name})
+            continue
+        if stat.S_ISDIR(kind):
             if by_name and reader_for(path):
                 folder.unusable.append({"file": name, "code": "file_unreadable", "reason": "is_folder"})
             else:
                 folder.notices.append({"file": name, "code": "folder_not_read"})
+        elif not stat.S_ISREG(kind):
+            folder.notices.append({"file": name, "code": "file_not_regular", "reason": _special_kind(kind)})
         elif reader_for(path) is None:
             code = "file_not_read" if path.suffix.lower() not in OTHER_SHEETS else "file_format_not_read"
             folder.notices.append({"file": name, "code": code, "detail": path.suffix or name})
-        elif by_name:
-            folder.named[by_name.name].append(path)
         else:
-            folder.unnamed.append(path)
+            if path.is_symlink() and os.path.commonpath([home, os.path.realpath(path)]) != home:
+                folder.outside.add(name)
+                folder.notices.append({"file": name, "code": "file_outside", "detail": os.path.realpath(path)})
+            if by_name:
+                folder.named[by_name.name].append(path)
+            else:
+                folder.unnamed.append(path)
     return folder
+
+
+def _special_kind(mode: int) -> str:
+    """What a file that is not a regular file is: the reason shown in its notice."""
+    if stat.S_ISFIFO(mode):
+        return "is_fifo"
+    if stat.S_ISSOCK(mode):
+        return "is_socket"
+    return "is_device"
+
+
+def _unechoed(problems: list[dict], outside: set[str]) -> list[dict]:
+    """Problems of files outside the data folder without anything of their content (SPEC §6)."""
+    return [p | dict.fromkeys(ECHOED) if p.get("file") in outside and p.get("code") != "file_outside" else p
+            for p in problems]
+
+
+def _unechoed_table(problems: pa.Table, outside: set[str]) -> pa.Table:
+    if not outside or problems.num_rows == 0:
+        return problems
+    hide = pc.is_in(problems["file"], pa.array(sorted(outside))).to_numpy(zero_copy_only=False)
+    hide &= (problems["code"].to_numpy(zero_copy_only=False) != "file_outside")
+    if not hide.any():
+        return problems
+    mask = pa.array(hide)
+    for column in ECHOED:
+        at = problems.schema.get_field_index(column)
+        blank = pa.nulls(problems.num_rows, problems.schema.field(column).type)
+        problems = problems.set_column(at, column, pc.if_else(mask, blank, problems[column]))
+    return problems
 
 
 def read_file(path: Path, encoding: str | None, keep: dict | None) -> tuple[FileEntry, list[dict]]:
@@ -257,11 +317,13 @@ def load(
     use_cache: bool = True,
     needs: Needs = EVERYTHING,
     keep_going: bool = False,
+    warn: Callable[[str, str], None] | None = None,
 ) -> Ledgers:
     """Read, validate and assemble the ledgers as of a date.
 
     Raises LedgersUnusable for unusable files, unless `keep_going` (for `check`): then those files are
-    left out and their problems are listed with the others.
+    left out and their problems are listed with the others. `warn(word, detail)` hears of what the run
+    does differently (a cache folder it must not use).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -271,7 +333,11 @@ def load(
     if use_cache:
         from jishu import cache  # pyarrow.parquet: only when the cache is used
 
-        store = cache.Cache.for_data(data_dir, encoding)
+        try:
+            store = cache.Cache.for_data(data_dir, encoding)
+        except cache.Unsafe as unsafe:
+            if warn is not None:
+                warn("cache_unsafe", str(unsafe.root))
     folder = scan(data_dir)
     unusable, notices = list(folder.unusable), list(folder.notices)
     assembled: dict[str, Assembled] = {}
@@ -280,6 +346,7 @@ def load(
         cached = store.get_ledger(ledger, folder.of(name), needs) if store else None
         if cached is not None and as_of_number(as_of) >= cached.latest_birth:
             assembled[name] = cached
+            notices += cached.notices  # of its files, not read this time
         else:
             to_read.append(name)
     tables, file_notices, read, hits = _read_files(folder, to_read, encoding, store, needs, unusable)
@@ -291,18 +358,21 @@ def load(
                              "value": ledger.pattern, "detail": str(data_dir)})
     optional_absent = {name for name in to_read if schema.LEDGERS[name].optional and not tables[name]
                        and not folder.named[name] and not schema.LEDGERS[name].shown_when_absent}
-    _assemble(to_read, tables, as_of, store, folder, assembled, optional_absent)
+    unusable_files = {u["file"] for u in unusable}
+    _assemble(to_read, tables, as_of, store, folder, assembled, optional_absent, unusable_files, file_notices)
+    unusable, notices = _unechoed(unusable, folder.outside), _unechoed(notices, folder.outside)
     if unusable and not keep_going:
         raise LedgersUnusable(problem_table(unusable))
     data = {name: LedgerData(schema.LEDGERS[name], a.files, a.table, a.counts)
             for name, a in sorted(assembled.items(), key=lambda item: list(schema.LEDGERS).index(item[0]))}
     problems = None
     if needs.problems:
-        parts = [problem_table(unusable + notices)] + [a.problems for a in assembled.values()]
+        parts = [problem_table(unusable + notices)] + [_unechoed_table(a.problems, folder.outside)
+                                                       for a in assembled.values()]
         problems = with_as_of(pa.concat_tables(parts), as_of).sort_by(
             [("file", "ascending"), ("sheet", "ascending"), ("line", "ascending")])
     holders = assembled["certificates"].earliest if needs.holders and "certificates" in assembled else None
-    return Ledgers(as_of, data, problems, holders, files_read=read, cache_hits=hits)
+    return Ledgers(as_of, data, problems, holders, files_read=read, cache_hits=hits, notices=notices)
 
 
 def _read_files(folder: Folder, to_read: list[str], encoding: str | None, store, needs: Needs,
@@ -339,13 +409,17 @@ def _read_files(folder: Folder, to_read: list[str], encoding: str | None, store,
 
 
 def _assemble(to_read: list[str], tables: dict, as_of: dt.date, store, folder: Folder,
-              assembled: dict[str, Assembled], absent: set[str]) -> None:
+              assembled: dict[str, Assembled], absent: set[str], unusable: set[str], notices: list[dict]) -> None:
     """Assemble each ledger read from its tables (on a background thread each, while the next is
-    assembled), and keep it in the cache when every file of it was usable."""
+    assembled), and keep it in the cache when every file of it was usable (the names in `unusable`
+    were not): a warm run must find an unusable file unusable again."""
 
     def finish(name: str) -> Assembled:
         whole = assemble(schema.LEDGERS[name], tables[name], as_of)
-        if store and whole.late == 0:
+        named = {p.name for p in folder.named[name]}
+        whole.notices = [n for n in notices if n.get("file") in named]
+        usable = not any(p.name in unusable for p in folder.of(name))
+        if store and whole.late == 0 and usable:
             if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
                 whole.earliest = earliest_certificates(whole.table)
             store.put_ledger(schema.LEDGERS[name], store.ledger_stamp(folder.of(name)), whole)

@@ -13,10 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Annotated
 
 import pyarrow as pa
 from pydantic import BaseModel as _PydanticModel
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PlainSerializer
+
+
+def _inert(value: str | None) -> str | None:
+    from jishu.safe import text
+
+    return None if value is None else text(value)
+
+
+# Text that may come from a ledger, a file name or targets.yaml: whenever a report is written as JSON,
+# such a field passes through the one sanitiser (IDs masked, controls visible: jishu/safe.py). Every
+# other text field of a report holds a code or a value jishu made (tests/test_safety_fields.py).
+Text = Annotated[str, PlainSerializer(_inert, return_type=str, when_used="json")]
 
 
 class BaseModel(_PydanticModel):
@@ -51,6 +64,7 @@ PROBLEM_SCHEMA = pa.schema(
 UNUSABLE = frozenset({
     "file_missing", "data_dir_missing", "file_unreadable", "file_empty", "file_binary", "file_utf16",
     "file_encoding", "csv_quote", "csv_malformed", "header_missing", "header_separator", "header_duplicate",
+    "file_too_large", "record_too_large",
     "targets_missing", "targets_unreadable", "targets_yaml", "targets_invalid",
 })  # fmt: skip
 # SPEC §2: `warning` keeps the row with a remark; `duplicate` repeats an earlier key; every other
@@ -60,6 +74,14 @@ WARNINGS = frozenset({"id_region_unknown", "targets_township_sum", "township_unk
 NOTICES = frozenset({
     "lock_file", "folder_not_read", "file_not_read", "file_format_not_read", "sheet_empty", "sheet_not_a_table",
     "not_a_ledger", "ledger_ambiguous", "title_rows", "footer_rows", "file_not_regular",
+    "file_outside",
+})  # fmt: skip
+
+
+# Notices of files and sheets that are not read at all, or not shown: every command names them (SPEC §2).
+NOT_READ = frozenset({
+    "lock_file", "folder_not_read", "file_not_read", "file_format_not_read", "sheet_empty", "sheet_not_a_table",
+    "not_a_ledger", "ledger_ambiguous", "file_not_regular", "file_outside",
 })  # fmt: skip
 
 
@@ -98,16 +120,16 @@ def problem_table(rows: list[dict]) -> pa.Table:
 
 
 class Problem(BaseModel):
-    file: str
-    sheet: str | None = None
+    file: Text
+    sheet: Text | None = None
     line: int | None = None
-    column: str | None = None
+    column: Text | None = None
     letter: str | None = None  # the column as a clerk finds it in Excel: its letter and its header
-    header: str | None = None
-    value: str | None = None
+    header: Text | None = None
+    value: Text | None = None
     code: str
     severity: str
-    message: str | None = None  # display: filled in the report's language
+    message: Text | None = None  # display: filled in the report's language
     # What the message is made of (not in the JSON: the message says it).
     detail: str | None = Field(default=None, exclude=True)
     reason: str | None = Field(default=None, exclude=True)
@@ -177,8 +199,8 @@ class Period(BaseModel):
 
 class Metric(BaseModel):
     key: str
-    name: str | None = None  # display
-    unit: str | None = None  # display
+    name: Text | None = None  # display
+    unit: Text | None = None  # display
     target: int | float | None
     actual: int | float | None
     rate: float | None
@@ -190,8 +212,8 @@ class Metric(BaseModel):
 class Group(BaseModel):
     """One row of a breakdown (--by): a township, a month or a quarter."""
 
-    key: str
-    name: str | None = None  # display (for the groups without a township of their own)
+    key: Text
+    name: Text | None = None  # display (for the groups without a township of their own)
     rank: int | None = None
     score: float | None = None  # mean rate over the metrics with a township target
     metrics: list[Metric]
@@ -225,16 +247,16 @@ class ProgressReport(BaseModel):
 
 class Payee(BaseModel):
     id: str
-    name: str
+    name: Text
     kind: str
 
 
 class HireLine(BaseModel):
     person: str  # masked ID
-    name: str | None
+    name: Text | None
     hire_date: dt.date
     employer_id: str
-    employer_name: str
+    employer_name: Text
     agency_id: str | None = None
     due_date: dt.date  # when the hire has lasted the required months
     eligible: bool
@@ -292,7 +314,7 @@ class SubsidyOverview(BaseModel):
 
 class PayeeRef(BaseModel):
     id: str
-    name: str
+    name: Text
 
 
 class Finding(BaseModel):
@@ -302,15 +324,15 @@ class Finding(BaseModel):
     kind: str
     person: str  # masked ID
     paid_date: dt.date
-    batch: str | None
+    batch: Text | None
     amount: int | float
     code: str  # paid_no_hire | paid_early | paid_ineligible | paid_twice | over_cap | amount_mismatch
     reasons: list[str] = []  # paid_ineligible: the rules the hire fails (codes of SPEC §4)
-    message: str | None = None  # display
+    message: Text | None = None  # display
     hire_date: dt.date | None = None  # the hire the payout is for (none for paid_no_hire)
     due_date: dt.date | None = None  # when that hire had lasted the required months
     first_payee: str | None = None  # paid_twice: the employer that paid first, and when
-    first_payee_name: str | None = None
+    first_payee_name: Text | None = None
     first_paid_date: dt.date | None = None
     paid_total: int | float | None = None  # over_cap: the payee's total with this payout
     cap: int | None = None
@@ -346,10 +368,10 @@ class PayoutLine(BaseModel):
     """One line of the payout list (--export): person_id is the full ID; the writer masks it or not."""
 
     payee_id: str
-    payee_name: str
+    payee_name: Text
     kind: str
     person_id: int
-    name: str | None
+    name: Text | None
     hire_date: dt.date
     amount: int | float
 
@@ -404,7 +426,7 @@ class AuditSection(BaseModel):
 
 class TownshipRow(BaseModel):
     rank: int | None  # none for the rows without a township, or with one not on the list
-    township: str
+    township: Text
     score: float | None
     actual: dict[str, int | float | None]
     rate: dict[str, float | None]
@@ -414,7 +436,7 @@ class SummaryReport(BaseModel):
     schema_version: int
     generated_at: dt.datetime
     as_of: dt.date
-    county: str | None
+    county: Text | None
     year: ProgressReport
     plan: ProgressReport
     townships: list[TownshipRow]

@@ -13,8 +13,9 @@ import errno
 import fcntl
 import io
 import json
+import math
 import os
-import tempfile
+import stat
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -100,8 +101,9 @@ def folder_lock(folder: Path, wait_seconds: float):
     """An exclusive flock on DIR/.jishu-summary.lock, waited for at most `wait_seconds`.
 
     flock is released by the kernel when the holder dies, so a killed run never leaves a stale lock.
-    """
-    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    The lock file is opened without following a symlink and without blocking: anything but a regular
+    file planted there (a symlink, a FIFO) is removed and the lock file made anew (SPEC §6)."""
+    fd = _open_lock(folder / LOCK_NAME)
     try:
         deadline = time.monotonic() + wait_seconds
         while True:
@@ -119,36 +121,21 @@ def folder_lock(folder: Path, wait_seconds: float):
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, rename over `path`, fsync the folder."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
+def _open_lock(path: Path) -> int:
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    for _ in range(3):
         try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def clean_temporaries(folder: Path) -> None:
-    """Remove temporaries left by a killed run (never the finished files)."""
-    for stale in folder.glob(".*.tmp"):
-        try:
-            stale.unlink()
-        except OSError:
-            pass
+            fd = os.open(path, flags, 0o644)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            os.unlink(path)  # a symlink: replaced, never followed
+            continue
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd
+        os.close(fd)
+        os.unlink(path)
+    raise OSError(errno.EEXIST, "the lock file keeps being replaced", str(path))
 
 
 def history_rows(report: SummaryReport) -> list[dict]:
@@ -164,11 +151,10 @@ def history_rows(report: SummaryReport) -> list[dict]:
     return rows
 
 
-def merged_history(existing: str, report: SummaryReport) -> str:
+def merged_history(rows: list[dict], report: SummaryReport) -> str:
     """history.csv with this as-of date's rows replaced and every other date's rows kept."""
     day = report.as_of.isoformat()
-    kept = [r for r in csv.DictReader(io.StringIO(existing)) if r.get("as_of") and r["as_of"] != day]
-    rows = kept + history_rows(report)
+    rows = [r for r in rows if r["as_of"] != day] + history_rows(report)
     rows.sort(key=lambda r: (r["as_of"], r["period"]))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=HISTORY_FIELDS, extrasaction="ignore", lineterminator="\n")
@@ -177,41 +163,118 @@ def merged_history(existing: str, report: SummaryReport) -> str:
     return out.getvalue()
 
 
-def read_history(text: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(text)))
+class Damaged(ValueError):
+    """history.csv cannot be trusted: not text, another header, or a row that is not a row of it."""
+
+
+def parse_history(text: str) -> list[dict]:
+    """history.csv's rows, each checked: an ISO date, numbers that are finite (or blank). Damaged if not."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames != HISTORY_FIELDS:
+        raise Damaged("header")
+    rows = list(reader)
+    for row in rows:
+        if None in row or any(v is None for v in row.values()):
+            raise Damaged("cells")
+        try:
+            dt.date.fromisoformat(row["as_of"])
+            for key in ("target", "actual", "rate", "time_progress"):
+                if row[key] != "" and not math.isfinite(float(row[key])):
+                    raise Damaged(key)
+        except ValueError as exc:
+            raise Damaged(str(exc)) from None
+    return rows
+
+
+def read_history(folder: Path, log) -> list[dict]:
+    """The rows of DIR/history.csv. A file that is damaged, or not a regular file, is moved aside
+    (history.csv.damaged-<time>) with a warning and the history rebuilt from the summary-*.json files
+    there (SPEC §6): one bad file never stops the nightly run."""
+    path = folder / "history.csv"
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return []
+    try:
+        if not stat.S_ISREG(status.st_mode):
+            raise Damaged("not a regular file")
+        return parse_history(_read_regular(path).decode("utf-8"))
+    except (Damaged, UnicodeDecodeError, OSError) as exc:
+        aside = folder / f"history.csv.damaged-{dt.datetime.now().strftime('%Y%m%dT%H%M%S')}"
+        os.replace(path, aside)
+        log(f"warning: history.csv could not be read ({exc}); moved aside as {aside.name} and rebuilt "
+            "from the summary-*.json files")
+        return rebuilt_history(folder)
+
+
+def rebuilt_history(folder: Path) -> list[dict]:
+    """History rows from the summary-<date>.json files of a folder (those that read back whole)."""
+    rows = []
+    for path in sorted(folder.glob("summary-*.json")):
+        try:
+            report = SummaryReport.model_validate_json(_read_regular(path))
+        except (OSError, ValueError):
+            continue
+        rows += [{k: str(v) for k, v in row.items()} for row in history_rows(report)]
+    return rows
+
+
+def _read_regular(path: Path, limit: int = 64 << 20) -> bytes:
+    """A file's bytes if it is a regular file (opened without blocking, never a FIFO's writer's wait)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, "too large")
+    return data
 
 
 def write_all(folder: Path, report: SummaryReport, words: Words, log) -> list[Path]:
-    """Write the day's files, latest.json and history.csv. Call with the folder lock held."""
+    """Write the day's files, history.csv and latest.json. Call with the folder lock held.
+
+    SPEC §6: every file is first written whole to a temporary file of jishu's own in the folder; only
+    when all of them are on disk are they renamed into place, latest.json last. A failure (a full disk)
+    leaves every earlier file as it was and no temporary file behind."""
+    from jishu import files
     from jishu.render import Style, html, json, localise
 
-    clean_temporaries(folder)
-    history_path = folder / "history.csv"
-    existing = history_path.read_text(encoding="utf-8") if history_path.exists() else ""
-    history = merged_history(existing, report)
+    files.remove_own_temporaries(folder)
+    history = merged_history(read_history(folder, log), report)
     stem = f"summary-{report.as_of.isoformat()}"
     shown = localise(report, words)
     as_json = json.render(shown, words, Style()).encode("utf-8")
     outputs = [
         (folder / f"{stem}.json", as_json),
         (folder / f"{stem}.md", html.markdown(shown, words).encode("utf-8")),
-        (folder / f"{stem}.html", html.html(shown, read_history(history), words).encode("utf-8")),
+        (folder / f"{stem}.html", html.html(shown, parse_history(history), words).encode("utf-8")),
         (folder / "history.csv", history.encode("utf-8")),
     ]
-    if _is_latest(folder / "latest.json", report.as_of):
+    if _is_latest(folder / "latest.json", report.as_of, log):
         outputs.append((folder / "latest.json", as_json))
-    for path, data in outputs:
-        write_atomic(path, data)
+    written: list[Path] = []
+    try:
+        for path, data in outputs:
+            written.append(files.write_temporary(path, data))
+    except BaseException:
+        files.discard(written)
+        raise
+    for (path, data), temporary in zip(outputs, written, strict=True):
+        files.commit(temporary, path)
         log(f"wrote {path} ({len(data):,} bytes)")
     return [p for p, _ in outputs]
 
 
-def _is_latest(path: Path, as_of: dt.date) -> bool:
+def _is_latest(path: Path, as_of: dt.date, log) -> bool:
     """latest.json follows the newest as-of date: re-running an older date does not replace it."""
     try:
-        current = json.loads(path.read_text(encoding="utf-8"))["as_of"]
+        current = json.loads(_read_regular(path).decode("utf-8"))["as_of"]
         return as_of.isoformat() >= current
-    except (OSError, ValueError, KeyError, TypeError):
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log(f"warning: latest.json could not be read ({exc}); it is replaced")
         return True
 
 

@@ -26,8 +26,20 @@ from jishu.rules.progress import METRICS, NAMED_IN_TARGETS, SHARES
 
 METRIC_KEYS = tuple(METRICS)
 
-Count = Annotated[StrictInt, Field(ge=0)]
-Share = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1)]
+# Bounds on what targets.yaml may say (SPEC §6): far above any county's plan, far below what would
+# overflow the arithmetic of a province's ledgers.
+MAX_TARGET = 10**9
+MAX_RATE = 1_000_000  # yuan per hire
+MAX_CAP = 10**10  # yuan per payee
+MAX_MONTHS = 1200
+MAX_BYTES = 1 << 20  # the file itself
+MAX_DEPTH = 32  # nesting of mappings and lists
+
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_TARGET)]
+Share = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1, allow_inf_nan=False)]
+Rate = Annotated[StrictInt, Field(ge=0, le=MAX_RATE)]
+Cap = Annotated[StrictInt, Field(ge=0, le=MAX_CAP)]
+Months = Annotated[StrictInt, Field(ge=0, le=MAX_MONTHS)]
 
 
 class Strict(BaseModel):
@@ -52,10 +64,10 @@ class EmployerPolicy(Strict):
     """吸纳就业补助 (SPEC §4, employer rules 1-6)."""
 
     name: str = "吸纳就业补助"
-    rate: Count
-    cap: Count | None = None
-    min_months: Count  # stable employment of at least this many calendar months
-    min_insured_months: Count
+    rate: Rate
+    cap: Cap | None = None
+    min_months: Months  # stable employment of at least this many calendar months
+    min_insured_months: Months
     sizes: tuple[Literal["large", "medium", "small", "micro"], ...]
 
 
@@ -63,10 +75,10 @@ class AgencyPolicy(Strict):
     """职业介绍补贴 (SPEC §4, agency rules 1-6)."""
 
     name: str = "职业介绍补贴"
-    rate: Count
-    cap: Count | None = None
-    min_months: Count
-    min_insured_months: Count
+    rate: Rate
+    cap: Cap | None = None
+    min_months: Months
+    min_insured_months: Months
     in_province_only: bool = True
 
 
@@ -142,11 +154,28 @@ class TargetsError(Exception):
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader (no python/object tags) that refuses a key written twice in one mapping."""
+    """SafeLoader (no python/object tags) that refuses a key written twice in one mapping, aliases
+    (`*name`, also in merge keys: a few lines of them can stand for billions of values), nesting
+    deeper than MAX_DEPTH and keys that are not plain values (SPEC §6)."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "alias / 别名 (*)", self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, "nesting / 嵌套", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(None, None, "complex key / 复杂键", key_node.start_mark)
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -182,12 +211,31 @@ def _yaml_reason(exc: yaml.YAMLError) -> dict:
         return {"reason": "yaml_tag"}
     if "appears twice" in problem:
         return {"reason": "yaml_duplicate", "detail": problem.split("'")[1]}
+    for marker, reason in (("alias /", "yaml_alias"), ("nesting /", "yaml_depth"), ("complex key /", "yaml_key")):
+        if problem.startswith(marker):
+            return {"reason": reason, "detail": str(MAX_DEPTH)}
     return {"detail": problem}
 
 
+class _TooLarge(OSError):
+    pass
+
+
 def read_text(path: Path) -> str:
-    """targets.yaml as text: UTF-8 (with or without BOM), else GB18030 as Notepad saves it on Chinese Windows."""
-    data = path.read_bytes()
+    """targets.yaml as text: UTF-8 (with or without BOM), else GB18030 as Notepad saves it on Chinese Windows.
+    Only a regular file of at most MAX_BYTES is read (a FIFO would block, /dev/zero never ends)."""
+    import os
+    import stat
+
+    status = os.stat(path)
+    if stat.S_ISDIR(status.st_mode):
+        raise IsADirectoryError(path)
+    if not stat.S_ISREG(status.st_mode):
+        raise OSError(0, "not a regular file / 不是普通文件")
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise _TooLarge(0, "")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -204,6 +252,9 @@ def load(path: Path) -> Targets:
         raise TargetsError([{"file": name, "code": "targets_missing", "detail": str(path)}]) from None
     except IsADirectoryError:
         raise TargetsError([{"file": name, "code": "targets_unreadable", "reason": "is_folder"}]) from None
+    except _TooLarge:
+        raise TargetsError([{"file": name, "code": "targets_unreadable", "reason": "targets_too_large",
+                             "detail": f"{MAX_BYTES >> 20} MB"}]) from None
     except (OSError, UnicodeDecodeError) as exc:
         detail = getattr(exc, "strerror", None) or str(exc)
         raise TargetsError([{"file": name, "code": "targets_unreadable", "detail": detail}]) from None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from jishu import schema
+from jishu import safe, schema
 from jishu.fast.arrays import lengths
 from jishu.fast.hashing import key_hash
 from jishu.fast.lazy import pc
@@ -34,7 +34,6 @@ from jishu.values import (
     normalise_header,
     parse_dates,
     resident_id_codes,
-    scrub,
     unknown_regions,
     uscc_codes,
     whole_numbers,
@@ -321,7 +320,7 @@ def shown(values: pa.Array, is_id: bool) -> list[str]:
     out = []
     for v in values.to_pylist():
         v = "" if v is None else v.strip()
-        v = mask_value(v) if is_id else scrub(v)
+        v = safe.text(mask_value(v) if is_id else v)
         out.append(v if len(v) <= _VALUE_WIDTH else v[: _VALUE_WIDTH - 1] + "…")
     return out
 

@@ -334,16 +334,6 @@ def mask_value(value: str | None) -> str | None:
     return _DIGIT_RUN.sub(lambda m: m.group()[:6] + "*" * (len(m.group()) - 10) + m.group()[-4:], value)
 
 
-_ID_RUN = re.compile(r"(?<![0-9])([0-9]{6})([0-9]{8})([0-9]{3}[0-9Xx])(?![0-9])")
-_OLD_ID_RUN = re.compile(r"(?<![0-9])([0-9]{6})([0-9]{5})([0-9]{4})(?![0-9])")
-
-
-def scrub(text: str) -> str:
-    """Mask anything in free text that looks like an 18- or 15-digit ID number."""
-    text = _ID_RUN.sub(lambda m: f"{m.group(1)}********{m.group(3)}", text)
-    return _OLD_ID_RUN.sub(lambda m: f"{m.group(1)}*****{m.group(3)}", text)
-
-
 # ---------------------------------------------------------------- credit codes
 
 

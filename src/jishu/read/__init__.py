@@ -11,6 +11,8 @@ The reader is chosen by the file's suffix here and nowhere else (`READERS`).
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,11 +150,30 @@ def reader_for(path: Path) -> Callable[[Path, str | None], Opened | Unusable] | 
     return READERS.get(path.suffix.lower())
 
 
+# The largest file each kind of reader takes (SPEC §6: bounds per reader). A CSV file is read in
+# blocks, so only the bound on a record (read/csv.py) limits memory; a workbook is unpacked whole.
+MAX_BYTES = {".csv": 8 << 30}
+MAX_WORKBOOK_BYTES = 200 << 20
+
+
 def open_tables(path: Path, encoding: str | None = None) -> Opened | Unusable:
     reader = reader_for(path)
     if reader is None:
         return Unusable("file_unreadable", detail=path.suffix)
+    try:
+        status = os.stat(path)
+    except OSError as exc:
+        return Unusable("file_unreadable", detail=exc.strerror or type(exc).__name__)
+    if not stat.S_ISREG(status.st_mode):  # changed since the folder was scanned: never opened
+        return Unusable("file_unreadable", reason="is_folder" if stat.S_ISDIR(status.st_mode) else "not_regular")
+    limit = MAX_BYTES.get(path.suffix.lower(), MAX_WORKBOOK_BYTES)
+    if status.st_size > limit:
+        return Unusable("file_too_large", value=_size(status.st_size), detail=_size(limit))
     return reader(path, encoding)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1 << 30):.1f} GB" if n >= 1 << 30 else f"{n / (1 << 20):.0f} MB"
 
 
 def read_table(path: Path, encoding: str | None = None, select: Select | None = None) -> RawTable | Unusable:

@@ -32,6 +32,9 @@ import pyarrow.csv as pacsv
 from jishu.read import DATES, Opened, RawTable, Table, Unusable
 
 _CHUNK = 1 << 26  # bytes scanned at a time, so temporaries stay small on multi-GB files
+# The longest record jishu reads (SPEC §6: a bound per reader). A ledger's record is well under 1 KB;
+# one of 64 MB is a cell that never ends (a stray quote) or no ledger at all.
+MAX_RECORD = 64 << 20
 
 
 def read_bytes(path: Path) -> bytes | Unusable:
@@ -122,6 +125,7 @@ class _Layout:
     balanced: bool  # an even number of quote characters in the file
     open_quote_line: int | None
     max_record: int  # longest record in bytes
+    longest_line: int = 1  # the physical line where the longest record starts
 
 
 def layout(data: bytes) -> _Layout:
@@ -156,6 +160,7 @@ def layout(data: bytes) -> _Layout:
         balanced=balanced,
         open_quote_line=open_quote_line,
         max_record=int(length.max()) if len(length) else 0,
+        longest_line=int(np.searchsorted(newlines, starts[int(np.argmax(length))])) + 1 if len(length) else 1,
     )
 
 
@@ -203,6 +208,8 @@ def read_table(path: Path, encoding: str | None = None, select=None,
     shape = layout(data)
     if len(shape.lines) == 0:
         return Unusable("file_empty")
+    if shape.max_record > MAX_RECORD:
+        return Unusable("record_too_large", line=shape.longest_line, detail=f"{MAX_RECORD >> 20} MB")
     at = 0 if header_line is None else int(np.searchsorted(shape.lines, header_line))
     if at >= len(shape.lines) or (header_line is not None and shape.lines[at] != header_line):
         at = 0  # not a record start after all: the first record is the header
@@ -244,9 +251,49 @@ def _read_direct(path: Path, select, header_line: int | None = None) -> RawTable
         codecs.getincrementaldecoder("utf-8")().decode(head)  # GB18030 shows here: no pass over the file
     except UnicodeDecodeError:
         return None
+    if b"\x00" not in head and size > len(head):
+        nul = _first_nul(path, len(head), size)
+        if nul >= 0:  # the verdict of a NUL at the start: the file is not CSV text (SPEC §6)
+            return Unusable("file_binary", line=_count_newlines(path, nul) + 1)
     used = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     source = _Source(lambda: pa.OSFile(str(path)), lambda: _count_bytes(path), head, blank, ends_with_newline)
     return _one_line_records(source, select, used, str(path), header_line)
+
+
+_WINDOW = 1 << 28  # bytes mapped at a time when looking for a NUL (the address space stays small)
+
+
+def _first_nul(path: Path, start: int, size: int) -> int:
+    """The offset of the first NUL byte at or after `start`, -1 if none: memchr over a memory map,
+    a window at a time (the pages are the ones pyarrow reads next, so this costs little)."""
+    import mmap
+
+    try:
+        with open(path, "rb") as handle:
+            offset = start - start % mmap.ALLOCATIONGRANULARITY
+            while offset < size:
+                length = min(_WINDOW, size - offset)
+                with mmap.mmap(handle.fileno(), length, access=mmap.ACCESS_READ, offset=offset) as window:
+                    found = window.find(b"\x00", max(start - offset, 0))
+                if found >= 0:
+                    return offset + found
+                offset += length
+    except (OSError, ValueError):
+        return -1
+    return -1
+
+
+def _count_newlines(path: Path, end: int) -> int:
+    """Line feeds in the first `end` bytes of a file."""
+    count = 0
+    with open(path, "rb") as handle:
+        while end > 0:
+            block = handle.read(min(_CHUNK, end))
+            if not block:
+                break
+            count += block.count(b"\n")
+            end -= len(block)
+    return count
 
 
 @dataclass

@@ -6,9 +6,10 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from jishu import safe
 from jishu.i18n import Words
 from jishu.model import AuditReport, PayeeReport, PayoutLine, ProgressReport, SubsidyOverview
-from jishu.render import Style, safe
+from jishu.render import Style
 
 
 def text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
+from jishu import safe
 from jishu.i18n import Words
-from jishu.render import safe
 from jishu.render.views import number, percent
 from jishu.rules.progress import SHARES
 
@@ -166,7 +166,7 @@ def trend_svg(history: list[dict], period: str, metrics: list, words: Words) -> 
         ly = top + 14 + i * 18
         parts.append(f'<line x1="{width - right + 10}" x2="{width - right + 30}" y1="{ly - 4}" y2="{ly - 4}" '
                      f'stroke="{colour}" stroke-width="2"{dash}/>'
-                     f'<text x="{width - right + 36}" y="{ly}" font-size="11">{escape(label)}</text>')
+                     f'<text x="{width - right + 36}" y="{ly}" font-size="11">{escape(safe.text(label))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from jishu import safe
 from jishu.i18n import Words
 from jishu.model import AuditReport, PayeeReport, ProgressReport, SubsidyOverview
-from jishu.render import Style, safe, views
+from jishu.render import Style, views
 
-
-def cell(value: object) -> str:
-    text = "" if value is None else str(safe.spreadsheet_cell(value))
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+cell = safe.markdown_cell
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -103,7 +103,7 @@ def audit(report: AuditReport, words: Words) -> list:
     out: list = [Text(views.audit_title(report, words))]
     if report.findings:
         table = Table()
-        for i, c in enumerate(views.FINDING_COLUMNS):
+        for c in views.FINDING_COLUMNS:
             table.add_column(words(c), overflow="fold", justify="right" if c == "amount" else "left")
         for f in report.findings:
             cells = [Text(c) for c in views.finding_cells(f, report, words)]

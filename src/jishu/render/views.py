@@ -4,9 +4,9 @@ how they lay these out."""
 
 from __future__ import annotations
 
+from jishu import safe
 from jishu.i18n import Words
 from jishu.model import AuditReport, Metric, PayeeSummary, ProgressReport, SubsidyOverview
-from jishu.render import safe
 from jishu.rules.progress import SHARES
 
 
