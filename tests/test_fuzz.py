@@ -16,10 +16,26 @@ HEADERS = {
     "trainings": "person_id,name,class_id,start_date,end_date,subsidized,township",
     "certificates": "cert_no,person_id,level,issue_date,township",
     "hires": "person_id,employer_id,employer_name,employer_size,hire_date,separation_date,insured_months,"
-             "agency_id,in_province",
+    "agency_id,in_province",
 }
-NOISE = [b",", b'"', b"\n", b"\r\n", b"\x00", b"\xff", b"\xef\xbb\xbf", "\u3000".encode(), "是".encode("gb18030"),
-         b"4.10122E+17", b"2022-02-30", b"41012219900101123X", b";", b"\t", b"=cmd()", b" "]
+NOISE = [
+    b",",
+    b'"',
+    b"\n",
+    b"\r\n",
+    b"\x00",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    "\u3000".encode(),
+    "是".encode("gb18030"),
+    b"4.10122E+17",
+    b"2022-02-30",
+    b"41012219900101123X",
+    b";",
+    b"\t",
+    b"=cmd()",
+    b" ",
+]
 
 
 def head_lines(name: str, count: int) -> bytes:
@@ -29,16 +45,42 @@ def head_lines(name: str, count: int) -> bytes:
 
 
 def check(folder: Path) -> None:
-    result = run(["check", "--format", "json", "--data", str(folder), "--targets", str(TARGETS), "--no-cache",
-                  "--as-of", "2023-12-31"])
+    result = run(
+        [
+            "check",
+            "--format",
+            "json",
+            "--data",
+            str(folder),
+            "--targets",
+            str(TARGETS),
+            "--no-cache",
+            "--as-of",
+            "2023-12-31",
+        ]
+    )
     assert result.exit_code in (0, 1, 2), result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     if result.exit_code in (0, 1):
         report = json.loads(result.stdout)
         for name, c in report["data"].items():
             assert c["rows"] == c["accepted"] + c["rejected"] + c["duplicates"], (name, c)
-    progress = run(["progress", "--year", "2022", "--as-of", "2022-12-31", "--format", "json", "--data",
-                    str(folder), "--targets", str(TARGETS), "--no-cache"])
+    progress = run(
+        [
+            "progress",
+            "--year",
+            "2022",
+            "--as-of",
+            "2022-12-31",
+            "--format",
+            "json",
+            "--data",
+            str(folder),
+            "--targets",
+            str(TARGETS),
+            "--no-cache",
+        ]
+    )
     assert progress.exit_code in (0, 1, 2), progress.stderr
     assert "Traceback" not in progress.stdout + progress.stderr
     if progress.exit_code == 0:
@@ -62,8 +104,15 @@ def test_random_bytes_never_crash(tmp_path_factory, ledger, body, keep_header):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     ledger=st.sampled_from(list(HEADERS)),
-    edits=st.lists(st.tuples(st.sampled_from(["insert", "delete", "replace", "duplicate_line"]),
-                             st.floats(0, 1), st.sampled_from(NOISE)), min_size=1, max_size=6),
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(["insert", "delete", "replace", "duplicate_line"]),
+            st.floats(0, 1),
+            st.sampled_from(NOISE),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
 )
 def test_mutated_sample_ledgers_never_crash(tmp_path_factory, ledger, edits):
     files = {name: head_lines(name, 40) for name in HEADERS}

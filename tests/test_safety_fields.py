@@ -25,14 +25,18 @@ MADE_BY_JISHU = {
     "Period": {"label"},
     # mappings keyed by metric, ledger, code or kind names
     "Group": {"cumulative"},
-    "ProgressReport": {"by", "data"},
-    "SubsidyOverview": {"totals"},
+    "ProgressReport": {"by", "data", "data_through", "ranking", "levels"},
+    "SubsidyOverview": {"totals", "data_through"},
+    "PayeeSummary": {"data_through"},
+    "PayeeReport": {"data_through"},
     "AuditTotals": {"by_code"},
-    "AuditReport": {"terms", "flagged"},
+    "AuditReport": {"terms", "flagged", "data_through"},
     "TownshipRow": {"actual", "rate"},
-    "DataQuality": {"ledgers"},
-    "CheckReport": {"data"},
+    "DataQuality": {"ledgers", "data_through"},
+    "CheckReport": {"data", "data_through"},
     "SubsidySection": {"totals"},
+    "TrendPoint": {"actual", "rate"},
+    "Trend": {"period"},
 }
 
 
@@ -63,8 +67,9 @@ def test_every_text_field_is_sanitised_or_made_by_jishu():
 
 
 def test_text_fields_are_inert_in_json():
-    problem = model.Problem(file="a\x1b[2J.csv", value="410122 19900915 5000", code="x", severity="error",
-                            message="\u202eevil")
+    problem = model.Problem(
+        file="a\x1b[2J.csv", value="410122 19900915 5000", code="x", severity="error", message="\u202eevil"
+    )
     written = problem.model_dump_json()
     assert "\x1b" not in written and "\u202e" not in written and "19900915" not in written
     assert "\\\\x1b" in written and "410122********5000" in written

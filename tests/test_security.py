@@ -61,12 +61,34 @@ def test_no_whole_id_in_any_output(args):
 
 def test_no_whole_id_in_exports_logs_or_summary(tmp_path):
     export = tmp_path / "due.csv"
-    result = run(["subsidy", "--as-of", "2023-12-31", "--export", str(export), "--data", str(SAMPLE),
-                  "--targets", str(TARGETS)])
+    result = run(
+        [
+            "subsidy",
+            "--as-of",
+            "2023-12-31",
+            "--export",
+            str(export),
+            "--data",
+            str(SAMPLE),
+            "--targets",
+            str(TARGETS),
+        ]
+    )
     assert result.exit_code == 0
     written = [export]
-    result = run(["summary", "--out", str(tmp_path / "out"), "--as-of", "2022-12-31", "--data", str(SAMPLE),
-                  "--targets", str(TARGETS)])
+    result = run(
+        [
+            "summary",
+            "--out",
+            str(tmp_path / "out"),
+            "--as-of",
+            "2022-12-31",
+            "--data",
+            str(SAMPLE),
+            "--targets",
+            str(TARGETS),
+        ]
+    )
     assert result.exit_code == 0
     written += list((tmp_path / "out").iterdir())
     assert not set(whole_ids(result.stderr)) - sample_credit_codes()
@@ -79,15 +101,28 @@ def test_full_ids_export_is_private_and_warned(tmp_path):
     export = tmp_path / "due-full.csv"
     export.write_text("old")
     os.chmod(export, 0o644)
-    result = run(["subsidy", "--as-of", "2023-12-31", "--export", str(export), "--full-ids", "--data", str(SAMPLE),
-                  "--targets", str(TARGETS)])
+    result = run(
+        [
+            "subsidy",
+            "--as-of",
+            "2023-12-31",
+            "--export",
+            str(export),
+            "--full-ids",
+            "--data",
+            str(SAMPLE),
+            "--targets",
+            str(TARGETS),
+        ]
+    )
     assert result.exit_code == 0
     assert stat.S_IMODE(export.stat().st_mode) == 0o600
     assert "0600" in result.stderr or "仅本人" in result.stderr
     data = export.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows and all(ric.is_valid(r["person_id"]) or len(r["person_id"]) == 18 for r in rows)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))[:-1]  # the last row is 合计
+    assert rows and all(ric.is_valid(r["身份证号"]) or len(r["身份证号"]) == 18 for r in rows)
+    assert [int(r["序号"]) for r in rows] == list(range(1, len(rows) + 1))
     assert whole_ids(data.decode("utf-8-sig"))
 
 
@@ -102,10 +137,19 @@ def test_formula_injection_is_neutralised(tmp_path: Path):
     folder = ledger_folder(
         tmp_path / "data",
         certificates=[{"cert_no": "C1", "person_id": person, "level": "3", "issue_date": "2021-01-01"}],
-        hires=[{"person_id": person, "name": "=HYPERLINK(\"http://x\")", "employer_id": employer,
-                "employer_name": "+SUM(A1)", "employer_size": "小型", "hire_date": "2021-02-01",
-                "insured_months": "24"}],
-        trainings=[], payouts=[],
+        hires=[
+            {
+                "person_id": person,
+                "name": '=HYPERLINK("http://x")',
+                "employer_id": employer,
+                "employer_name": "+SUM(A1)",
+                "employer_size": "小型",
+                "hire_date": "2021-02-01",
+                "insured_months": "24",
+            }
+        ],
+        trainings=[],
+        payouts=[],
     )
     args = ["--data", str(folder), "--targets", str(TARGETS), "--as-of", "2023-12-31"]
     for fmt in ("csv", "markdown"):
@@ -122,8 +166,10 @@ def test_formula_injection_is_neutralised(tmp_path: Path):
 def test_yaml_tags_do_not_run(tmp_path):
     marker = tmp_path / "PWNED"
     targets = tmp_path / "targets.yaml"
-    targets.write_text(TARGETS.read_text(encoding="utf-8") + f'\nevil: !!python/object/apply:os.system ["touch {marker}"]\n',
-                       encoding="utf-8")
+    targets.write_text(
+        TARGETS.read_text(encoding="utf-8") + f'\nevil: !!python/object/apply:os.system ["touch {marker}"]\n',
+        encoding="utf-8",
+    )
     result = run(["check", "--data", str(SAMPLE), "--targets", str(targets)])
     assert result.exit_code == 2
     assert not marker.exists()

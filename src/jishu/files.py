@@ -72,7 +72,9 @@ def remove_own_temporaries(folder: Path, also: str | None = None) -> None:
     except OSError:
         return
     for entry in entries:
-        ours = entry.name.startswith(TEMP_PREFIX) and not _alive(entry.name[len(TEMP_PREFIX):].split("-", 1)[0])
+        ours = entry.name.startswith(TEMP_PREFIX) and not _alive(
+            entry.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        )
         if ours or (also and entry.name.startswith(also)):
             with contextlib.suppress(OSError):
                 if entry.is_dir(follow_symlinks=False):

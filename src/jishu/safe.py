@@ -23,8 +23,10 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789X
 _D = "[0-9\uff10-\uff19]"  # a digit, also full-width
 _S = "[ .\\-\u3000\uff0d\uff0e]?"  # a separator between digits, also full-width (space, hyphen, dot)
 # 17 digits and a check character, a separator allowed between any two of them.
-_ID = re.compile(f"(?<![0-9\uff10-\uff19])" + _D + f"(?:{_S}{_D}){{16}}{_S}[0-9\uff10-\uff19Xx\uff38\uff58]"
-                 "(?![0-9\uff10-\uff19])")
+_ID = re.compile(
+    "(?<![0-9\uff10-\uff19])" + _D + f"(?:{_S}{_D}){{16}}{_S}[0-9\uff10-\uff19Xx\uff38\uff58]"
+    "(?![0-9\uff10-\uff19])"
+)
 _OLD_ID = re.compile(f"(?<![0-9\uff10-\uff19])({_D}{{6}})({_D}{{5}})({_D}{{4}})(?![0-9\uff10-\uff19])")
 _SEPARATORS = re.compile("[ .\\-\u3000\uff0d\uff0e]")
 
@@ -45,8 +47,9 @@ def mask(text: str) -> str:
 
 def visible(text: str) -> str:
     """Control and bidi characters shown as escapes (\\x1b, \\u202e)."""
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
-                         text)
+    return _CONTROLS.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 def text(value: object) -> str:
