@@ -42,9 +42,15 @@ LEDGERS = {
         ("payee_id", "收款单位统一社会信用代码", "uscc", 1), ("kind", "补贴类型", "kind", 1),
         ("person_id", "身份证号", "id", 1), ("amount", "金额", "amount", 1),
         ("paid_date", "发放日期", "date", 1), ("batch", "批次号", "text", 0)],
+    "competitions": [  # SPEC §7, optional
+        ("competition_id", "竞赛编号", "text", 1), ("competition_name", "竞赛名称", "text", 0),
+        ("level", "竞赛级别", "clevel", 1), ("occupation", "竞赛职业（工种）", "text", 0),
+        ("end_date", "竞赛日期", "date", 1), ("person_id", "身份证号", "id", 1), ("name", "姓名", "text", 0),
+        ("award", "获奖等次", "text", 0), ("township", "乡镇", "text", 0)],
 }
 KEYS = {"trainings": ("person_id", "class_id"), "certificates": ("cert_no",),
-        "hires": ("person_id", "employer_id", "hire_date"), "payouts": ("payee_id", "kind", "person_id")}
+        "hires": ("person_id", "employer_id", "hire_date"), "payouts": ("payee_id", "kind", "person_id"),
+        "competitions": ("competition_id", "person_id")}
 DATES = [re.compile(p) for p in (r"(\d{4})-(\d{2})-(\d{2})", r"(\d{4})/(\d{1,2})/(\d{1,2})",
                                  r"(\d{4})\.(\d{1,2})\.(\d{1,2})", r"(\d{4})(\d{2})(\d{2})",
                                  r"(\d{4})年(\d{1,2})月(\d{1,2})日")]
@@ -54,6 +60,8 @@ LEVELS = {"1": 1, "一级": 1, "高级技师": 1, "2": 2, "二级": 2, "技师":
           "4": 4, "四级": 4, "中级工": 4, "5": 5, "五级": 5, "初级工": 5}
 SIZES = {"大型": "large", "中型": "medium", "小型": "small", "微型": "micro",
          "large": "large", "medium": "medium", "small": "small", "micro": "micro"}
+CLEVELS = {"国家级": "national", "省级": "provincial", "市级": "city", "县级": "county",
+           "national": "national", "provincial": "provincial", "city": "city", "county": "county"}
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643-1999
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"                         # GB 32100-2015
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -91,6 +99,7 @@ def parse_uscc(s):
 
 PARSE = {"id": parse_id, "date": parse_date, "uscc": parse_uscc, "bool": lambda s: BOOLS.get(s.lower()),
          "level": LEVELS.get, "size": lambda s: SIZES.get(s.lower()), "text": lambda s: s,
+         "clevel": lambda s: CLEVELS.get(s.lower()),
          "int": lambda s: int(s) if s.isdigit() else None,
          "amount": lambda s: float(s) if re.fullmatch(r"\d+(\.\d+)?", s) else None,
          "kind": lambda s: s if s in ("employer", "agency") else None}
@@ -99,7 +108,7 @@ PARSE = {"id": parse_id, "date": parse_date, "uscc": parse_uscc, "bool": lambda 
 def read_ledger(data: Path, ledger: str):
     """Stats, accepted rows (dicts; 'where' = (file, line)) and problems (file, line, severity, detail)."""
     spec = LEDGERS[ledger]
-    names = {n: col for col, zh, _, _ in spec for n in (col, zh)}
+    names = {unicodedata.normalize("NFKC", n): col for col, zh, _, _ in spec for n in (col, zh)}
     stats, accepted, problems, first = Counter(), [], [], {}
     for path, header, records in _sources(data, ledger, names):
         assert all(col in header for col, *_ in spec), f"{path.name}: missing columns"
@@ -186,6 +195,16 @@ def figures(acc, lo, hi):
             "employment": len({r["person_id"] for r in hi_})}
 
 
+def competition_figures(rows, lo, hi):
+    """SPEC §7 counts over the window lo..hi: competitions, participant rows, persons with an award, and the
+    participants by level."""
+    k = [r for r in rows if lo <= r["end_date"] <= hi]
+    won = [r for r in k if r["award"] not in (None, "无", "未获奖", "参赛")]
+    return {"competitions": len({r["competition_id"] for r in k}), "competition_participants": len(k),
+            "competition_winners": len({r["person_id"] for r in won}),
+            "participants_by_level": dict(sorted(Counter(r["level"] for r in k).items()))}
+
+
 def add_months(d: D, n: int) -> D:
     """Calendar months, clamped to the month's end (SPEC §4: 2022-08-31 + 6 months = 2023-02-28)."""
     y, m = divmod(d.month - 1 + n, 12)
@@ -251,6 +270,11 @@ def verify(data: Path, q1_expected: dict, targets_2022: dict, manifest=None) -> 
     full = figures(acc, D(2022, 1, 1), D(2022, 12, 31))
     assert all(full[k] >= v for k, v in targets_2022.items()), "2022 must reach its targets"
     print("2021-2025 (data 2021-2023):", figures(acc, D(2021, 1, 1), D(2025, 12, 31)))
+    if acc["competitions"]:
+        for label, lo, hi in (("Q1 2022", D(2022, 1, 1), D(2022, 3, 31)), ("2021", D(2021, 1, 1), D(2021, 12, 31)),
+                              ("2022", D(2022, 1, 1), D(2022, 12, 31)), ("2023", D(2023, 1, 1), D(2023, 12, 31)),
+                              ("2021-2025", D(2021, 1, 1), D(2025, 12, 31))):
+            print(f"competitions {label}:", competition_figures(acc["competitions"], lo, hi))
 
     first_cert = {}
     for r in acc["certificates"]:

@@ -6,6 +6,7 @@ Writes into data/ (or --out DIR), as the county's clerks would export them (SPEC
   certificates.csv                         GB18030, CRLF, Chinese headers (Excel on Chinese Windows)
   hires.csv                                UTF-8 with BOM, CRLF, English headers
   payouts.csv                              UTF-8, LF, English headers
+  competitions.csv                         UTF-8 with BOM, CRLF, Chinese headers (WPS export)
 then has check_sample.py re-read them independently (csv module, SPEC §2 rules) and assert the reported
 Q1-2022 figures (SPEC §1, counted per §3), the planted defects and the subsidy scenarios (§4).
 Standard library only; the fixed seed gives byte-identical files on every run.
@@ -101,11 +102,16 @@ CERT_ZH = ["证书编号", "身份证号", "姓名", "证书类型", "职业", "
 HIRE_COLS = ["person_id", "name", "employer_id", "employer_name", "employer_size", "hire_date",
              "separation_date", "insured_months", "agency_id", "agency_name", "in_province", "township"]
 PAYOUT_COLS = ["payee_id", "kind", "person_id", "amount", "paid_date", "batch"]
-COLS = {"trainings": TRAINING_COLS, "certificates": CERT_COLS, "hires": HIRE_COLS, "payouts": PAYOUT_COLS}
+COMPETITION_COLS = ["competition_id", "competition_name", "level", "occupation", "end_date", "person_id", "name",
+                    "award", "township"]
+COMPETITION_ZH = ["竞赛编号", "竞赛名称", "竞赛级别", "竞赛职业（工种）", "竞赛日期", "身份证号", "姓名", "获奖等次", "乡镇"]
+COLS = {"trainings": TRAINING_COLS, "certificates": CERT_COLS, "hires": HIRE_COLS, "payouts": PAYOUT_COLS,
+        "competitions": COMPETITION_COLS}
 T21, T22, T23 = "trainings_2021.csv", "trainings_2022.csv", "trainings_2023.csv"
-CERTS, HIRES, PAYS = "certificates.csv", "hires.csv", "payouts.csv"
+CERTS, HIRES, PAYS, COMPS = "certificates.csv", "hires.csv", "payouts.csv", "competitions.csv"
 # how each file is written: (header, encoding, line end); the others: English header, UTF-8, LF
-WRITE_AS = {CERTS: (CERT_ZH, "gb18030", "\r\n"), HIRES: (HIRE_COLS, "utf-8-sig", "\r\n")}
+WRITE_AS = {CERTS: (CERT_ZH, "gb18030", "\r\n"), HIRES: (HIRE_COLS, "utf-8-sig", "\r\n"),
+            COMPS: (COMPETITION_ZH, "utf-8-sig", "\r\n")}
 
 
 def cols_of(name: str) -> list[str]:
@@ -497,6 +503,88 @@ def plant_audit_findings(rng, payouts, hires, first_cert):
     typo["expect"], typo["checks"] = "scenario", "audit=amount_mismatch"
 
 
+# ------------------------------------------------------------------ competitions (SPEC §7)
+# The county's competition calendar, 2021-2023: what it held (县级) and the city, provincial and national
+# contests it sent people to. (id, name, level, 竞赛日期, occupations (工种), entrants per occupation)
+COUNTY_TRADES = ("中式烹调师", "中式面点师", "电工", "焊工", "育婴员", "美发师", "电子商务师", "汽车维修工")
+COMPETITION_CALENDAR = (
+    ("ZMJS2021-01", "中牟县第一届职业技能大赛", "县级", D(2021, 10, 22), ("中式烹调师", "电工", "育婴员"), 20),
+    ("ZZJS2021-05", "郑州市第五届职业技能竞赛", "市级", D(2021, 11, 12), ("电工", "焊工"), 6),
+    ("HNJS2021-08", "河南省乡村振兴技能大赛", "省级", D(2021, 12, 3), ("农业经理人",), 3),
+    ("ZMJS2022-01", "中牟县“春风行动”家政服务技能竞赛", "县级", D(2022, 3, 25), ("家政服务员", "养老护理员"), 18),
+    ("ZZJS2022-06", "郑州市第六届职业技能竞赛", "市级", D(2022, 6, 17), ("中式烹调师", "中式面点师", "电子商务师"), 5),
+    ("ZMJS2022-02", "中牟县第二届职业技能大赛（综合性）", "县级", D(2022, 10, 28), COUNTY_TRADES, 14),
+    ("HNJS2022-01", "河南省第一届职业技能大赛", "省级", D(2022, 11, 18), ("电工", "焊工", "中式烹调师"), 2),
+    ("ZMJS2023-01", "中牟县“技能中牟”农产品电商直播大赛", "县级", D(2023, 4, 21), ("互联网营销师",), 30),
+    ("ZZJS2023-07", "郑州市第七届职业技能竞赛", "市级", D(2023, 6, 16), ("电工", "汽车维修工", "养老护理员"), 5),
+    ("QGJS2023-02", "全国乡村振兴职业技能大赛", "国家级", D(2023, 9, 22), ("农业经理人",), 1),
+    ("ZMJS2023-02", "中牟县第三届职业技能大赛（综合性）", "县级", D(2023, 10, 27), COUNTY_TRADES, 13),
+    ("HNJS2023-02", "河南省第二届职业技能大赛", "省级", D(2023, 11, 10), ("焊工", "养老护理员"), 2),
+)
+NO_AWARD_CELLS = ("参赛", "", "无", "未获奖")  # what clerks write for no award (SPEC §7), most often first
+
+
+def _awards(rng, level: str, n: int) -> list[str]:
+    """The awards of one occupation's n entrants, best first: a county contest gives one first, two
+    second and three third prizes and some 优秀奖; the county's few entrants elsewhere win less."""
+    if level == "县级":
+        prizes = ["一等奖"] + ["二等奖"] * 2 + ["三等奖"] * 3 + ["优秀奖"] * (n // 8)
+    elif level == "市级":
+        prizes = [rng.choice(("二等奖", "三等奖", "优秀奖"))] + ["优秀奖"] * rng.randint(0, 1)
+    elif level == "省级":
+        prizes = ["三等奖"] if rng.random() < 0.4 else []
+    else:
+        prizes = []
+    prizes = prizes[:n]
+    return prizes + [rng.choices(NO_AWARD_CELLS, (60, 25, 10, 5))[0] for _ in range(n - len(prizes))]
+
+
+def make_competitions(rng, persons, first_cert):
+    """One row per person per competition (SPEC §7), a few hundred over 2021-2023. Entrants are certified
+    workers of the county; prize winners of a county contest go on to the city's contest of their trade,
+    the city's to the province's, so some persons compete (and win) more than once."""
+    index = {pid: k for k, (pid, _name, _town) in enumerate(persons)}
+    holders = [index[pid] for pid in first_cert]  # in the order first certified (deterministic)
+    winners: dict[str, list[int]] = {}  # occupation → persons who won a prize, in order
+    rows = []
+    for cid, name, level, day, trades, per_trade in COMPETITION_CALENDAR:
+        for occ in trades:
+            pool = [k for k in holders if first_cert[persons[k][0]] < day]
+            promoted = [k for k in winners.get(occ, []) if level != "县级"]
+            entrants = list(dict.fromkeys(promoted[:per_trade]))
+            while len(entrants) < per_trade:
+                k = rng.choice(pool)
+                if k not in entrants:
+                    entrants.append(k)
+            for k, award in zip(entrants, _awards(rng, level, per_trade)):
+                pid, pname, town = persons[k]
+                if award and award not in NO_AWARD_CELLS:
+                    winners.setdefault(occ, []).append(k)
+                rows.append({"date": day, "cells": [cid, name, level, occ, fmt_date(rng, day), fmt_id(rng, pid),
+                                                    pname, award, town]})
+    return rows
+
+
+def plant_competition_defects(rng, rows, persons):
+    """What `jishu check` finds in the competitions ledger: a level clerks write that is none of
+    国家级/省级/市级/县级, an impossible date, an ID Excel turned into scientific notation (each for one
+    more entrant), and a person entered twice for the same competition (after the row it repeats)."""
+    def copy(cid, note, expect="rejected", **change):
+        i = rng.choice([i for i, r in enumerate(rows) if r["cells"][0] == cid and not r.get("note")])
+        cells = list(rows[i]["cells"])
+        if expect == "rejected":  # another entrant of the same competition
+            pid, name, town = persons[rng.randrange(PERSON_POOL - RESERVED)]
+            cells[5:] = [pid, name, rng.choice(NO_AWARD_CELLS), town]
+        for col, v in change.items():
+            cells[COMPETITION_COLS.index(col)] = v
+        rows.insert(i + 1, {"cells": cells, "note": note, "expect": expect})
+
+    copy("ZZJS2022-06", "level 地市级 is none of 国家级/省级/市级/县级", level="地市级")
+    copy("ZMJS2022-02", "竞赛日期 2022-10-32 is not a real date", end_date="2022-10-32")
+    copy("ZMJS2023-01", "person_id in Excel scientific notation", person_id="4.10122E+17")
+    copy("ZMJS2022-02", "the same person entered twice for the same competition", expect="duplicate", award="参赛")
+
+
 # ------------------------------------------------------------------ defects (SPEC §2: rejected or duplicate)
 def plant_defects(rng, files, persons, agency):
     """Copies of generated rows, changed so that they are rejected or are duplicates (SPEC §2)."""
@@ -714,6 +802,9 @@ def generate(out: Path) -> list:
     # Random streams of their own, so that every other row of the sample stays as it was.
     respell_townships(random.Random(SEED + 13), files)
     workbook = township_workbook(files)
+    competitions = make_competitions(random.Random(SEED + 71), persons, first_cert)  # a stream of its own too
+    plant_competition_defects(random.Random(SEED + 72), competitions, persons)
+    files[COMPS] = competitions
     manifest = write_all(out, files)
     write_xlsx(out / WORKBOOK, WORKBOOK_TOWNSHIP, workbook, merges=("A1:J1",))
     return manifest

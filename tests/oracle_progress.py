@@ -95,7 +95,18 @@ from stdnum.cn import uscc as _uscc  # SPEC §2: "python-stdnum's cn.uscc is the
 # ---------------------------------------------------------------------------------------------
 
 TEXT, RID, DATE, BOOL, LEVEL, SIZE, INT0, USCC, KIND, AMOUNT, CLEVEL = (
-    "text", "rid", "date", "bool", "level", "size", "int0", "uscc", "kind", "amount", "competition_level")
+    "text",
+    "rid",
+    "date",
+    "bool",
+    "level",
+    "size",
+    "int0",
+    "uscc",
+    "kind",
+    "amount",
+    "competition_level",
+)
 
 SCHEMAS: dict[str, dict[str, tuple[str, bool, bool, str]]] = {
     "trainings": {
@@ -181,6 +192,7 @@ class FileError(Exception):
 # Normalisation
 # ---------------------------------------------------------------------------------------------
 
+
 def norm_cell(value: str) -> str:
     """SPEC §2: trim spaces (incl. full-width space), NFKC-normalise."""
     return unicodedata.normalize("NFKC", value).strip()
@@ -221,7 +233,7 @@ def parse_rid(value: str, as_of: date) -> str:
     try:
         born = date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
-        raise Invalid("birth date not a date")
+        raise Invalid("birth date not a date") from None
     if born < date(1900, 1, 1) or born > as_of:
         raise Invalid("birth date out of range")
     return v  # unknown region code: warning only, the row is kept
@@ -245,7 +257,7 @@ def parse_date(value: str) -> date:
             try:
                 return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
-                raise Invalid("not a real date")
+                raise Invalid("not a real date") from None
     raise Invalid("date spelling")
 
 
@@ -263,9 +275,21 @@ def parse_bool(value: str) -> bool:
 
 
 _LEVELS = {
-    "1": 1, "2": 2, "3": 3, "4": 4, "5": 5,
-    "一级": 1, "二级": 2, "三级": 3, "四级": 4, "五级": 5,
-    "高级技师": 1, "技师": 2, "高级工": 3, "中级工": 4, "初级工": 5,
+    "1": 1,
+    "2": 2,
+    "3": 3,
+    "4": 4,
+    "5": 5,
+    "一级": 1,
+    "二级": 2,
+    "三级": 3,
+    "四级": 4,
+    "五级": 5,
+    "高级技师": 1,
+    "技师": 2,
+    "高级工": 3,
+    "中级工": 4,
+    "初级工": 5,
 }
 
 
@@ -277,8 +301,16 @@ def parse_level(value: str) -> int | None:
     raise Invalid("level")
 
 
-_SIZES = {"大型": "large", "中型": "medium", "小型": "small", "微型": "micro",
-          "large": "large", "medium": "medium", "small": "small", "micro": "micro"}
+_SIZES = {
+    "大型": "large",
+    "中型": "medium",
+    "小型": "small",
+    "微型": "micro",
+    "large": "large",
+    "medium": "medium",
+    "small": "small",
+    "micro": "micro",
+}
 
 
 def parse_size(value: str) -> str:
@@ -309,13 +341,22 @@ def parse_kind(value: str) -> str:
 
 def parse_amount(value: str):
     from decimal import Decimal
+
     if not re.fullmatch(r"([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]{1,2})?元?", value):
         raise Invalid("amount")
     return Decimal(value.replace(",", "").removesuffix("元"))
 
 
-COMPETITION_LEVELS = {"国家级": "national", "省级": "provincial", "市级": "city", "县级": "county",
-                      "national": "national", "provincial": "provincial", "city": "city", "county": "county"}
+COMPETITION_LEVELS = {
+    "国家级": "national",
+    "省级": "provincial",
+    "市级": "city",
+    "县级": "county",
+    "national": "national",
+    "provincial": "provincial",
+    "city": "city",
+    "county": "county",
+}
 LEVEL_ORDER = ("national", "provincial", "city", "county")
 
 
@@ -357,6 +398,7 @@ def parse_value(typ: str, value: str, as_of: date):
 # Reading
 # ---------------------------------------------------------------------------------------------
 
+
 def decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
@@ -367,7 +409,7 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise FileError(f"cannot decode: {exc}")
+        raise FileError(f"cannot decode: {exc}") from None
 
 
 def map_header(ledger: str, header: list[str]) -> dict[str, int]:
@@ -405,8 +447,12 @@ class LedgerResult:
     duplicates: list = field(default_factory=list)  # (file, line, (first file, first line))
 
     def counts(self) -> dict:
-        return {"rows": self.rows, "accepted": len(self.accepted),
-                "rejected": len(self.rejected), "duplicates": len(self.duplicates)}
+        return {
+            "rows": self.rows,
+            "accepted": len(self.accepted),
+            "rejected": len(self.rejected),
+            "duplicates": len(self.duplicates),
+        }
 
 
 def _records(text: str):
@@ -440,11 +486,19 @@ def validate_row(ledger: str, columns: dict[str, int], cells: list[str], as_of: 
         except Invalid as exc:
             errors.append(f"{name}: {exc}")
             values[name] = None
-    if (ledger == "trainings" and values["start_date"] and values["end_date"]
-            and values["end_date"] < values["start_date"]):
+    if (
+        ledger == "trainings"
+        and values["start_date"]
+        and values["end_date"]
+        and values["end_date"] < values["start_date"]
+    ):
         errors.append("end_date < start_date")
     if ledger == "hires":
-        if values["separation_date"] and values["hire_date"] and values["separation_date"] < values["hire_date"]:
+        if (
+            values["separation_date"]
+            and values["hire_date"]
+            and values["separation_date"] < values["hire_date"]
+        ):
             errors.append("separation_date < hire_date")
         if values.get("agency_id") and values.get("in_province") is None:
             errors.append("in_province needed when agency_id is set")
@@ -505,6 +559,7 @@ def read_all(data_dir: Path, as_of: date) -> dict[str, LedgerResult]:
 # Counting (SPEC §3)
 # ---------------------------------------------------------------------------------------------
 
+
 def period_bounds(year: int | None = None, period: str | None = None) -> tuple[date, date]:
     if year is not None:
         return date(year, 1, 1), date(year, 12, 31)
@@ -540,8 +595,9 @@ def progress(ledgers: dict[str, LedgerResult], start: date, end: date, as_of: da
         counted = competition_counted(competition_rows(ledgers, start, w_end))
         actual.update({key: len(rows) for key, rows in counted.items()})
         by_level = group_counts(counted, lambda r: r.values["level"])
-        result["levels"] = {level: by_level.get(level, dict.fromkeys(COMPETITION_METRICS, 0))
-                            for level in LEVEL_ORDER}
+        result["levels"] = {
+            level: by_level.get(level, dict.fromkeys(COMPETITION_METRICS, 0)) for level in LEVEL_ORDER
+        }
     period_days = (end - start).days + 1
     window_days = max(0, (w_end - start).days + 1)
     result["time_progress"] = window_days / period_days
@@ -553,8 +609,8 @@ def progress(ledgers: dict[str, LedgerResult], start: date, end: date, as_of: da
 # Competitions (SPEC §7) and breakdowns
 # ---------------------------------------------------------------------------------------------
 
-NO_TOWNSHIP = "（未填乡镇）"   # README: rows without a township
-UNRECOGNISED = "未识别乡镇"    # SPEC §2: a township not in targets.yaml's township_names
+NO_TOWNSHIP = "（未填乡镇）"  # README: rows without a township
+UNRECOGNISED = "未识别乡镇"  # SPEC §2: a township not in targets.yaml's township_names
 
 
 def competition_rows(ledgers: dict[str, LedgerResult], start: date, w_end: date) -> list[Row]:
@@ -581,8 +637,9 @@ def competition_counted(rows: list[Row]) -> dict[str, list[Row]]:
     return {
         "competitions": first_rows(rows, lambda r: r.values["competition_id"]),
         "competition_participants": list(rows),
-        "competition_winners": first_rows([r for r in rows if has_award(r.values["award"])],
-                                          lambda r: r.values["person_id"]),
+        "competition_winners": first_rows(
+            [r for r in rows if has_award(r.values["award"])], lambda r: r.values["person_id"]
+        ),
     }
 
 
@@ -616,12 +673,21 @@ def group_of(by: str, day: date, township: str | None, names=None, aliases=None)
     raise ValueError(by)
 
 
-def competition_breakdown(ledgers: dict[str, LedgerResult], start: date, end: date, as_of: date, by: str,
-                          township_names=None, township_aliases=None) -> dict[str, dict[str, int]] | None:
+def competition_breakdown(
+    ledgers: dict[str, LedgerResult],
+    start: date,
+    end: date,
+    as_of: date,
+    by: str,
+    township_names=None,
+    township_aliases=None,
+) -> dict[str, dict[str, int]] | None:
     """`progress --by township|month|quarter` for the three §7 metrics: {group: {metric: count}}, only
     groups that some counted row falls in; None when the ledger is absent."""
     if "competitions" not in ledgers:
         return None
     counted = competition_counted(competition_rows(ledgers, start, min(end, as_of)))
-    return group_counts(counted, lambda r: group_of(by, r.values["end_date"], r.values["township"],
-                                                    township_names, township_aliases))
+    return group_counts(
+        counted,
+        lambda r: group_of(by, r.values["end_date"], r.values["township"], township_names, township_aliases),
+    )

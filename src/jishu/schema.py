@@ -19,6 +19,7 @@ SIZE = "size"  # 企业规模
 INT = "int"  # integer >= 0
 AMOUNT = "amount"  # yuan >= 0, kept as integer fen
 KIND = "kind"  # 补贴类型: employer | agency
+COMPETITION_LEVEL = "competition_level"  # 竞赛级别: national | provincial | city | county
 
 # Vocabularies (matched without regard to case).
 BOOLEANS = {"是": True, "否": False, "y": True, "n": False, "yes": True, "no": False,
@@ -32,12 +33,27 @@ HIGH_SKILLED_LEVEL = 3  # levels 1-3 are 高技能
 SIZES = {"大型": "large", "中型": "medium", "小型": "small", "微型": "micro",
          "large": "large", "medium": "medium", "small": "small", "micro": "micro"}  # fmt: skip
 KINDS = {"employer": "employer", "agency": "agency", "吸纳就业补助": "employer", "职业介绍补贴": "agency"}
+# 竞赛级别 (SPEC §7), kept as the canonical English word; the order is the order reports list them in.
+COMPETITION_LEVELS = {
+    "国家级": "national",
+    "省级": "provincial",
+    "市级": "city",
+    "县级": "county",
+    "national": "national",
+    "provincial": "provincial",
+    "city": "city",
+    "county": "county",
+}
+COMPETITION_LEVEL_ORDER = ("national", "provincial", "city", "county")
+# 获奖等次 (SPEC §7): an empty cell or one of these words means no award; any other text is an award.
+NO_AWARD = ("无", "未获奖", "参赛")
 # A vocabulary per type: the words, the problem code of a word not in it.
 VOCABULARIES = {
     BOOL: (BOOLEANS, "bool_invalid"),
     LEVEL: (LEVELS, "level_invalid"),
     SIZE: (SIZES, "size_invalid"),
     KIND: (KINDS, "kind_invalid"),
+    COMPETITION_LEVEL: (COMPETITION_LEVELS, "competition_level_invalid"),
 }
 
 
@@ -60,7 +76,9 @@ class Ledger:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     optional: bool = False  # may be absent (payouts, competitions)
-    shown_when_absent: bool = False  # an optional ledger without files is reported empty (payouts), not left out
+    shown_when_absent: bool = (
+        False  # an optional ledger without files is reported empty (payouts), not left out
+    )
     date_order: tuple[tuple[str, str], ...] = ()  # (later column, earlier column): later ≥ earlier
     # (column, other column, problem code): the column must be filled when the other one is
     required_with: tuple[tuple[str, str, str], ...] = ()
@@ -71,6 +89,12 @@ class Ledger:
     @property
     def pattern(self) -> str:
         return f"{self.name}*"
+
+    @property
+    def record_date(self) -> str:
+        """The date that says when a record happened (a training's end, a certificate's issue, a hire):
+        the first date every row must have. The latest one up to the as-of date is the data-through date."""
+        return next(c.name for c in self.columns if c.type == DATE and c.value_required)
 
     @property
     def used(self) -> list[Column]:
@@ -168,13 +192,33 @@ PAYOUTS = Ledger(
     shown_when_absent=True,
 )
 
-LEDGERS: dict[str, Ledger] = {lg.name: lg for lg in (TRAININGS, CERTIFICATES, HIRES, PAYOUTS)}
+COMPETITIONS = Ledger(
+    "competitions",
+    "竞赛台账",
+    "competitions",
+    (
+        _req("competition_id", "竞赛编号", TEXT),
+        _opt("competition_name", "竞赛名称", TEXT, read=False),
+        _req("level", "竞赛级别", COMPETITION_LEVEL),
+        _opt("occupation", "竞赛职业（工种）", TEXT, read=False),
+        _req("end_date", "竞赛日期", DATE),
+        _req("person_id", "身份证号", RESIDENT_ID),
+        _opt("name", "姓名", TEXT, read=False),
+        _opt("award", "获奖等次", TEXT, repeats=True),
+        _opt("township", "乡镇", TEXT, repeats=True),
+    ),
+    key=("competition_id", "person_id"),
+    optional=True,
+    shown_when_absent=False,  # SPEC §7: without the ledger its metrics are absent from every report, not zero
+)
+
+LEDGERS: dict[str, Ledger] = {lg.name: lg for lg in (TRAININGS, CERTIFICATES, HIRES, PAYOUTS, COMPETITIONS)}
 
 # Row problem codes found while checking a column, by small integer (0 = fine), so that whole
 # columns carry a uint8 code array and only bad rows are ever turned into problem records.
 ROW_CODES = (
     "", "required_missing", "id_format", "id_checksum", "id_birthdate", "id_15digit", "id_scientific",
     "uscc_format", "uscc_checksum", "date_format", "date_invalid", "bool_invalid", "level_invalid",
-    "size_invalid", "kind_invalid", "int_invalid", "amount_invalid",
+    "size_invalid", "kind_invalid", "int_invalid", "amount_invalid", "competition_level_invalid",
 )  # fmt: skip
 CODE = {name: i for i, name in enumerate(ROW_CODES)}

@@ -55,7 +55,8 @@ class MetricDef(Strict):
 
 # A target per metric, every one optional: counts, or shares (0-1) for the share metrics.
 MetricTargets = create_model(
-    "MetricTargets", __base__=Strict,
+    "MetricTargets",
+    __base__=Strict,
     **{key: ((Share if key in SHARES else Count) | None, None) for key in METRIC_KEYS},
 )
 
@@ -141,7 +142,9 @@ class Targets(Strict):
         return self
 
     def target(self, period: str, key: str, township: str | None = None) -> int | float | None:
-        source = self.targets.get(period) if township is None else self.townships.get(period, {}).get(township)
+        source = (
+            self.targets.get(period) if township is None else self.townships.get(period, {}).get(township)
+        )
         return getattr(source, key) if source is not None else None
 
 
@@ -175,7 +178,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         seen = set()
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise yaml.constructor.ConstructorError(None, None, "complex key / 复杂键", key_node.start_mark)
+                raise yaml.constructor.ConstructorError(
+                    None, None, "complex key / 复杂键", key_node.start_mark
+                )
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -211,7 +216,11 @@ def _yaml_reason(exc: yaml.YAMLError) -> dict:
         return {"reason": "yaml_tag"}
     if "appears twice" in problem:
         return {"reason": "yaml_duplicate", "detail": problem.split("'")[1]}
-    for marker, reason in (("alias /", "yaml_alias"), ("nesting /", "yaml_depth"), ("complex key /", "yaml_key")):
+    for marker, reason in (
+        ("alias /", "yaml_alias"),
+        ("nesting /", "yaml_depth"),
+        ("complex key /", "yaml_key"),
+    ):
         if problem.startswith(marker):
             return {"reason": reason, "detail": str(MAX_DEPTH)}
     return {"detail": problem}
@@ -253,8 +262,16 @@ def load(path: Path) -> Targets:
     except IsADirectoryError:
         raise TargetsError([{"file": name, "code": "targets_unreadable", "reason": "is_folder"}]) from None
     except _TooLarge:
-        raise TargetsError([{"file": name, "code": "targets_unreadable", "reason": "targets_too_large",
-                             "detail": f"{MAX_BYTES >> 20} MB"}]) from None
+        raise TargetsError(
+            [
+                {
+                    "file": name,
+                    "code": "targets_unreadable",
+                    "reason": "targets_too_large",
+                    "detail": f"{MAX_BYTES >> 20} MB",
+                }
+            ]
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         detail = getattr(exc, "strerror", None) or str(exc)
         raise TargetsError([{"file": name, "code": "targets_unreadable", "detail": detail}]) from None
@@ -265,7 +282,9 @@ def load(path: Path) -> Targets:
         if getattr(exc, "problem_mark", None) is not None and "appears twice" in str(exc):
             mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise TargetsError([{"file": name, "line": line, "code": "targets_yaml", **_yaml_reason(exc)}]) from None
+        raise TargetsError(
+            [{"file": name, "line": line, "code": "targets_yaml", **_yaml_reason(exc)}]
+        ) from None
     if not isinstance(raw, dict):
         raise TargetsError([{"file": name, "line": 1, "code": "targets_yaml", "reason": "yaml_empty"}])
     try:
@@ -274,14 +293,26 @@ def load(path: Path) -> Targets:
         root = yaml.compose(text, Loader=yaml.SafeLoader)  # parsed again only here, for the line numbers
         problems = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "constrained"))))
+            loc = tuple(
+                p
+                for p in err["loc"]
+                if not (isinstance(p, str) and p.startswith(("function-", "constrained")))
+            )
             key_path = ".".join(str(p) for p in loc) or "(top)"
             ctx = err.get("ctx") or {}
             # The bound or the choices when pydantic gives them (ge, le, expected), else its message.
             known = [str(ctx[k]) for k in ("ge", "le", "expected") if k in ctx]
             detail = known[0] if known else err["msg"].removeprefix("Value error, ")
-            problems.append({"file": name, "line": _line_of(root, loc), "column": key_path, "code": "targets_invalid",
-                             "reason": f"pyd_{err['type']}", "detail": detail})
+            problems.append(
+                {
+                    "file": name,
+                    "line": _line_of(root, loc),
+                    "column": key_path,
+                    "code": "targets_invalid",
+                    "reason": f"pyd_{err['type']}",
+                    "detail": detail,
+                }
+            )
         raise TargetsError(problems) from None
 
 
@@ -295,6 +326,13 @@ def township_warnings(targets: Targets, file: str) -> list[dict]:
                 continue
             values = [getattr(t, key) for t in towns.values() if getattr(t, key) is not None]
             if values and sum(values) != getattr(county, key):
-                out.append({"file": file, "column": f"townships.{period}.{key}", "code": "targets_township_sum",
-                            "value": str(sum(values)), "detail": str(getattr(county, key))})
+                out.append(
+                    {
+                        "file": file,
+                        "column": f"townships.{period}.{key}",
+                        "code": "targets_township_sum",
+                        "value": str(sum(values)),
+                        "detail": str(getattr(county, key)),
+                    }
+                )
     return out

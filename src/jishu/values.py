@@ -23,6 +23,7 @@ from jishu.schema import CODE
 
 # ---------------------------------------------------------------- cells
 
+
 def normalise_header(cell: str) -> str:
     """Header cells: NFKC (full-width → half-width), trimmed, lower case for English names."""
     return unicodedata.normalize("NFKC", cell).strip().strip("\ufeff").strip().lower()
@@ -94,9 +95,7 @@ def parse_dates(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
             joined = pc.binary_join_element_wise(
                 *[parts.field(f"{f}{i}") for i in range(len(_SPELLINGS))], ""
             )
-            fields[f] = pc.cast(pc.if_else(matched, joined, "0"), pa.int64()).to_numpy(
-                zero_copy_only=False
-            )
+            fields[f] = pc.cast(pc.if_else(matched, joined, "0"), pa.int64()).to_numpy(zero_copy_only=False)
         year, month, day = fields["y"], fields["m"], fields["d"]
     ok = shaped & real_dates(year, month, day)
     dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
@@ -171,7 +170,9 @@ _BIRTH_YEARS = 200
 
 @cache
 def _real_birth_dates() -> np.ndarray:
-    year, month, day = np.meshgrid(np.arange(1900, 1900 + _BIRTH_YEARS), np.arange(13), np.arange(32), indexing="ij")
+    year, month, day = np.meshgrid(
+        np.arange(1900, 1900 + _BIRTH_YEARS), np.arange(13), np.arange(32), indexing="ij"
+    )
     return real_dates(year, month, day).reshape(-1)
 
 
@@ -202,7 +203,9 @@ def _check_id_block(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     in_range = check_ok & (year >= 0) & (year < _BIRTH_YEARS) & (month <= 12) & (day <= 31)
     where = np.where(in_range, (year * 13 + month) * 32 + day, 0)
     good = in_range & _real_birth_dates()[where]
-    later = np.flatnonzero(check_ok & (year >= _BIRTH_YEARS))  # born 2100 or after: the as-of date rejects them
+    later = np.flatnonzero(
+        check_ok & (year >= _BIRTH_YEARS)
+    )  # born 2100 or after: the as-of date rejects them
     if len(later):
         good[later] = real_dates(year[later] + 1900, month[later], day[later])
     code = np.where(shaped, CODE["id_checksum"], CODE["id_format"]).astype(np.uint8)
@@ -233,13 +236,17 @@ def resident_id_codes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         sub_person = np.zeros(len(rest), dtype=np.int64)
         sub_code = np.full(len(rest), CODE["id_format"], dtype=np.uint8)
         if len(again):
-            sub_person[again], sub_code[again] = _check_id_matrix(fixed_width_matrix(cleaned.take(pa.array(again)), 18))
+            sub_person[again], sub_code[again] = _check_id_matrix(
+                fixed_width_matrix(cleaned.take(pa.array(again)), 18)
+            )
         other = np.flatnonzero(lengths(cleaned) != 18)
         if len(other):
             texts = cleaned.take(pa.array(other))
             sci = pc.match_substring_regex(texts, SCIENTIFIC).to_numpy(zero_copy_only=False)
             old = pc.match_substring_regex(texts, r"^[0-9]{15}$").to_numpy(zero_copy_only=False)
-            sub_code[other] = np.where(sci, CODE["id_scientific"], np.where(old, CODE["id_15digit"], CODE["id_format"]))
+            sub_code[other] = np.where(
+                sci, CODE["id_scientific"], np.where(old, CODE["id_15digit"], CODE["id_format"])
+            )
         person[rest], code[rest] = sub_person, sub_code
     return person, code
 
@@ -375,13 +382,16 @@ def amounts_fen(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     ok = pc.is_valid(parts).to_numpy(zero_copy_only=False)
     given = pa.array(ok)
     yuan = pc.cast(pc.if_else(given, pc.replace_substring(parts.field("yuan"), ",", ""), "0"), pa.int64())
-    fen_text = pc.utf8_rpad(pc.if_else(pc.and_(given, pc.not_equal(parts.field("fen"), "")), parts.field("fen"), "0"),
-                            2, "0")
+    fen_text = pc.utf8_rpad(
+        pc.if_else(pc.and_(given, pc.not_equal(parts.field("fen"), "")), parts.field("fen"), "0"), 2, "0"
+    )
     fen = pc.add(pc.multiply(yuan, 100), pc.cast(fen_text, pa.int64()))
     return fen, np.where(ok, 0, CODE["amount_invalid"]).astype(np.uint8)
 
 
-def in_vocabulary(values: pa.Array, vocabulary: dict, bad: str, out_type: pa.DataType) -> tuple[pa.Array, np.ndarray]:
+def in_vocabulary(
+    values: pa.Array, vocabulary: dict, bad: str, out_type: pa.DataType
+) -> tuple[pa.Array, np.ndarray]:
     """Words from a vocabulary (schema: yes/no, levels, sizes, kinds), case-insensitive, per
     normalised, non-null value: the meaning, and a code (`bad` when the word is not in it)."""
     keys = list(vocabulary)

@@ -16,10 +16,11 @@ import numpy as np
 import pyarrow as pa
 
 from jishu.fast.arrays import at_most, between, count_distinct, days, first_in_group, group_codes, is_true
+from jishu.fast.lazy import pc
 from jishu.model import NO_TOWNSHIP, UNRECOGNISED, Group, Metric, Period, PeriodOut, ProgressReport
 from jishu.rules.holders import held_at
 from jishu.rules.townships import township_of
-from jishu.schema import HIGH_SKILLED_LEVEL
+from jishu.schema import COMPETITION_LEVEL_ORDER, HIGH_SKILLED_LEVEL, NO_AWARD
 
 if TYPE_CHECKING:
     from jishu.load import Ledgers, Needs
@@ -80,8 +81,12 @@ def subsidized_training(ledgers: Ledgers, window: Window) -> Counted:
 
 def skilled(ledgers: Ledgers, window: Window) -> Counted:
     """新增技能人才: distinct persons with at least one certificate issued in the window (any level)."""
-    return Counted("certificates", window.holds(ledgers, "certificates", "issue_date"), "issue_date",
-                   distinct="person_id")
+    return Counted(
+        "certificates",
+        window.holds(ledgers, "certificates", "issue_date"),
+        "issue_date",
+        distinct="person_id",
+    )
 
 
 def high_skilled(ledgers: Ledgers, window: Window) -> Counted:
@@ -105,7 +110,41 @@ def certified_employment(ledgers: Ledgers, window: Window) -> Share:
     return Share("hires", rows, held, "hire_date")
 
 
-# key → (the ledger it needs, the rule). A metric is reported when its ledger is loaded.
+# ---------------------------------------------------------------- the fourth system: competitions (SPEC §7)
+# A competition row counts toward nothing else: a level granted through a competition (以赛代评) is a
+# certificate, in the certificates ledger.
+
+
+def competitions(ledgers: Ledgers, window: Window) -> Counted:
+    """职业技能竞赛: distinct competitions (competition_id) with a row whose 竞赛日期 is in the window (场)."""
+    return Counted(
+        "competitions",
+        window.holds(ledgers, "competitions", "end_date"),
+        "end_date",
+        distinct="competition_id",
+    )
+
+
+def competition_participants(ledgers: Ledgers, window: Window) -> Counted:
+    """竞赛参赛: accepted, de-duplicated rows (one per person per competition) in the window (人次)."""
+    return Counted("competitions", window.holds(ledgers, "competitions", "end_date"), "end_date")
+
+
+def competition_winners(ledgers: Ledgers, window: Window) -> Counted:
+    """竞赛获奖: distinct persons with an award (获奖等次 other than empty, 无, 未获奖 or 参赛) in the window."""
+    rows = window.holds(ledgers, "competitions", "end_date") & awarded(ledgers["competitions"]["award"])
+    return Counted("competitions", rows, "end_date", distinct="person_id")
+
+
+def awarded(award: pa.ChunkedArray) -> np.ndarray:
+    """Whether each 获奖等次 names an award: given (cells are trimmed; empty is missing) and not a no-award word."""
+    return pc.fill_null(
+        pc.and_(pc.is_valid(award), pc.invert(pc.is_in(award, pa.array(NO_AWARD)))), False
+    ).to_numpy(zero_copy_only=False)
+
+
+# key → (the ledger it needs, the rule). A metric is reported when its ledger is loaded: the competitions
+# ledger is optional and without it its three metrics are absent, not zero (SPEC §7).
 METRICS: dict[str, tuple[str, Callable]] = {
     "training": ("trainings", training),
     "subsidized_training": ("trainings", subsidized_training),
@@ -113,9 +152,15 @@ METRICS: dict[str, tuple[str, Callable]] = {
     "high_skilled": ("certificates", high_skilled),
     "employment": ("hires", employment),
     "certified_employment": ("hires", certified_employment),
+    "competitions": ("competitions", competitions),
+    "competition_participants": ("competitions", competition_participants),
+    "competition_winners": ("competitions", competition_winners),
 }
 SHARES = {"certified_employment"}  # targets given as a share 0-1, not a count
+# The metrics targets.yaml must name. certified_employment and the competition metrics came later: a
+# targets file without them still loads, and reports name them from i18n.METRIC_NAMES.
 NAMED_IN_TARGETS = ("training", "subsidized_training", "skilled", "high_skilled", "employment")
+COMPETITION_METRICS = tuple(key for key, (ledger, _rule) in METRICS.items() if ledger == "competitions")
 
 
 def needs(by: str | None) -> Needs:
@@ -123,12 +168,18 @@ def needs(by: str | None) -> Needs:
     from jishu.load import Needs
 
     extra = ["person_id", "township", "file", "line"] if by else []
-    return Needs(columns={
-        "trainings": ["end_date", "subsidized"] + extra,
-        "certificates": ["person_id", "issue_date", "level"] + extra,
-        "hires": ["person_id", "hire_date"] + extra,
-        "payouts": [],
-    }, problems=False)
+    return Needs(
+        columns={
+            "trainings": ["end_date", "subsidized"] + extra,
+            "certificates": ["person_id", "issue_date", "level"] + extra,
+            "hires": ["person_id", "hire_date"] + extra,
+            "payouts": [],
+            # the level breakdown attributes by first row (file, line) whether or not there is a --by
+            "competitions": ["competition_id", "person_id", "end_date", "level", "award", "file", "line"]
+            + extra,
+        },
+        problems=False,
+    )
 
 
 # ---------------------------------------------------------------- the report
@@ -161,8 +212,15 @@ def metric(key: str, target: float | None, actual: float | None, time_progress: 
         remaining = round(max(target - actual, 0), 4) if share else max(target - actual, 0)
     if not share and actual is not None and time_progress > 0:
         projection = round(actual / time_progress)
-    return Metric(key=key, target=target, actual=actual, rate=rate, status=status, remaining=remaining,
-                  projection=projection)
+    return Metric(
+        key=key,
+        target=target,
+        actual=actual,
+        rate=rate,
+        status=status,
+        remaining=remaining,
+        projection=projection,
+    )
 
 
 def actual_of(found: Counted | Share, ledgers: Ledgers) -> int | float | None:
@@ -178,8 +236,10 @@ def progress(ledgers: Ledgers, targets: Targets, period: Period, by: str | None 
     window = window_of(period, ledgers.as_of)
     time_progress = round(window.days / period.days, 4)
     found = {key: rule(ledgers, window) for key, (ledger, rule) in METRICS.items() if ledger in ledgers}
-    metrics = [metric(key, targets.target(period.label, key), actual_of(f, ledgers), time_progress)
-               for key, f in found.items()]
+    metrics = [
+        metric(key, targets.target(period.label, key), actual_of(f, ledgers), time_progress)
+        for key, f in found.items()
+    ]
     report = ProgressReport(
         period=PeriodOut(label=period.label, start=period.start, end=period.end),
         as_of=ledgers.as_of,
@@ -188,10 +248,16 @@ def progress(ledgers: Ledgers, targets: Targets, period: Period, by: str | None 
         metrics=metrics,
         data=ledgers.counts(),
         rejected=ledgers.rejected,
+        finished=ledgers.as_of >= period.end,
+        data_through=ledgers.data_through(),
     )
+    report.levels = levels(found, ledgers)
     if by:
         report.by = by
         report.groups = _groups(by, found, ledgers, targets, period, time_progress)
+        if by == "township":
+            has_targets = any(m.target is not None for g in report.groups for m in g.metrics)
+            report.ranking = "mean_rate" if has_targets else "skilled"
     return report
 
 
@@ -209,21 +275,25 @@ def _group_keys(table: pa.Table, by: str, date_column: str, targets: Targets) ->
     return np.array([f"{1970 + m // 12}-Q{(m % 12) // 3 + 1}" for m in months], dtype=object)
 
 
-def _attributed(found: Counted, ledgers: Ledgers) -> pa.Table:
-    """The rows that count, with distinct values attributed once: to the group of their first
-    qualifying record (earliest date; ties by file, then line), so that the groups add up."""
+def _attributed(found: Counted, ledgers: Ledgers, column: str) -> pa.Table:
+    """The rows that count (with their date and the `column` they are grouped by), with distinct values
+    attributed once: to the group of their first qualifying record (earliest date; ties by file, then
+    line), so that the groups add up."""
     table = ledgers[found.ledger]
-    columns = [c for c in dict.fromkeys([found.date, "township", "file", "line", found.distinct]) if c]
+    columns = [c for c in dict.fromkeys([found.date, column, "file", "line", found.distinct]) if c]
     rows = table.select(columns).filter(pa.array(found.rows))
     if found.distinct is None or rows.num_rows == 0:
         return rows
-    first = first_in_group(group_codes(rows[found.distinct]), (days(rows[found.date]).astype(np.int64), rows["file"].to_numpy(),
-                                    rows["line"].to_numpy()))
+    first = first_in_group(
+        group_codes(rows[found.distinct]),
+        (days(rows[found.date]).astype(np.int64), rows["file"].to_numpy(), rows["line"].to_numpy()),
+    )
     return rows.filter(pa.array(first))
 
 
-def _groups(by: str, found: dict, ledgers: Ledgers, targets: Targets, period: Period,
-            time_progress: float) -> list[Group]:
+def _groups(
+    by: str, found: dict, ledgers: Ledgers, targets: Targets, period: Period, time_progress: float
+) -> list[Group]:
     counts: dict[str, dict[str, int | float | None]] = {}
     shares = {}
     for key, f in found.items():
@@ -233,7 +303,8 @@ def _groups(by: str, found: dict, ledgers: Ledgers, targets: Targets, period: Pe
             for label in np.unique(shares[key][0]).tolist():
                 counts.setdefault(label, {})
             continue
-        labels, n = np.unique(_group_keys(_attributed(f, ledgers), by, f.date, targets), return_counts=True)
+        counted = _attributed(f, ledgers, "township" if by == "township" else f.date)
+        labels, n = np.unique(_group_keys(counted, by, f.date, targets), return_counts=True)
         for label, count in zip(labels.tolist(), n.tolist()):
             counts.setdefault(label, {})[key] = count
     if by == "township":  # every listed township is shown, also one with nothing yet
@@ -245,8 +316,15 @@ def _groups(by: str, found: dict, ledgers: Ledgers, targets: Targets, period: Pe
         for key, (keys, held) in shares.items():
             mine = held[keys == label]
             values[key] = round(float(mine.mean()), 4) if len(mine) else None
-        metrics = [metric(key, targets.target(period.label, key, township=label) if by == "township" else None,
-                          values[key], time_progress) for key in found]
+        metrics = [
+            metric(
+                key,
+                targets.target(period.label, key, township=label) if by == "township" else None,
+                values[key],
+                time_progress,
+            )
+            for key in found
+        ]
         groups.append(Group(key=label, metrics=metrics))
     if by == "township":
         _rank(groups)
@@ -260,6 +338,23 @@ def _groups(by: str, found: dict, ledgers: Ledgers, targets: Targets, period: Pe
     return groups
 
 
+def levels(found: dict, ledgers: Ledgers) -> dict[str, dict[str, int]] | None:
+    """The competition metrics by competition level (竞赛级别), every level listed (SPEC §7; README): a
+    row counts under its own level, a distinct competition or winner under the level of its first
+    qualifying row, as in the other breakdowns, so the levels add up to the county figures. None
+    without the competitions ledger."""
+    if "competitions" not in ledgers:
+        return None
+    out = {level: dict.fromkeys(COMPETITION_METRICS, 0) for level in COMPETITION_LEVEL_ORDER}
+    for key in COMPETITION_METRICS:
+        counted = _attributed(found[key], ledgers, "level")
+        for level, n in zip(
+            *np.unique(counted["level"].to_numpy(zero_copy_only=False).astype(str), return_counts=True)
+        ):
+            out[str(level)][key] = int(n)
+    return out
+
+
 def _rank(groups: list[Group]) -> None:
     """Townships by mean completion rate over targeted metrics; without targets, by new skilled talents.
     The rows without a township, or with one not on the list, come last and are not ranked."""
@@ -268,7 +363,15 @@ def _rank(groups: list[Group]) -> None:
         g.score = round(sum(rates) / len(rates), 4) if rates else None
     skilled_of = {g.key: next((m.actual for m in g.metrics if m.key == "skilled"), 0) for g in groups}
     special = (NO_TOWNSHIP, UNRECOGNISED)
-    groups.sort(key=lambda g: (g.key in special, g.key == NO_TOWNSHIP, g.score is None, -(g.score or 0),
-                               -skilled_of[g.key], g.key))
+    groups.sort(
+        key=lambda g: (
+            g.key in special,
+            g.key == NO_TOWNSHIP,
+            g.score is None,
+            -(g.score or 0),
+            -skilled_of[g.key],
+            g.key,
+        )
+    )
     for i, g in enumerate(g for g in groups if g.key not in special):
         g.rank = i + 1
