@@ -24,13 +24,66 @@ SIZES = {  # rows: trainings, certificates, hires; persons in the population
     "province": (20_000_000, 12_000_000, 3_000_000, 15_000_000),
 }
 SEED = 410122
-REGIONS = np.array([410102, 410103, 410122, 410181, 410182, 410183, 410184, 410185, 410221, 410305, 410402,
-                    410502, 410602, 410702, 410802, 410902, 411002, 411102, 411202, 411302, 411402, 411502,
-                    411602, 411702, 419001])
-TOWNSHIPS = ["青年路街道", "东风路街道", "广惠街街道", "大孟街道", "韩寺镇", "官渡镇", "狼城岗镇", "万滩镇", "白沙镇",
-             "郑庵镇", "黄店镇", "刘集镇", "雁鸣湖镇", "姚家镇", "刁家乡"]
-OCCUPATIONS = ["电工", "焊工", "育婴员", "保育员", "中式烹调师", "美容师", "养老护理员", "电子商务师", "家政服务员",
-               "汽车维修工", "农业经理人", "茶艺师"]
+REGIONS = np.array(
+    [
+        410102,
+        410103,
+        410122,
+        410181,
+        410182,
+        410183,
+        410184,
+        410185,
+        410221,
+        410305,
+        410402,
+        410502,
+        410602,
+        410702,
+        410802,
+        410902,
+        411002,
+        411102,
+        411202,
+        411302,
+        411402,
+        411502,
+        411602,
+        411702,
+        419001,
+    ]
+)
+TOWNSHIPS = [
+    "青年路街道",
+    "东风路街道",
+    "广惠街街道",
+    "大孟街道",
+    "韩寺镇",
+    "官渡镇",
+    "狼城岗镇",
+    "万滩镇",
+    "白沙镇",
+    "郑庵镇",
+    "黄店镇",
+    "刘集镇",
+    "雁鸣湖镇",
+    "姚家镇",
+    "刁家乡",
+]
+OCCUPATIONS = [
+    "电工",
+    "焊工",
+    "育婴员",
+    "保育员",
+    "中式烹调师",
+    "美容师",
+    "养老护理员",
+    "电子商务师",
+    "家政服务员",
+    "汽车维修工",
+    "农业经理人",
+    "茶艺师",
+]
 PROVIDERS = ["中牟县职业培训学校", "郑州技师学院", "河南省就业训练中心", "中牟县农广校", "郑州市第一技工学校"]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂英华建国红玉兰"
@@ -51,7 +104,9 @@ def strings(matrix: np.ndarray, lengths: np.ndarray | None = None) -> pa.Array:
         keep = np.arange(width)[None, :] < lengths[:, None]
         data = matrix[keep]
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())).cast(pa.string())
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())).cast(
+        pa.string()
+    )
 
 
 def digits(values: np.ndarray, width: int) -> np.ndarray:
@@ -105,8 +160,9 @@ def names(n: int, rng: np.random.Generator) -> pa.Array:
 
 
 def pick(words: list[str], n: int, rng: np.random.Generator) -> pa.Array:
-    return pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, len(words), n), pa.int32()),
-                                          pa.array(words)).cast(pa.string())
+    return pa.DictionaryArray.from_arrays(
+        pa.array(rng.integers(0, len(words), n), pa.int32()), pa.array(words)
+    ).cast(pa.string())
 
 
 def days_between(n: int, rng: np.random.Generator, start="2021-01-01", end="2025-12-31") -> np.ndarray:
@@ -121,25 +177,38 @@ def trainings(n: int, persons: int, rng: np.random.Generator) -> pa.Table:
     start = end - rng.integers(5, 60, n)
     klass = row // 30
     class_id = strings(np.hstack([np.full((n, 2), [ord("Z"), ord("M")], dtype=np.uint8), digits(klass, 8)]))
-    return pa.table({
-        "person_id": resident_ids(person), "name": names(n, rng), "class_id": class_id,
-        "occupation": pick(OCCUPATIONS, n, rng), "provider": pick(PROVIDERS, n, rng),
-        "start_date": iso_dates(start), "end_date": iso_dates(end),
-        "subsidized": pick(["是", "是", "否"], n, rng), "township": pick(TOWNSHIPS, n, rng),
-    })
+    return pa.table(
+        {
+            "person_id": resident_ids(person),
+            "name": names(n, rng),
+            "class_id": class_id,
+            "occupation": pick(OCCUPATIONS, n, rng),
+            "provider": pick(PROVIDERS, n, rng),
+            "start_date": iso_dates(start),
+            "end_date": iso_dates(end),
+            "subsidized": pick(["是", "是", "否"], n, rng),
+            "township": pick(TOWNSHIPS, n, rng),
+        }
+    )
 
 
 def certificates(n: int, persons: int, rng: np.random.Generator) -> pa.Table:
     row = np.arange(n, dtype=np.int64)
     person = rng.integers(0, persons, n)
     cert_no = strings(np.hstack([np.full((n, 1), ord("S"), dtype=np.uint8), digits(row, 10)]))
-    return pa.table({
-        "cert_no": cert_no, "person_id": resident_ids(person), "name": names(n, rng),
-        "cert_type": pick(["职业技能等级证书", "职业资格证书", "专项职业能力证书"], n, rng),
-        "occupation": pick(OCCUPATIONS, n, rng), "level": pa.array(LEVELS[rng.integers(0, len(LEVELS), n)]),
-        "issue_date": iso_dates(days_between(n, rng)), "issuer": pick(PROVIDERS, n, rng),
-        "township": pick(TOWNSHIPS, n, rng),
-    })
+    return pa.table(
+        {
+            "cert_no": cert_no,
+            "person_id": resident_ids(person),
+            "name": names(n, rng),
+            "cert_type": pick(["职业技能等级证书", "职业资格证书", "专项职业能力证书"], n, rng),
+            "occupation": pick(OCCUPATIONS, n, rng),
+            "level": pa.array(LEVELS[rng.integers(0, len(LEVELS), n)]),
+            "issue_date": iso_dates(days_between(n, rng)),
+            "issuer": pick(PROVIDERS, n, rng),
+            "township": pick(TOWNSHIPS, n, rng),
+        }
+    )
 
 
 def hires(n: int, persons: int, rng: np.random.Generator) -> pa.Table:
@@ -149,22 +218,28 @@ def hires(n: int, persons: int, rng: np.random.Generator) -> pa.Table:
     employer = rng.integers(0, len(codes), n)
     hire = days_between(n, rng)
     left = rng.random(n) < 0.3
-    separation = pa.array(np.where(left, iso_dates(hire + rng.integers(30, 700, n)).to_numpy(zero_copy_only=False), ""))
+    separation = pa.array(
+        np.where(left, iso_dates(hire + rng.integers(30, 700, n)).to_numpy(zero_copy_only=False), "")
+    )
     agencies = credit_codes(20, np.random.default_rng(SEED + 2))
     has_agency = rng.random(n) < 0.2
     agency = rng.integers(0, len(agencies), n)
-    return pa.table({
-        "person_id": resident_ids(person), "name": names(n, rng),
-        "employer_id": pa.array(codes).take(pa.array(employer)),
-        "employer_name": pa.array([f"单位{e}" for e in range(len(codes))]).take(pa.array(employer)),
-        "employer_size": pa.array(SIZES_ZH[rng.integers(0, 4, n)]),
-        "hire_date": iso_dates(hire), "separation_date": separation,
-        "insured_months": pa.array(rng.integers(0, 40, n)).cast(pa.string()),
-        "agency_id": pa.array(np.where(has_agency, np.array(agencies, dtype=object)[agency], "")),
-        "agency_name": pa.array(np.where(has_agency, "人力资源公司", "")),
-        "in_province": pa.array(np.where(has_agency, np.where(rng.random(n) < 0.9, "是", "否"), "")),
-        "township": pick(TOWNSHIPS, n, rng),
-    })
+    return pa.table(
+        {
+            "person_id": resident_ids(person),
+            "name": names(n, rng),
+            "employer_id": pa.array(codes).take(pa.array(employer)),
+            "employer_name": pa.array([f"单位{e}" for e in range(len(codes))]).take(pa.array(employer)),
+            "employer_size": pa.array(SIZES_ZH[rng.integers(0, 4, n)]),
+            "hire_date": iso_dates(hire),
+            "separation_date": separation,
+            "insured_months": pa.array(rng.integers(0, 40, n)).cast(pa.string()),
+            "agency_id": pa.array(np.where(has_agency, np.array(agencies, dtype=object)[agency], "")),
+            "agency_name": pa.array(np.where(has_agency, "人力资源公司", "")),
+            "in_province": pa.array(np.where(has_agency, np.where(rng.random(n) < 0.9, "是", "否"), "")),
+            "township": pick(TOWNSHIPS, n, rng),
+        }
+    )
 
 
 def write(table: pa.Table, out: Path, name: str, files: int) -> None:
@@ -183,20 +258,28 @@ def generate(size: str, out: Path, files: int = 1) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob("*.csv"):
         stale.unlink()
-    rng = np.random.default_rng(SEED)
-    for name, make, n in (("hires", hires, n_hire), ("certificates", certificates, n_cert),
-                          ("trainings", trainings, n_train)):
+    for name, make, n in (
+        ("hires", hires, n_hire),
+        ("certificates", certificates, n_cert),
+        ("trainings", trainings, n_train),
+    ):
         started = time.monotonic()
         step = 4_000_000  # generate in slices so memory stays bounded at province size
         for part, first in enumerate(range(0, n, step)):
             count = min(step, n - first)
             table = make(count, persons, np.random.default_rng([SEED, part, len(name)]))
             if name == "trainings" and first:  # keep class ids unique across slices
-                table = table.set_column(2, "class_id", pa.compute.binary_join_element_wise(
-                    pa.scalar(f"P{part}"), table["class_id"], ""))
+                table = table.set_column(
+                    2,
+                    "class_id",
+                    pa.compute.binary_join_element_wise(pa.scalar(f"P{part}"), table["class_id"], ""),
+                )
             if name == "certificates" and first:
-                table = table.set_column(0, "cert_no", pa.compute.binary_join_element_wise(
-                    pa.scalar(f"P{part}"), table["cert_no"], ""))
+                table = table.set_column(
+                    0,
+                    "cert_no",
+                    pa.compute.binary_join_element_wise(pa.scalar(f"P{part}"), table["cert_no"], ""),
+                )
             if n <= step:
                 write(table, out, name, files)
             else:
@@ -207,10 +290,14 @@ def generate(size: str, out: Path, files: int = 1) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("size", choices=list(SIZES))
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--files", type=int, default=1, help="files per ledger (a county gets one per township)")
+    parser.add_argument(
+        "--files", type=int, default=1, help="files per ledger (a county gets one per township)"
+    )
     args = parser.parse_args()
     generate(args.size, args.out, args.files)
 

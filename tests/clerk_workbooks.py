@@ -114,64 +114,109 @@ LEDGERS = ("trainings", "certificates", "hires", "payouts", "competitions")
 #: ledger -> [(canonical name, Chinese name, required)] in SPEC order
 COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
     "trainings": [
-        ("person_id", "身份证号", True), ("name", "姓名", False), ("class_id", "班级编号", True),
-        ("occupation", "培训职业", False), ("provider", "培训机构", False), ("start_date", "开班日期", False),
-        ("end_date", "结业日期", True), ("subsidized", "是否补贴性培训", True), ("township", "乡镇", False),
+        ("person_id", "身份证号", True),
+        ("name", "姓名", False),
+        ("class_id", "班级编号", True),
+        ("occupation", "培训职业", False),
+        ("provider", "培训机构", False),
+        ("start_date", "开班日期", False),
+        ("end_date", "结业日期", True),
+        ("subsidized", "是否补贴性培训", True),
+        ("township", "乡镇", False),
     ],
     "certificates": [
-        ("cert_no", "证书编号", True), ("person_id", "身份证号", True), ("name", "姓名", False),
-        ("cert_type", "证书类型", False), ("occupation", "职业", False), ("level", "等级", True),
-        ("issue_date", "发证日期", True), ("issuer", "发证机构", False), ("township", "乡镇", False),
+        ("cert_no", "证书编号", True),
+        ("person_id", "身份证号", True),
+        ("name", "姓名", False),
+        ("cert_type", "证书类型", False),
+        ("occupation", "职业", False),
+        ("level", "等级", True),
+        ("issue_date", "发证日期", True),
+        ("issuer", "发证机构", False),
+        ("township", "乡镇", False),
     ],
     "hires": [
-        ("person_id", "身份证号", True), ("name", "姓名", False), ("employer_id", "统一社会信用代码", True),
-        ("employer_name", "单位名称", True), ("employer_size", "企业规模", True), ("hire_date", "入职日期", True),
-        ("separation_date", "离职日期", True), ("insured_months", "社保缴费月数", True),
-        ("agency_id", "介绍机构统一社会信用代码", False), ("agency_name", "介绍机构名称", False),
-        ("in_province", "是否省内就业", False), ("township", "乡镇", False),
+        ("person_id", "身份证号", True),
+        ("name", "姓名", False),
+        ("employer_id", "统一社会信用代码", True),
+        ("employer_name", "单位名称", True),
+        ("employer_size", "企业规模", True),
+        ("hire_date", "入职日期", True),
+        ("separation_date", "离职日期", True),
+        ("insured_months", "社保缴费月数", True),
+        ("agency_id", "介绍机构统一社会信用代码", False),
+        ("agency_name", "介绍机构名称", False),
+        ("in_province", "是否省内就业", False),
+        ("township", "乡镇", False),
     ],
     "payouts": [
-        ("payee_id", "收款单位统一社会信用代码", True), ("kind", "补贴类型", True), ("person_id", "身份证号", True),
-        ("amount", "金额", True), ("paid_date", "发放日期", True), ("batch", "批次号", False),
+        ("payee_id", "收款单位统一社会信用代码", True),
+        ("kind", "补贴类型", True),
+        ("person_id", "身份证号", True),
+        ("amount", "金额", True),
+        ("paid_date", "发放日期", True),
+        ("batch", "批次号", False),
     ],
     "competitions": [
-        ("competition_id", "竞赛编号", True), ("competition_name", "竞赛名称", False), ("level", "竞赛级别", True),
-        ("occupation", "竞赛职业（工种）", False), ("end_date", "竞赛日期", True), ("person_id", "身份证号", True),
-        ("name", "姓名", False), ("award", "获奖等次", False), ("township", "乡镇", False),
+        ("competition_id", "竞赛编号", True),
+        ("competition_name", "竞赛名称", False),
+        ("level", "竞赛级别", True),
+        ("occupation", "竞赛职业（工种）", False),
+        ("end_date", "竞赛日期", True),
+        ("person_id", "身份证号", True),
+        ("name", "姓名", False),
+        ("award", "获奖等次", False),
+        ("township", "乡镇", False),
     ],
 }
 KEY_COLUMNS = {
-    "trainings": ("person_id", "class_id"), "certificates": ("cert_no",),
-    "hires": ("person_id", "employer_id", "hire_date"), "payouts": ("payee_id", "kind", "person_id"),
+    "trainings": ("person_id", "class_id"),
+    "certificates": ("cert_no",),
+    "hires": ("person_id", "employer_id", "hire_date"),
+    "payouts": ("payee_id", "kind", "person_id"),
     "competitions": ("competition_id", "person_id"),
 }
 DATE_COLUMNS = {
-    "trainings": ("start_date", "end_date"), "certificates": ("issue_date",),
-    "hires": ("hire_date", "separation_date"), "payouts": ("paid_date",), "competitions": ("end_date",),
+    "trainings": ("start_date", "end_date"),
+    "certificates": ("issue_date",),
+    "hires": ("hire_date", "separation_date"),
+    "payouts": ("paid_date",),
+    "competitions": ("end_date",),
 }
 #: columns whose valid plain-integer values may become number cells (SPEC: `12.0` in a whole-number
 #: column is 12; amounts are decimal yuan, so an integer amount is one too)
 NUMBER_COLUMNS = {"hires": ("insured_months",), "payouts": ("amount",)}
 #: columns that are always text cells (a number cell there has lost digits or is not what the clerk typed)
 ID_COLUMNS = {
-    "trainings": ("person_id", "class_id"), "certificates": ("cert_no", "person_id"),
-    "hires": ("person_id", "employer_id", "agency_id"), "payouts": ("payee_id", "person_id", "batch"),
+    "trainings": ("person_id", "class_id"),
+    "certificates": ("cert_no", "person_id"),
+    "hires": ("person_id", "employer_id", "agency_id"),
+    "payouts": ("payee_id", "person_id", "batch"),
     "competitions": ("competition_id", "person_id"),
 }
 #: columns whose values tie rows together, so that their relative order must survive a reshape
 _ORDER_COLUMNS = {
-    "trainings": ("person_id",), "certificates": ("cert_no", "person_id"), "hires": ("person_id",),
-    "payouts": ("person_id",), "competitions": ("person_id",),
+    "trainings": ("person_id",),
+    "certificates": ("cert_no", "person_id"),
+    "hires": ("person_id",),
+    "payouts": ("person_id",),
+    "competitions": ("person_id",),
 }
 #: SPEC's total/footer words, after NFKC (which turns `：` into `:`)
 FOOTER_WORDS = ("合计", "小计", "总计", "制表人:", "审核人:", "填表说明", "备注:")
 
 LEDGER_TITLES = {
-    "trainings": "职业技能培训台账", "certificates": "技能人才取证台账", "hires": "城镇新增就业台账",
-    "payouts": "就业补贴发放台账", "competitions": "职业技能竞赛台账",
+    "trainings": "职业技能培训台账",
+    "certificates": "技能人才取证台账",
+    "hires": "城镇新增就业台账",
+    "payouts": "就业补贴发放台账",
+    "competitions": "职业技能竞赛台账",
 }
 GROUP_LABELS = {
-    "trainings": "培训信息", "certificates": "证书信息", "hires": "就业信息", "payouts": "发放信息",
+    "trainings": "培训信息",
+    "certificates": "证书信息",
+    "hires": "就业信息",
+    "payouts": "发放信息",
     "competitions": "竞赛信息",
 }
 TITLE_INFO_ROW = "填报单位：中牟县人社局  填报日期：2023年1月5日"
@@ -184,6 +229,7 @@ NOTICE_KINDS = ("title_rows", "footer_rows", "not_a_ledger", "empty_sheet", "loc
 
 try:  # xlwt is optional: the .xls builders need it
     import xlwt  # noqa: F401
+
     XLS_SUPPORTED = True
 except ImportError:  # pragma: no cover
     XLS_SUPPORTED = False
@@ -204,6 +250,7 @@ class ReshapeError(ValueError):
 # --------------------------------------------------------------------------------------------------
 # Small pure helpers
 # --------------------------------------------------------------------------------------------------
+
 
 def column_letter(index: int) -> str:
     """1 -> A, 27 -> AA."""
@@ -286,22 +333,28 @@ def minimal_docx_bytes(text: str = "培训台账填报说明：身份证号请�
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml",
-                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                   '<Default Extension="xml" ContentType="application/xml"/>'
-                   '<Override PartName="/word/document.xml" ContentType="application/'
-                   'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
-        z.writestr("_rels/.rels",
-                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                   'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
-        z.writestr("word/document.xml",
-                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                   '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-                   f'<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        )
+        z.writestr(
+            "word/document.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>",
+        )
     return buf.getvalue()
 
 
@@ -309,16 +362,17 @@ def minimal_docx_bytes(text: str = "培训台账填报说明：身份证号请�
 # What the reshape promises
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Notice:
     """A notice jishu should give about a file or sheet (severity `notice` in SPEC)."""
 
     file: str
     sheet: str | None
-    kind: str                     # one of NOTICE_KINDS
-    count: int | None = None      # rows skipped (title_rows, footer_rows)
-    rows: tuple[int, ...] = ()    # their Excel row numbers
-    detail: str = ""              # e.g. the headers found (not_a_ledger)
+    kind: str  # one of NOTICE_KINDS
+    count: int | None = None  # rows skipped (title_rows, footer_rows)
+    rows: tuple[int, ...] = ()  # their Excel row numbers
+    detail: str = ""  # e.g. the headers found (not_a_ledger)
 
 
 @dataclass(eq=False)
@@ -326,16 +380,16 @@ class Placement:
     """One ledger row: where it came from and where it is in the workbook."""
 
     ledger: str
-    source_file: str | None        # the CSV's name (None for hand-made builders)
-    source_line: int | None        # physical line where the CSV record starts
-    values: dict[str, str]         # column key -> the CSV text ('' when empty)
-    file: str                      # workbook file name
+    source_file: str | None  # the CSV's name (None for hand-made builders)
+    source_line: int | None  # physical line where the CSV record starts
+    values: dict[str, str]  # column key -> the CSV text ('' when empty)
+    file: str  # workbook file name
     sheet: str
-    row: int                       # Excel row number (1-based, title rows counted)
-    columns: dict[str, str]        # column key -> letter
-    headers: dict[str, str]        # column key -> header text written
-    written: dict[str, object]     # column key -> value written (absent: empty cell)
-    expected: dict[str, str]       # column key -> what jishu should take the cell for, as CSV-like text
+    row: int  # Excel row number (1-based, title rows counted)
+    columns: dict[str, str]  # column key -> letter
+    headers: dict[str, str]  # column key -> header text written
+    written: dict[str, object]  # column key -> value written (absent: empty cell)
+    expected: dict[str, str]  # column key -> what jishu should take the cell for, as CSV-like text
     problems: dict[str, str] = field(default_factory=dict)  # builders: column key -> expected problem
 
     def position(self, column: str) -> str:
@@ -350,8 +404,8 @@ class Placement:
 class SheetExpectation:
     file: str
     sheet: str
-    index: int                       # position in the workbook (0-based, hidden sheets counted)
-    kind: str                        # "ledger", "empty" or "not_a_ledger"
+    index: int  # position in the workbook (0-based, hidden sheets counted)
+    kind: str  # "ledger", "empty" or "not_a_ledger"
     ledger: str | None = None
     recognised_by: str | None = None  # "name" or "header"
     hidden: bool = False
@@ -360,12 +414,12 @@ class SheetExpectation:
     data_rows: tuple[int, ...] = ()
     footer_rows: tuple[int, ...] = ()  # 合计 and 制表人 rows (and CSV footer records copied)
     blank_rows: tuple[int, ...] = ()
-    columns: dict[str, str] = field(default_factory=dict)   # column key -> letter
-    headers: dict[str, str] = field(default_factory=dict)   # column key -> header text
-    serial_column: str | None = None                          # letter of 序号
-    merges: tuple[str, ...] = ()                              # e.g. "A1:J1"
-    date_style: str = "text"                                  # date | datetime | text
-    number_style: str = "text"                                # int | float | text
+    columns: dict[str, str] = field(default_factory=dict)  # column key -> letter
+    headers: dict[str, str] = field(default_factory=dict)  # column key -> header text
+    serial_column: str | None = None  # letter of 序号
+    merges: tuple[str, ...] = ()  # e.g. "A1:J1"
+    date_style: str = "text"  # date | datetime | text
+    number_style: str = "text"  # int | float | text
     header_merged: dict[str, str] = field(default_factory=dict)  # key -> range for vertically merged headers
 
 
@@ -374,19 +428,19 @@ class Expectation:
     """Where every CSV row went and what jishu should say about each file and sheet."""
 
     folder: Path
-    rows: list[Placement] = field(default_factory=list)           # in each ledger's original order
+    rows: list[Placement] = field(default_factory=list)  # in each ledger's original order
     sheets: list[SheetExpectation] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)                # every file written, sorted
+    files: list[str] = field(default_factory=list)  # every file written, sorted
     #: CSV records that are not rows read: (csv, line, "title"|"blank"|"footer"); title and blank records
     #: are not copied, footer records are copied verbatim and counted in their sheet's footer_rows
     source_skipped: list[tuple[str, int, str]] = field(default_factory=list)
-    unconverted: list[tuple[str, str]] = field(default_factory=list)         # (csv, reason)
+    unconverted: list[tuple[str, str]] = field(default_factory=list)  # (csv, reason)
     #: errors (not notices) jishu must give for a whole sheet: kind "missing_columns" or "column_twice",
     #: detail the canonical columns; only for files kept under their English names
     errors: list[Notice] = field(default_factory=list)
-    ignored_inputs: list[str] = field(default_factory=list)       # files in the CSV folder not read
-    renamed: dict[str, list[str]] = field(default_factory=dict)   # csv name -> workbook names
+    ignored_inputs: list[str] = field(default_factory=list)  # files in the CSV folder not read
+    renamed: dict[str, list[str]] = field(default_factory=dict)  # csv name -> workbook names
 
     # -- look-ups ------------------------------------------------------------------------------
     def placement(self, source_file: str, line: int) -> Placement:
@@ -410,8 +464,11 @@ class Expectation:
         return sorted((s for s in self.sheets if s.file == file), key=lambda s: s.index)
 
     def notices_for(self, file: str, sheet: str | None = None, kind: str | None = None) -> list[Notice]:
-        return [n for n in self.notices if n.file == file and (sheet is None or n.sheet == sheet)
-                and (kind is None or n.kind == kind)]
+        return [
+            n
+            for n in self.notices
+            if n.file == file and (sheet is None or n.sheet == sheet) and (kind is None or n.kind == kind)
+        ]
 
     def rows_of(self, ledger: str) -> list[Placement]:
         return [p for p in self.rows if p.ledger == ledger]
@@ -449,16 +506,17 @@ class Expectation:
 # Reading CSVs as jishu does (strictly; anything doubtful is refused)
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass(eq=False)
 class _Source:
     name: str
     ledger: str
     encoding: str
-    records: list[tuple[int, list[str]]]   # (start line, cells)
+    records: list[tuple[int, list[str]]]  # (start line, cells)
     header_index: int = 0
-    keys: list[str] = field(default_factory=list)          # column key per header cell
+    keys: list[str] = field(default_factory=list)  # column key per header cell
     canon: list[str | None] = field(default_factory=list)  # canonical name per header cell (or None)
-    exact: bool = False                                     # the header fits its ledger and only it
+    exact: bool = False  # the header fits its ledger and only it
     header_errors: list[tuple[str, str]] = field(default_factory=list)  # (kind, detail) jishu must report
     year: str = ""
 
@@ -510,7 +568,7 @@ def _parse_csv(text: str) -> list[tuple[int, list[str]]]:
                 value = "".join(parts)
                 line += text.count("\n", i, j)
                 i = j
-                if i < n and text[i] not in ",\n" and text[i:i + 2] != "\r\n":
+                if i < n and text[i] not in ",\n" and text[i : i + 2] != "\r\n":
                     raise ReshapeError(f"stray quote (line {start_line})")
             else:
                 k = i
@@ -572,7 +630,7 @@ def _ledger_of_name(name: str) -> str | None:
 
 def _read_source(path: Path, ledger: str) -> _Source:
     text, encoding = _decode(path.read_bytes())
-    if "\n" not in text and "\r" in text:      # old Macintosh line ends (CR only): each CR ends a line
+    if "\n" not in text and "\r" in text:  # old Macintosh line ends (CR only): each CR ends a line
         text = text.replace("\r", "\n")
     records = _parse_csv(text)
     if not records:
@@ -618,10 +676,11 @@ def _read_source(path: Path, ledger: str) -> _Source:
 # Sheets as clerks keep them: a small model, rendered with openpyxl or xlwt
 # --------------------------------------------------------------------------------------------------
 
+
 @dataclass(eq=False)
 class _SheetModel:
     name: str
-    cells: dict[tuple[int, int], object] = field(default_factory=dict)   # (row, col) 1-based
+    cells: dict[tuple[int, int], object] = field(default_factory=dict)  # (row, col) 1-based
     formats: dict[tuple[int, int], str] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
     hidden: bool = False
@@ -643,7 +702,7 @@ def _write_xlsx(path: Path, sheets: Sequence[_SheetModel]) -> None:
             cell = ws.cell(row=r, column=c)
             cell.value = value
             if isinstance(value, str):
-                cell.data_type = "s"   # never a formula or an error code
+                cell.data_type = "s"  # never a formula or an error code
             fmt = model.formats.get((r, c))
             if fmt:
                 cell.number_format = fmt
@@ -702,19 +761,19 @@ def _write_book(path: Path, sheets: Sequence[_SheetModel]) -> None:
 
 @dataclass
 class _Style:
-    title: str | None = None        # the title row's text, or no title row
-    info_row: bool = True           # 填报单位：…  填报日期：…
-    group_row: bool = False         # 基本信息 | 培训信息 (merged)
-    serial: bool = True             # 序号 column
-    date_style: str = "date"        # date | datetime | text
+    title: str | None = None  # the title row's text, or no title row
+    info_row: bool = True  # 填报单位：…  填报日期：…
+    group_row: bool = False  # 基本信息 | 培训信息 (merged)
+    serial: bool = True  # 序号 column
+    date_style: str = "date"  # date | datetime | text
     date_format: str = DATE_FORMATS[0]
-    number_style: str = "int"       # int | float | text
+    number_style: str = "int"  # int | float | text
     blank_before_total: int = 0
     total_row: bool = True
     blank_before_footer: int = 1
     footer_row: bool = True
     merge_footer: bool = False
-    header_lang: str = "zh"         # zh | raw (the CSV's header text, verbatim)
+    header_lang: str = "zh"  # zh | raw (the CSV's header text, verbatim)
 
 
 @dataclass
@@ -724,10 +783,10 @@ class _Row:
     values: dict[str, str]
     source_file: str | None = None
     source_line: int | None = None
-    footer: bool = False             # a CSV total/footer record copied verbatim
-    typed: dict[str, object] = field(default_factory=dict)     # builders: value to write as is
-    formats: dict[str, str] = field(default_factory=dict)      # builders: number format of a typed value
-    expected: dict[str, str] = field(default_factory=dict)     # builders: what jishu should take it for
+    footer: bool = False  # a CSV total/footer record copied verbatim
+    typed: dict[str, object] = field(default_factory=dict)  # builders: value to write as is
+    formats: dict[str, str] = field(default_factory=dict)  # builders: number format of a typed value
+    expected: dict[str, str] = field(default_factory=dict)  # builders: what jishu should take it for
     problems: dict[str, str] = field(default_factory=dict)
 
 
@@ -746,9 +805,17 @@ def _typed_value(ledger: str, key: str, raw: str, style: _Style, rng: random.Ran
 
 
 def _layout_sheet(
-    model: _SheetModel, ledger: str | None, keys: Sequence[str], canon: Sequence[str | None],
-    raw_headers: Sequence[str], rows: Sequence[_Row], style: _Style, file: str, index: int,
-    recognised_by: str | None, rng: random.Random | None = None,
+    model: _SheetModel,
+    ledger: str | None,
+    keys: Sequence[str],
+    canon: Sequence[str | None],
+    raw_headers: Sequence[str],
+    rows: Sequence[_Row],
+    style: _Style,
+    file: str,
+    index: int,
+    recognised_by: str | None,
+    rng: random.Random | None = None,
 ) -> tuple[SheetExpectation, list[Placement]]:
     """Lay rows out on a sheet the way a clerk does; returns what a reader should find."""
     first_col = 2 if style.serial else 1
@@ -759,9 +826,17 @@ def _layout_sheet(
     for key, c, raw in zip(keys, canon, raw_headers):
         headers[key] = zh_of[c] if (style.header_lang == "zh" and c) else _xml_text(raw)
 
-    sx = SheetExpectation(file=file, sheet=model.name, index=index, kind="ledger", ledger=ledger,
-                          recognised_by=recognised_by, hidden=model.hidden, date_style=style.date_style,
-                          number_style=style.number_style)
+    sx = SheetExpectation(
+        file=file,
+        sheet=model.name,
+        index=index,
+        kind="ledger",
+        ledger=ledger,
+        recognised_by=recognised_by,
+        hidden=model.hidden,
+        date_style=style.date_style,
+        number_style=style.number_style,
+    )
     merges: list[str] = []
 
     def merge(r1, c1, r2, c2):
@@ -833,15 +908,29 @@ def _layout_sheet(
         if row.footer:
             footer_rows.append(r)
         else:
-            keyed = bool(key_cols) and all(_norm(row.values.get(k, "")) != "" or k in row.typed for k in key_cols)
+            keyed = bool(key_cols) and all(
+                _norm(row.values.get(k, "")) != "" or k in row.typed for k in key_cols
+            )
             if style.serial and keyed:
                 serial += 1
                 model.cells[(r, 1)] = serial
             data_rows.append(r)
-            placements.append(Placement(
-                ledger=ledger or "", source_file=row.source_file, source_line=row.source_line,
-                values=dict(row.values), file=file, sheet=model.name, row=r, columns=dict(letters),
-                headers=dict(headers), written=written, expected=expected, problems=dict(row.problems)))
+            placements.append(
+                Placement(
+                    ledger=ledger or "",
+                    source_file=row.source_file,
+                    source_line=row.source_line,
+                    values=dict(row.values),
+                    file=file,
+                    sheet=model.name,
+                    row=r,
+                    columns=dict(letters),
+                    headers=dict(headers),
+                    written=written,
+                    expected=expected,
+                    problems=dict(row.problems),
+                )
+            )
         r += 1
     for _ in range(style.blank_before_total):
         blank_rows.append(r)
@@ -928,9 +1017,9 @@ def _order_ok(sequence: Iterable[tuple[int, list[tuple[str, str]]]]) -> bool:
 
 @dataclass(eq=False)
 class _Item:
-    seq: int                    # position in the ledger's original order
+    seq: int  # position in the ledger's original order
     row: _Row
-    group: str                  # township value ('' when none)
+    group: str  # township value ('' when none)
     order_keys: list[tuple[str, str]]
 
 
@@ -939,7 +1028,7 @@ class _Plan:
     source: _Source
     items: list[_Item]
     english: bool = True
-    layout: str = "single"       # single | sheets | files
+    layout: str = "single"  # single | sheets | files
     groups: list[str] = field(default_factory=list)
 
 
@@ -957,8 +1046,13 @@ def _split_ok(items: Sequence[_Item], groups: Sequence[str]) -> bool:
 
 
 def reshape_folder(
-    csv_folder: str | Path, out_folder: str | Path, *, rng: random.Random,
-    township_column: str | None = "乡镇", on_unusable: str = "raise", extras: bool = True,
+    csv_folder: str | Path,
+    out_folder: str | Path,
+    *,
+    rng: random.Random,
+    township_column: str | None = "乡镇",
+    on_unusable: str = "raise",
+    extras: bool = True,
 ) -> Expectation:
     """Write the ledger CSVs of `csv_folder` as clerks' workbooks in `out_folder`.
 
@@ -1010,7 +1104,7 @@ def reshape_folder(
             items: list[_Item] = []
             for line, _cells in src.records[: src.header_index]:
                 exp.source_skipped.append((src.name, line, "title"))
-            for line, cells in src.records[src.header_index + 1:]:
+            for line, cells in src.records[src.header_index + 1 :]:
                 if all(c == "" for c in cells):
                     exp.source_skipped.append((src.name, line, "blank"))
                     continue
@@ -1023,8 +1117,11 @@ def reshape_folder(
                 footer = keys_empty and first.startswith(FOOTER_WORDS)
                 if footer:
                     exp.source_skipped.append((src.name, line, "footer"))
-                order_keys = [(c, _order_key(values[c])) for c in _ORDER_COLUMNS[ledger]
-                              if c in values and _order_key(values[c]) != ""]
+                order_keys = [
+                    (c, _order_key(values[c]))
+                    for c in _ORDER_COLUMNS[ledger]
+                    if c in values and _order_key(values[c]) != ""
+                ]
                 group = values.get(town_key, "").strip() if town_key else ""
                 items.append(_Item(seq, _Row(values, src.name, line, footer=footer), group, order_keys))
                 seq += 1
@@ -1041,12 +1138,12 @@ def reshape_folder(
             p.english = i < k
     shuffled = list(LEDGERS)
     rng.shuffle(shuffled)
-    if not any(not p.english for p in all_plans):        # some file must be known by its header only
+    if not any(not p.english for p in all_plans):  # some file must be known by its header only
         for ledger in shuffled:
             if plans[ledger] and plans[ledger][-1].source.exact:
                 plans[ledger][-1].english = False
                 break
-    if len(all_plans) >= 2 and not any(p.english for p in all_plans):   # and some keeps its English name
+    if len(all_plans) >= 2 and not any(p.english for p in all_plans):  # and some keeps its English name
         multi = [lg for lg in shuffled if len(plans[lg]) >= 2]
         some = [lg for lg in shuffled if plans[lg]]
         plans[(multi or some)[0]][0].english = True
@@ -1114,7 +1211,7 @@ def reshape_folder(
         return [(f"{base}.xlsx", [None])]  # type: ignore[list-item]
 
     for ledger in LEDGERS:
-        for attempt in range(2):
+        for _attempt in range(2):
             name_files(ledger)
             books = [(name, p, gs) for p in plans[ledger] for name, gs in book_names(p)]
             ordered = sorted(books, key=lambda b: b[0])
@@ -1125,7 +1222,7 @@ def reshape_folder(
             names_ok = len({b[0] for b in books}) == len(books)
             if names_ok and _order_ok(seq):
                 break
-            for p in plans[ledger]:       # fall back: one sheet per file, English stems
+            for p in plans[ledger]:  # fall back: one sheet per file, English stems
                 p.layout, p.groups, p.english = "single", [], True
         else:  # pragma: no cover - English stems always sort as the CSVs did
             raise AssertionError(f"cannot keep the order of {ledger}")
@@ -1143,17 +1240,34 @@ def reshape_folder(
         n = counter["n"]
         counter["n"] += 1
         if not exact:
-            return _Style(title=None, info_row=False, group_row=False, serial=False,
-                          date_style="text", number_style="text", total_row=False, footer_row=False,
-                          blank_before_footer=0, header_lang="raw")
+            return _Style(
+                title=None,
+                info_row=False,
+                group_row=False,
+                serial=False,
+                date_style="text",
+                number_style="text",
+                total_row=False,
+                footer_row=False,
+                blank_before_footer=0,
+                header_lang="raw",
+            )
         date_style = date_styles[n % 3]
         return _Style(
             title=f"中牟县{year + '年' if year else ''}{LEDGER_TITLES[ledger]}",
-            info_row=True, group_row=group_rows[n % 2], serial=True, date_style=date_style,
+            info_row=True,
+            group_row=group_rows[n % 2],
+            serial=True,
+            date_style=date_style,
             date_format=rng.choice(DATETIME_FORMATS if date_style == "datetime" else DATE_FORMATS),
-            number_style=number_styles[(n // 3 + n) % 3], blank_before_total=rng.choice((0, 0, 1)),
-            total_row=True, blank_before_footer=rng.choice((0, 1, 2)), footer_row=True,
-            merge_footer=rng.random() < 0.5, header_lang="zh" if not english or rng.random() < 0.5 else "raw")
+            number_style=number_styles[(n // 3 + n) % 3],
+            blank_before_total=rng.choice((0, 0, 1)),
+            total_row=True,
+            blank_before_footer=rng.choice((0, 1, 2)),
+            footer_row=True,
+            merge_footer=rng.random() < 0.5,
+            header_lang="zh" if not english or rng.random() < 0.5 else "raw",
+        )
 
     # 7. write
     written_books: list[tuple[str, list[_SheetModel], list[SheetExpectation]]] = []
@@ -1169,21 +1283,35 @@ def reshape_folder(
                 for g in gs:
                     if g is None:
                         towns = {it.group for it in p.items}
-                        label = next(iter(towns)) if len(towns) == 1 and "" not in towns else rng.choice(
-                            ("Sheet1", "台账", "汇总"))
+                        label = (
+                            next(iter(towns))
+                            if len(towns) == 1 and "" not in towns
+                            else rng.choice(("Sheet1", "台账", "汇总"))
+                        )
                     else:
                         label = (_short_township(g) if short else g) or "未填乡镇"
                     model = _SheetModel(_sheet_name(label, taken))
                     rows = [it.row for it in p.items if g is None or it.group == g]
                     style = next_style(ledger, src.year, src.exact, p.english)
                     sx, placements = _layout_sheet(
-                        model, ledger, src.keys, src.canon, header, rows, style, fname, len(models),
-                        "name" if p.english else "header", rng)
+                        model,
+                        ledger,
+                        src.keys,
+                        src.canon,
+                        header,
+                        rows,
+                        style,
+                        fname,
+                        len(models),
+                        "name" if p.english else "header",
+                        rng,
+                    )
                     models.append(model)
                     sxs.append(sx)
                     exp.rows.extend(placements)
-                    exp.errors.extend(Notice(fname, model.name, kind, detail=detail)
-                                      for kind, detail in src.header_errors)
+                    exp.errors.extend(
+                        Notice(fname, model.name, kind, detail=detail) for kind, detail in src.header_errors
+                    )
                 written_books.append((fname, models, sxs))
                 names_for_csv.append(fname)
             exp.renamed[src.name] = names_for_csv
@@ -1241,46 +1369,111 @@ _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
 _TOWNSHIPS = ("白沙镇", "官渡镇", "韩寺镇", "刘集镇", "狼城岗镇", "青年路街道")
 
 
-def sample_rows(ledger: str, n: int = 3, *, rng: random.Random | None = None,
-                townships: Sequence[str] = _TOWNSHIPS[:3], start: int = 0) -> list[dict[str, str]]:
+def sample_rows(
+    ledger: str,
+    n: int = 3,
+    *,
+    rng: random.Random | None = None,
+    townships: Sequence[str] = _TOWNSHIPS[:3],
+    start: int = 0,
+) -> list[dict[str, str]]:
     """`n` valid rows of a ledger (canonical column -> text), distinct keys, townships in turn."""
     rng = rng or random.Random(n)
     rows = []
     for i in range(start, start + n):
-        pid = resident_id(birth=f"19{rng.randint(70, 99)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}",
-                          seq=100 + i % 900)
+        pid = resident_id(
+            birth=f"19{rng.randint(70, 99)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}",
+            seq=100 + i % 900,
+        )
         name = rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(("", rng.choice(_GIVEN)))
         town = townships[i % len(townships)] if townships else ""
         day = dt.date(2022, 1, 1) + dt.timedelta(days=rng.randint(0, 300))
         if ledger == "trainings":
-            rows.append({"person_id": pid, "name": name, "class_id": f"ZMPX2022{i // 5 + 1:04d}",
-                         "occupation": "中式面点师", "provider": "中牟县就业训练中心",
-                         "start_date": (day - dt.timedelta(days=20)).isoformat(), "end_date": day.isoformat(),
-                         "subsidized": rng.choice(("是", "否")), "township": town})
+            rows.append(
+                {
+                    "person_id": pid,
+                    "name": name,
+                    "class_id": f"ZMPX2022{i // 5 + 1:04d}",
+                    "occupation": "中式面点师",
+                    "provider": "中牟县就业训练中心",
+                    "start_date": (day - dt.timedelta(days=20)).isoformat(),
+                    "end_date": day.isoformat(),
+                    "subsidized": rng.choice(("是", "否")),
+                    "township": town,
+                }
+            )
         elif ledger == "certificates":
-            rows.append({"cert_no": f"Y0000410122002220{i:05d}", "person_id": pid, "name": name,
-                         "cert_type": "职业技能等级证书", "occupation": "电工", "level": rng.choice(("三级", "四级", "5")),
-                         "issue_date": day.isoformat(), "issuer": "中牟县职业技能鉴定中心", "township": town})
+            rows.append(
+                {
+                    "cert_no": f"Y0000410122002220{i:05d}",
+                    "person_id": pid,
+                    "name": name,
+                    "cert_type": "职业技能等级证书",
+                    "occupation": "电工",
+                    "level": rng.choice(("三级", "四级", "5")),
+                    "issue_date": day.isoformat(),
+                    "issuer": "中牟县职业技能鉴定中心",
+                    "township": town,
+                }
+            )
         elif ledger == "hires":
-            rows.append({"person_id": pid, "name": name, "employer_id": credit_code(f"91410122MA44A{i:04d}"),
-                         "employer_name": f"中牟县第{i + 1}服装有限公司", "employer_size": "小型",
-                         "hire_date": day.isoformat(), "separation_date": "", "insured_months": "12",
-                         "agency_id": "", "agency_name": "", "in_province": "", "township": town})
+            rows.append(
+                {
+                    "person_id": pid,
+                    "name": name,
+                    "employer_id": credit_code(f"91410122MA44A{i:04d}"),
+                    "employer_name": f"中牟县第{i + 1}服装有限公司",
+                    "employer_size": "小型",
+                    "hire_date": day.isoformat(),
+                    "separation_date": "",
+                    "insured_months": "12",
+                    "agency_id": "",
+                    "agency_name": "",
+                    "in_province": "",
+                    "township": town,
+                }
+            )
         elif ledger == "payouts":
-            rows.append({"payee_id": credit_code(f"91410122MA44A{i:04d}"), "kind": "employer", "person_id": pid,
-                         "amount": "1000", "paid_date": day.isoformat(), "batch": "2022-01"})
+            rows.append(
+                {
+                    "payee_id": credit_code(f"91410122MA44A{i:04d}"),
+                    "kind": "employer",
+                    "person_id": pid,
+                    "amount": "1000",
+                    "paid_date": day.isoformat(),
+                    "batch": "2022-01",
+                }
+            )
         elif ledger == "competitions":
-            rows.append({"competition_id": f"ZMJS2022{i // 5 + 1:03d}", "competition_name": "中牟县焊工技能大赛",
-                         "level": "县级", "occupation": "焊工", "end_date": day.isoformat(), "person_id": pid,
-                         "name": name, "award": rng.choice(("一等奖", "参赛", "")), "township": town})
+            rows.append(
+                {
+                    "competition_id": f"ZMJS2022{i // 5 + 1:03d}",
+                    "competition_name": "中牟县焊工技能大赛",
+                    "level": "县级",
+                    "occupation": "焊工",
+                    "end_date": day.isoformat(),
+                    "person_id": pid,
+                    "name": name,
+                    "award": rng.choice(("一等奖", "参赛", "")),
+                    "township": town,
+                }
+            )
         else:
             raise ValueError(ledger)
     return rows
 
 
-def write_ledger_csv(path: str | Path, ledger: str, rows: Sequence[Mapping[str, str]], *, lang: str = "en",
-                     encoding: str = "utf-8", newline: str = "\n", bom: bool = False,
-                     columns: Sequence[str] | None = None) -> Path:
+def write_ledger_csv(
+    path: str | Path,
+    ledger: str,
+    rows: Sequence[Mapping[str, str]],
+    *,
+    lang: str = "en",
+    encoding: str = "utf-8",
+    newline: str = "\n",
+    bom: bool = False,
+    columns: Sequence[str] | None = None,
+) -> Path:
     """A ledger CSV as Excel would save it (fields quoted only when needed)."""
     import csv
     import io
@@ -1304,8 +1497,11 @@ def _builder_keys(ledger: str) -> tuple[list[str], list[str | None], list[str]]:
     return keys, list(keys), keys
 
 
-def _single_book(path: Path, specs: Sequence[tuple[str, str, Sequence[_Row], _Style, bool]],
-                 extra: Sequence[_SheetModel] = ()) -> Expectation:
+def _single_book(
+    path: Path,
+    specs: Sequence[tuple[str, str, Sequence[_Row], _Style, bool]],
+    extra: Sequence[_SheetModel] = (),
+) -> Expectation:
     """Write one workbook of ledger sheets [(sheet, ledger, rows, style, hidden)] (+ extra sheets)."""
     path = Path(path)
     exp = Expectation(folder=path.parent)
@@ -1313,8 +1509,9 @@ def _single_book(path: Path, specs: Sequence[tuple[str, str, Sequence[_Row], _St
     for name, ledger, rows, style, hidden in specs:
         keys, canon, raw = _builder_keys(ledger)
         model = _SheetModel(name, hidden=hidden)
-        sx, placements = _layout_sheet(model, ledger, keys, canon, raw, rows, style, path.name, len(models),
-                                       "header")
+        sx, placements = _layout_sheet(
+            model, ledger, keys, canon, raw, rows, style, path.name, len(models), "header"
+        )
         models.append(model)
         exp.sheets.append(sx)
         exp.rows.extend(placements)
@@ -1333,21 +1530,37 @@ def _rows(ledger: str, rows: Sequence[Mapping[str, str]] | None, n: int = 3, sta
     return [_Row(dict(r)) for r in data]
 
 
-def title_rows_workbook(path: str | Path, ledger: str = "trainings",
-                        rows: Sequence[Mapping[str, str]] | None = None, *, sheet: str = "白沙镇",
-                        group_row: bool = False, blank_rows: int = 1, date_style: str = "date",
-                        number_style: str = "int") -> Expectation:
+def title_rows_workbook(
+    path: str | Path,
+    ledger: str = "trainings",
+    rows: Sequence[Mapping[str, str]] | None = None,
+    *,
+    sheet: str = "白沙镇",
+    group_row: bool = False,
+    blank_rows: int = 1,
+    date_style: str = "date",
+    number_style: str = "int",
+) -> Expectation:
     """One sheet: title row, 填报单位 row, (group row), header, 序号, data, 合计, blank rows, 制表人 footer.
 
     `.xlsx` or `.xls` by the path's suffix.  The header is on row 3 (row 4 with `group_row`)."""
-    style = _Style(title=f"中牟县2022年{LEDGER_TITLES[ledger]}", group_row=group_row, date_style=date_style,
-                   number_style=number_style, blank_before_footer=blank_rows)
+    style = _Style(
+        title=f"中牟县2022年{LEDGER_TITLES[ledger]}",
+        group_row=group_row,
+        date_style=date_style,
+        number_style=number_style,
+        blank_before_footer=blank_rows,
+    )
     return _single_book(Path(path), [(sheet, ledger, _rows(ledger, rows), style, False)])
 
 
-def two_row_header_workbook(path: str | Path, ledger: str = "trainings",
-                            rows: Sequence[Mapping[str, str]] | None = None, *,
-                            merge_required: bool = False) -> Expectation:
+def two_row_header_workbook(
+    path: str | Path,
+    ledger: str = "trainings",
+    rows: Sequence[Mapping[str, str]] | None = None,
+    *,
+    merge_required: bool = False,
+) -> Expectation:
     """A two-row header as clerks draw it: row 3 has merged group cells (`基本信息` over the person's
     columns, `培训信息` over the rest) and `序号` merged down over rows 3–4; row 4 has the column names.
 
@@ -1356,12 +1569,18 @@ def two_row_header_workbook(path: str | Path, ledger: str = "trainings",
     must take a merged cell's value for every cell it covers to find the header on row 4.  SPEC does not
     say so; the expectation records it in ``SheetExpectation.header_merged``.  `.xlsx` or `.xls`."""
     path = Path(path)
-    style = _Style(title=f"中牟县2022年{LEDGER_TITLES[ledger]}", group_row=True, date_style="text",
-                   number_style="text", blank_before_footer=1)
+    style = _Style(
+        title=f"中牟县2022年{LEDGER_TITLES[ledger]}",
+        group_row=True,
+        date_style="text",
+        number_style="text",
+        blank_before_footer=1,
+    )
     keys, canon, raw = _builder_keys(ledger)
     model = _SheetModel("Sheet1")
-    sx, placements = _layout_sheet(model, ledger, keys, canon, raw, _rows(ledger, rows), style, path.name, 0,
-                                   "header")
+    sx, placements = _layout_sheet(
+        model, ledger, keys, canon, raw, _rows(ledger, rows), style, path.name, 0, "header"
+    )
     top, sub = sx.title_rows[-1], sx.header_row
     assert (top, sub) == (3, 4)
     last_col = 1 + len(keys)
@@ -1369,7 +1588,7 @@ def two_row_header_workbook(path: str | Path, ledger: str = "trainings",
     model.merges = [m for m in model.merges if m[0] != top]
     for c in range(1, last_col + 1):
         model.cells.pop((top, c), None)
-    merges = [(top, 1, sub, 1)]                      # 序号 over both rows
+    merges = [(top, 1, sub, 1)]  # 序号 over both rows
     model.cells[(top, 1)] = model.cells.pop((sub, 1))
     person = [k for k in ("person_id", "name") if k in keys]
     person_cols = sorted(keys.index(k) + 2 for k in person)
@@ -1394,8 +1613,9 @@ def two_row_header_workbook(path: str | Path, ledger: str = "trainings",
     _write_book(path, [model])
     sx.merges = tuple(_merge_ref(*m) for m in model.merges)
     sx.header_merged = header_merged
-    return Expectation(folder=path.parent, rows=placements, sheets=[sx], notices=_sheet_notices(sx),
-                       files=[path.name])
+    return Expectation(
+        folder=path.parent, rows=placements, sheets=[sx], notices=_sheet_notices(sx), files=[path.name]
+    )
 
 
 def typed_cells_workbook(path: str | Path) -> Expectation:
@@ -1419,32 +1639,68 @@ def typed_cells_workbook(path: str | Path) -> Expectation:
     def row(i, typed=None, formats=None, expected=None, problems=None, **text):
         values = dict(base[i])
         values.update(text)
-        return _Row(values, typed=typed or {}, formats=formats or {}, expected=expected or {},
-                    problems=problems or {})
+        return _Row(
+            values, typed=typed or {}, formats=formats or {}, expected=expected or {}, problems=problems or {}
+        )
 
-    cases.append(row(0, typed={"hire_date": dt.date(2022, 3, 5), "insured_months": 12},
-                     formats={"hire_date": "yyyy-mm-dd"},
-                     expected={"hire_date": "2022-03-05", "insured_months": "12"}))
-    cases.append(row(1, typed={"hire_date": dt.datetime(2022, 3, 5), "separation_date": dt.datetime(2023, 6, 30),
-                               "insured_months": 12.0},
-                     formats={"hire_date": "yyyy-mm-dd hh:mm:ss", "separation_date": "yyyy/m/d h:mm"},
-                     expected={"hire_date": "2022-03-05", "separation_date": "2023-06-30", "insured_months": "12"},
-                     separation_date="2023-06-30"))
+    cases.append(
+        row(
+            0,
+            typed={"hire_date": dt.date(2022, 3, 5), "insured_months": 12},
+            formats={"hire_date": "yyyy-mm-dd"},
+            expected={"hire_date": "2022-03-05", "insured_months": "12"},
+        )
+    )
+    cases.append(
+        row(
+            1,
+            typed={
+                "hire_date": dt.datetime(2022, 3, 5),
+                "separation_date": dt.datetime(2023, 6, 30),
+                "insured_months": 12.0,
+            },
+            formats={"hire_date": "yyyy-mm-dd hh:mm:ss", "separation_date": "yyyy/m/d h:mm"},
+            expected={"hire_date": "2022-03-05", "separation_date": "2023-06-30", "insured_months": "12"},
+            separation_date="2023-06-30",
+        )
+    )
     cases.append(row(2, typed={"hire_date": 44621}, expected={"hire_date": "2022-03-01"}))
     lost = excel_15_digits("410122199001011234")
     from decimal import Decimal
-    cases.append(row(3, typed={"person_id": lost}, expected={"person_id": format(Decimal(repr(lost)), "f")},
-                     problems={"person_id": "id_numeric"}, person_id="410122199001011234"))
+
+    cases.append(
+        row(
+            3,
+            typed={"person_id": lost},
+            expected={"person_id": format(Decimal(repr(lost)), "f")},
+            problems={"person_id": "id_numeric"},
+            person_id="410122199001011234",
+        )
+    )
     cases.append(row(4, hire_date="2022年3月5日"))
-    cases.append(row(5, typed={"insured_months": 12.5}, expected={"insured_months": "12.5"},
-                     problems={"insured_months": "not_whole"}, insured_months="12.5"))
-    cases.append(row(6, typed={"hire_date": dt.date(2022, 3, 5)}, formats={"hire_date": 'yyyy"年"m"月"d"日"'},
-                     expected={"hire_date": "2022-03-05"}))
+    cases.append(
+        row(
+            5,
+            typed={"insured_months": 12.5},
+            expected={"insured_months": "12.5"},
+            problems={"insured_months": "not_whole"},
+            insured_months="12.5",
+        )
+    )
+    cases.append(
+        row(
+            6,
+            typed={"hire_date": dt.date(2022, 3, 5)},
+            formats={"hire_date": 'yyyy"年"m"月"d"日"'},
+            expected={"hire_date": "2022-03-05"},
+        )
+    )
     for c in cases:
         for k, v in c.values.items():
             c.expected.setdefault(k, v)
-    style = _Style(title="中牟县2022年城镇新增就业台账", date_style="text", number_style="text",
-                   blank_before_footer=1)
+    style = _Style(
+        title="中牟县2022年城镇新增就业台账", date_style="text", number_style="text", blank_before_footer=1
+    )
     return _single_book(path, [("白沙镇", "hires", cases, style, False)])
 
 
@@ -1452,16 +1708,25 @@ def hidden_sheet_workbook(path: str | Path, ledger: str = "trainings") -> Expect
     """Two township sheets, the second hidden; both hold ledger rows and both are read."""
     a = _Style(title=f"中牟县2022年{LEDGER_TITLES[ledger]}", date_style="date")
     b = _Style(title=f"中牟县2022年{LEDGER_TITLES[ledger]}", date_style="text", group_row=True)
-    return _single_book(Path(path), [("白沙镇", ledger, _rows(ledger, None, 3, 0), a, False),
-                                     ("官渡镇", ledger, _rows(ledger, None, 2, 10), b, True)])
+    return _single_book(
+        Path(path),
+        [
+            ("白沙镇", ledger, _rows(ledger, None, 3, 0), a, False),
+            ("官渡镇", ledger, _rows(ledger, None, 2, 10), b, True),
+        ],
+    )
 
 
 def empty_sheet_workbook(path: str | Path, ledger: str = "trainings") -> Expectation:
     """A ledger sheet followed by Excel's untouched `Sheet2` and `Sheet3` (each an `empty_sheet` notice)."""
-    a = _Style(title=f"中牟县2022年{LEDGER_TITLES[ledger]}", date_style="datetime",
-               date_format=DATETIME_FORMATS[0])
-    return _single_book(Path(path), [("白沙镇", ledger, _rows(ledger, None, 3), a, False)],
-                        extra=[_SheetModel("Sheet2"), _SheetModel("Sheet3")])
+    a = _Style(
+        title=f"中牟县2022年{LEDGER_TITLES[ledger]}", date_style="datetime", date_format=DATETIME_FORMATS[0]
+    )
+    return _single_book(
+        Path(path),
+        [("白沙镇", ledger, _rows(ledger, None, 3), a, False)],
+        extra=[_SheetModel("Sheet2"), _SheetModel("Sheet3")],
+    )
 
 
 def non_ledger_workbook(path: str | Path) -> SheetExpectation:
@@ -1477,6 +1742,13 @@ def non_ledger_workbook(path: str | Path) -> SheetExpectation:
         for c, v in enumerate(person, 2):
             model.cells[(r, c)] = v
     _write_book(path, [model])
-    return SheetExpectation(file=path.name, sheet="Sheet1", index=0, kind="not_a_ledger", header_row=1,
-                            data_rows=(2, 3), columns={h: column_letter(i) for i, h in enumerate(head, 1)},
-                            headers={h: h for h in head})
+    return SheetExpectation(
+        file=path.name,
+        sheet="Sheet1",
+        index=0,
+        kind="not_a_ledger",
+        header_row=1,
+        data_rows=(2, 3),
+        columns={h: column_letter(i) for i, h in enumerate(head, 1)},
+        headers={h: h for h in head},
+    )

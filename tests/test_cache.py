@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import pyarrow as pa
 import pytest
 
 from jishu import load as ledgers
@@ -43,13 +43,22 @@ def test_second_run_comes_from_the_cache_with_the_same_numbers(data):
 
 
 def test_a_changed_or_added_file_is_read_alone(data):
+    write_csv(
+        data / "trainings_b.csv",
+        TRAINING_HEADER,
+        [[resident_id(seq=778), "", "ZM22-08", "2022-05-01", "2022-05-20", "是", "韩寺镇"]],
+    )
     load(data)
-    write_csv(data / "trainings_extra.csv", TRAINING_HEADER,
-              [[resident_id(seq=777), "", "ZM22-09", "2022-05-01", "2022-05-20", "是", "韩寺镇"]])
+    write_csv(
+        data / "trainings_extra.csv",
+        TRAINING_HEADER,
+        [[resident_id(seq=777), "", "ZM22-09", "2022-05-01", "2022-05-20", "是", "韩寺镇"]],
+    )
     books = load(data)
-    # the new file is read; trainings.csv comes from its own entry, the other ledgers whole from the cache
-    assert books.files_read == 1 and books.cache_hits == 1
-    assert books.counts()["trainings"].accepted == 5
+    # the new file is read; the two others come from their own entries, the other ledgers whole from the
+    # cache (a ledger's only file has no entry of its own: its ledger's entry holds all of it)
+    assert books.files_read == 1 and books.cache_hits == 2
+    assert books.counts()["trainings"].accepted == 6
     hires = data / "hires.csv"
     hires.write_bytes(hires.read_bytes() + b"\n")  # size and mtime change, content the same
     books = load(data)
@@ -61,11 +70,12 @@ def damage_file(rows: Path, damage: str) -> None:
         rows.write_bytes(rows.read_bytes()[: rows.stat().st_size // 2])
     elif damage == "garbage":
         rows.write_bytes(b"\x00" * rows.stat().st_size)
-    elif damage == "flipped_byte":  # one byte of page data: same size, footer intact
-        chunk = pq.ParquetFile(rows).metadata.row_group(0).column(0)
-        start = chunk.dictionary_page_offset or chunk.data_page_offset
-        body = bytearray(rows.read_bytes())
-        body[start + chunk.total_compressed_size - 1] ^= 0xFF  # the last byte of the last page's data
+    elif damage == "flipped_byte":  # one byte of column data: same size, schema and footer intact
+        file = pa.py_buffer(rows.read_bytes())
+        values = pa.ipc.open_file(file).read_all().column("line").chunk(0).buffers()[1]
+        at = values.address - file.address  # where the line numbers are stored in the file
+        body = bytearray(file.to_pybytes())
+        body[at] ^= 0xFF
         rows.write_bytes(bytes(body))
     elif damage == "footer":  # the schema, offsets and row counts: still readable, but renamed
         body = rows.read_bytes()
@@ -73,11 +83,13 @@ def damage_file(rows: Path, damage: str) -> None:
         rows.write_bytes(body[:at] + b"person_iD" + body[at + 9 :])
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "flipped_byte", "footer", "delete_meta", "wrong_meta"])
+@pytest.mark.parametrize(
+    "damage", ["truncate", "garbage", "flipped_byte", "footer", "delete_meta", "wrong_meta"]
+)
 def test_a_damaged_entry_is_rebuilt_not_trusted(data, damage):
     good = figures(load(data))
     for entry in (data / ".jishu-cache").iterdir():
-        for rows in entry.glob("rows*.parquet"):  # rows.parquet (a ledger), rows-0.parquet (a file's table)
+        for rows in entry.glob("rows-*.arrow"):  # a ledger's parts, a file's tables
             damage_file(rows, damage)
         if damage == "delete_meta":
             (entry / "meta.json").unlink()
@@ -92,8 +104,22 @@ def test_no_cache_neither_reads_nor_writes(data):
     books = load(data, use_cache=False)
     assert books.files_read == 4 and not (data / ".jishu-cache").exists()
     load(data)
-    result = run(["progress", "--year", "2022", "--as-of", "2022-12-31", "--no-cache", "--format", "json",
-                  "--data", str(data), "--targets", str(TARGETS)])
+    result = run(
+        [
+            "progress",
+            "--year",
+            "2022",
+            "--as-of",
+            "2022-12-31",
+            "--no-cache",
+            "--format",
+            "json",
+            "--data",
+            str(data),
+            "--targets",
+            str(TARGETS),
+        ]
+    )
     assert result.exit_code == 0
 
 
@@ -105,7 +131,9 @@ def test_cache_location(data, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     # A read-only data folder (faked: the tests may run as root, who can write anywhere).
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == data.resolve() else real_access(p, mode))
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if Path(p) == data.resolve() else real_access(p, mode)
+    )
     load(data)
     assert not (data / ".jishu-cache").exists()
     assert any((tmp_path / "xdg" / "jishu").iterdir())
@@ -113,8 +141,11 @@ def test_cache_location(data, tmp_path, monkeypatch):
 
 def test_as_of_before_a_birth_date_does_not_use_the_assembled_entry(data):
     late = resident_id(birth="20230315", seq=1)
-    write_csv(data / "trainings_late.csv", TRAINING_HEADER,
-              [[late, "", "ZM22-10", "2022-05-01", "2022-05-20", "是", "韩寺镇"]])
+    write_csv(
+        data / "trainings_late.csv",
+        TRAINING_HEADER,
+        [[late, "", "ZM22-10", "2022-05-01", "2022-05-20", "是", "韩寺镇"]],
+    )
     assert load(data).counts()["trainings"].rejected == 3  # born after 2022-12-31
     later = ledgers.load(data, dt.date(2023, 6, 30))
     assert later.counts()["trainings"].rejected == 2
@@ -122,11 +153,14 @@ def test_as_of_before_a_birth_date_does_not_use_the_assembled_entry(data):
     assert again.counts()["trainings"].rejected == 3
 
 
-@pytest.mark.parametrize("command", [
-    ["progress", "--year", "2022", "--by", "township"],
-    ["progress", "--period", "2021-2025", "--as-of", "2023-06-30"],
-    ["subsidy", "--as-of", "2023-12-31"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["progress", "--year", "2022", "--by", "township"],
+        ["progress", "--period", "2021-2025", "--as-of", "2023-06-30"],
+        ["subsidy", "--as-of", "2023-12-31"],
+    ],
+)
 def test_warm_runs_answer_exactly_as_uncached_runs(tmp_path, command):
     """On the shipped sample: the cache (and its index of each holder's earliest certificate, which
     decides 持证就业率 and subsidy rule 2) gives the same output as reading every file."""
@@ -137,7 +171,7 @@ def test_warm_runs_answer_exactly_as_uncached_runs(tmp_path, command):
     building, warm = run(args), run(args)
     assert uncached.exit_code == building.exit_code == warm.exit_code == 0
     assert uncached.stdout == building.stdout == warm.stdout
-    index = [*(folder / ".jishu-cache").glob("ledger-certificates-*/earliest.parquet")]
+    index = [*(folder / ".jishu-cache").glob("ledger-certificates-*/earliest.arrow")]
     assert len(index) == 1
     index[0].write_bytes(b"\x00" * index[0].stat().st_size)  # a damaged index is not trusted
     assert run(args).stdout == uncached.stdout

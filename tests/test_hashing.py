@@ -24,8 +24,11 @@ any_text = st.text(alphabet=st.sampled_from(list('ab,"x1中文\u3000')), max_siz
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=st.lists(st.one_of(same_length, any_text, st.just("")), max_size=60),
-       common=st.lists(same_length, max_size=60), skip=st.integers(0, 5))
+@given(
+    values=st.lists(st.one_of(same_length, any_text, st.just("")), max_size=60),
+    common=st.lists(same_length, max_size=60),
+    skip=st.integers(0, 5),
+)
 def test_string_hash_is_the_formula_whatever_the_layout(values, common, skip):
     """Mixed lengths, one dominant length (hashed as a matrix), an array that is a slice."""
     texts = common + values
@@ -34,8 +37,12 @@ def test_string_hash_is_the_formula_whatever_the_layout(values, common, skip):
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=st.lists(st.integers(-(10**17), 10**17), max_size=300),
-       extra=st.lists(st.integers(-(10**17), 10**17), max_size=20), take=st.integers(0, 30), bits=st.integers(1, 24))
+@given(
+    values=st.lists(st.integers(-(10**17), 10**17), max_size=300),
+    extra=st.lists(st.integers(-(10**17), 10**17), max_size=20),
+    take=st.integers(0, 30),
+    bits=st.integers(1, 24),
+)
 def test_among_is_membership(values, extra, take, bits):
     """among (a hashed flag table, then a search) answers exactly like np.isin, even when the table is
     tiny and every value collides, on one thread or several."""

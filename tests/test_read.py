@@ -31,7 +31,10 @@ def test_encodings_and_line_endings(tmp_path, encoding, bom, newline):
     assert raw.header == HEADER
     assert records(raw) == [["1", "张三", "甲班"], ["2", "李四", "乙班"]]
     assert raw.lines.tolist() == [2, 3]
-    assert raw.encoding == {"utf-8": "utf-8-sig" if bom else "utf-8", "gb18030": "gb18030", "gbk": "gb18030"}[encoding]
+    assert (
+        raw.encoding
+        == {"utf-8": "utf-8-sig" if bom else "utf-8", "gb18030": "gb18030", "gbk": "gb18030"}[encoding]
+    )
 
 
 def test_quoted_newlines_blank_lines_and_line_numbers(tmp_path):
@@ -142,8 +145,10 @@ def test_fast_reader_agrees_with_the_csv_module(tmp_path_factory, rows, crlf, bl
     assert [c is None for c in some.columns] == [k not in wanted for k in range(3)] or some.complete
     picked = [(line, [r[k] for k in sorted(wanted)]) for line, r in zip(slow.lines.tolist(), records(slow))]
     assert [(line, r) for line, r in picked if any(r)] == [
-        (line, [r[k] for k in sorted(wanted)]) for line, r in zip(some.lines.tolist(), _cells(some))
-        if any(r[k] for k in sorted(wanted))]
+        (line, [r[k] for k in sorted(wanted)])
+        for line, r in zip(some.lines.tolist(), _cells(some))
+        if any(r[k] for k in sorted(wanted))
+    ]
 
 
 def _cells(raw) -> list[list[str]]:
@@ -163,7 +168,9 @@ def test_quoted_files_are_read_directly_when_every_record_is_one_line(tmp_path, 
 
     rows = ['"410122198503120212","张三","ZM-1, 二班","2022-03-05"'] * 3
     path = tmp_path / "t.csv"
-    path.write_text('"person_id","name","class_id","end_date"\r\n' + "\r\n".join(rows) + "\r\n", encoding="utf-8")
+    path.write_text(
+        '"person_id","name","class_id","end_date"\r\n' + "\r\n".join(rows) + "\r\n", encoding="utf-8"
+    )
     general = read._read_fast
     monkeypatch.setattr(read, "_read_fast", lambda *a: pytest.fail("took the general path"))
     raw = read_table(path, select=lambda header: {0: False, 2: False, 3: True})
@@ -193,14 +200,19 @@ def test_gb18030_files_are_read_like_utf8_ones(tmp_path, late):
     """Excel on Chinese Windows saves GB18030: once transcoded, such a file is read the same way as a
     UTF-8 one (only the columns used, dictionary-encoded where asked); a record spanning lines is
     still numbered exactly."""
-    text = "编号,乡镇,备注\r\n" + "".join(f"{i},韩寺镇,第{i}行\r\n" for i in range(1, 4)) + late + "10,官渡镇,末行\r\n"
+    text = (
+        "编号,乡镇,备注\r\n"
+        + "".join(f"{i},韩寺镇,第{i}行\r\n" for i in range(1, 4))
+        + late
+        + "10,官渡镇,末行\r\n"
+    )
     path = tmp_path / "t.csv"
     path.write_bytes(text.encode("gb18030"))
     raw = read_table(path, select=lambda header: {0: False, 1: True})
     assert raw.encoding == "gb18030" and raw.header == ["编号", "乡镇", "备注"]
     assert raw.columns[1].to_pylist()[:3] == ["韩寺镇"] * 3 and raw.columns[1].to_pylist()[-1] == "官渡镇"
     assert raw.lines.tolist()[-1] == (7 if late else 5)
-    assert [r for r in zip(raw.lines.tolist(), raw.columns[0].to_pylist())][:3] == [(2, "1"), (3, "2"), (4, "3")]
+    assert list(zip(raw.lines.tolist(), raw.columns[0].to_pylist()))[:3] == [(2, "1"), (3, "2"), (4, "3")]
 
 
 def test_iso_dates_read_as_dates_give_what_the_distinct_value_check_gives(tmp_path, monkeypatch):
@@ -220,17 +232,30 @@ def test_iso_dates_read_as_dates_give_what_the_distinct_value_check_gives(tmp_pa
     folder = tmp_path / "data"
     generate("tiny", folder)
     write = TRAINING_HEADER
-    (folder / "trainings_zy.csv").write_text(",".join(write) + "\n410122199001010123,,ZM22-Y,2022-05-20,2022-05-01,是,韩寺镇\n",
-                                             encoding="utf-8")
-    (folder / "trainings_zz.csv").write_text(",".join(write) + "\n410122199001010123,,ZM22-X,2022-02-30,2022-03-01,是,韩寺镇\n",
-                                             encoding="utf-8")
+    (folder / "trainings_zy.csv").write_text(
+        ",".join(write) + "\n410122199001010123,,ZM22-Y,2022-05-20,2022-05-01,是,韩寺镇\n", encoding="utf-8"
+    )
+    (folder / "trainings_zz.csv").write_text(
+        ",".join(write) + "\n410122199001010123,,ZM22-X,2022-02-30,2022-03-01,是,韩寺镇\n", encoding="utf-8"
+    )
     typed = read_table(folder / "trainings_zy.csv", select=selector(schema.LEDGERS["trainings"]))
     assert str(typed.columns[4].type) == "date32[day]"  # the dates were read as dates
     args = ["--data", str(folder), "--targets", str(TARGETS), "--format", "json", "--no-cache"]
-    as_dates = run(["progress", "--year", "2022", *args]).stdout, run(["check", "--as-of", "2025-12-31", *args]).stdout
+    as_dates = (
+        run(["progress", "--year", "2022", *args]).stdout,
+        run(["check", "--as-of", "2025-12-31", *args]).stdout,
+    )
     original = read._pyarrow_read
-    monkeypatch.setattr(read, "_pyarrow_read", lambda stream, header, wanted, quoted, dates, **kw: original(
-        stream, header, wanted, quoted, dates=False, **kw))
-    by_value = run(["progress", "--year", "2022", *args]).stdout, run(["check", "--as-of", "2025-12-31", *args]).stdout
+    monkeypatch.setattr(
+        read,
+        "_pyarrow_read",
+        lambda stream, header, wanted, quoted, dates, **kw: original(
+            stream, header, wanted, quoted, dates=False, **kw
+        ),
+    )
+    by_value = (
+        run(["progress", "--year", "2022", *args]).stdout,
+        run(["check", "--as-of", "2025-12-31", *args]).stdout,
+    )
     assert as_dates == by_value
     assert '"date_invalid"' in as_dates[1] and '"date_order"' in as_dates[1]

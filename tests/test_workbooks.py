@@ -30,15 +30,43 @@ SMALL = FIXTURES / "golden" / "small"
 
 
 def check_json(data: Path, *extra: str) -> tuple[int, dict]:
-    result = run(["check", "--format", "json", "--as-of", "2022-12-31", "--no-cache", "--data", str(data),
-                  "--targets", str(TARGETS), *extra])
+    result = run(
+        [
+            "check",
+            "--format",
+            "json",
+            "--as-of",
+            "2022-12-31",
+            "--no-cache",
+            "--data",
+            str(data),
+            "--targets",
+            str(TARGETS),
+            *extra,
+        ]
+    )
     assert "Traceback" not in result.stderr
     return result.exit_code, json.loads(result.stdout)
 
 
 def progress_json(data: Path, *extra: str) -> dict:
-    result = run(["progress", "--year", "2022", "--as-of", "2022-12-31", "--format", "json", "--no-cache",
-                  "--data", str(data), "--targets", str(TARGETS), *extra])
+    result = run(
+        [
+            "progress",
+            "--year",
+            "2022",
+            "--as-of",
+            "2022-12-31",
+            "--format",
+            "json",
+            "--no-cache",
+            "--data",
+            str(data),
+            "--targets",
+            str(TARGETS),
+            *extra,
+        ]
+    )
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -46,20 +74,32 @@ def progress_json(data: Path, *extra: str) -> dict:
 def test_clerks_workbooks_give_the_csv_numbers_and_say_what_they_skipped(tmp_path):
     expectation = reshape_folder(SMALL, tmp_path / "books", rng=random.Random(3))
     assert progress_json(tmp_path / "books")["metrics"] == progress_json(SMALL)["metrics"]
-    code, found = check_json(tmp_path / "books")
+    _code, found = check_json(tmp_path / "books")
     _, plain = check_json(SMALL)
     assert found["data"] == plain["data"]
     notices = {(p["file"], p["sheet"], p["code"]) for p in found["problems"] if p["severity"] == "notice"}
-    kinds = {"title_rows": "title_rows", "footer_rows": "footer_rows", "lock_file": "lock_file",
-             "empty_sheet": "sheet_empty", "not_a_ledger": "not_a_ledger", "unsupported_file": "file_format_not_read"}
+    kinds = {
+        "title_rows": "title_rows",
+        "footer_rows": "footer_rows",
+        "lock_file": "lock_file",
+        "empty_sheet": "sheet_empty",
+        "not_a_ledger": "not_a_ledger",
+        "unsupported_file": "file_format_not_read",
+    }
     for notice in expectation.notices:
         sheet = notice.sheet if notice.kind not in ("lock_file", "unsupported_file") else None
         assert (notice.file, sheet, kinds[notice.kind]) in notices, notice
     # Every rejected row of the CSV is named where it is in the workbooks: file, sheet, Excel's row, D 结业日期.
     for problem in (p for p in plain["problems"] if p["severity"] == "error" and p["code"] != "duplicate"):
         file, sheet, row, column = expectation.translate(problem["file"], problem["line"], problem["column"])
-        assert any(p["file"] == file and p["sheet"] == sheet and p["line"] == row and p["code"] == problem["code"]
-                   and f"{p['letter']} {p['header']}" == column for p in found["problems"]), (problem, column)
+        assert any(
+            p["file"] == file
+            and p["sheet"] == sheet
+            and p["line"] == row
+            and p["code"] == problem["code"]
+            and f"{p['letter']} {p['header']}" == column
+            for p in found["problems"]
+        ), (problem, column)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
@@ -74,10 +114,23 @@ def test_the_same_rows_as_csv_and_as_workbooks_give_the_same_numbers(tmp_path_fa
     args = ["--year", str(sc["year"]), "--as-of", sc["as_of"].isoformat()]
     results = []
     for data in (folder, books):
-        result = run(["progress", *args, "--format", "json", "--no-cache", "--data", str(data),
-                      "--targets", str(TARGETS)])
+        result = run(
+            [
+                "progress",
+                *args,
+                "--format",
+                "json",
+                "--no-cache",
+                "--data",
+                str(data),
+                "--targets",
+                str(TARGETS),
+            ]
+        )
         assert "Traceback" not in result.stderr
-        results.append((result.exit_code, json.loads(result.stdout)["metrics"] if result.exit_code == 0 else None))
+        results.append(
+            (result.exit_code, json.loads(result.stdout)["metrics"] if result.exit_code == 0 else None)
+        )
     assert results[0] == results[1]
 
 
@@ -88,7 +141,7 @@ def test_typed_cells(tmp_path):
     ledger_folder(data, trainings=[], certificates=[])
     (data / "hires.csv").unlink()
     expectation = typed_cells_workbook(data / "中牟县2022年城镇新增就业台账.xlsx")
-    code, found = check_json(data)
+    _code, found = check_json(data)
     codes = {(p["line"], p["code"]) for p in found["problems"] if p["severity"] == "error"}
     words = {"id_numeric": "id_scientific", "not_whole": "int_invalid"}  # the helper's words → jishu's codes
     for row in expectation.rows:
@@ -104,7 +157,7 @@ def test_a_header_merged_over_two_rows_is_found(tmp_path):
     ledger_folder(data, certificates=[], hires=[])
     (data / "trainings.csv").unlink()
     two_row_header_workbook(data / "中牟县培训台账.xlsx", merge_required=True)
-    code, found = check_json(data)
+    _code, found = check_json(data)
     assert found["data"]["trainings"]["accepted"] == 3, found
 
 
@@ -116,7 +169,9 @@ def test_hidden_sheets_are_read_hidden_columns_ignored_and_xls_read(tmp_path):
     sheet = book.active
     sheet.title = "白沙镇"
     person = resident_id(seq=5)
-    sheet.append(["身份证号", "班级编号", "结业日期", "是否补贴性培训", "身份证号"])  # the second 身份证号 is hidden
+    sheet.append(
+        ["身份证号", "班级编号", "结业日期", "是否补贴性培训", "身份证号"]
+    )  # the second 身份证号 is hidden
     sheet.append([person, "ZM-1", "2022-05-06", "是", "旧号码"])
     sheet.column_dimensions["E"].hidden = True
     hidden = book.create_sheet("韩寺镇")
@@ -135,7 +190,7 @@ def test_an_xls_workbook(tmp_path):
     ledger_folder(data, certificates=[], hires=[])
     (data / "trainings.csv").unlink()
     title_rows_workbook(data / "培训台账.xls")
-    code, found = check_json(data)
+    _code, found = check_json(data)
     assert found["data"]["trainings"]["accepted"] >= 1
     assert any(p["code"] == "title_rows" for p in found["problems"])
 
@@ -143,8 +198,19 @@ def test_an_xls_workbook(tmp_path):
 def test_the_cache_keeps_workbooks_like_csv(tmp_path):
     books = tmp_path / "books"
     reshape_folder(SMALL, books, rng=random.Random(5))
-    args = ["progress", "--year", "2022", "--as-of", "2022-12-31", "--format", "json", "--data", str(books),
-            "--targets", str(TARGETS)]
+    args = [
+        "progress",
+        "--year",
+        "2022",
+        "--as-of",
+        "2022-12-31",
+        "--format",
+        "json",
+        "--data",
+        str(books),
+        "--targets",
+        str(TARGETS),
+    ]
     first, second = run(args), run(args)
     assert first.stdout == second.stdout and (books / ".jishu-cache").is_dir()
     assert first.stdout == run([*args, "--no-cache"]).stdout
@@ -157,10 +223,14 @@ def test_lock_files_other_files_and_folders_get_a_notice(tmp_path):
     (data / "填报说明.docx").write_bytes(minimal_docx_bytes())
     (data / "photo.jpg").write_bytes(b"\xff\xd8\xff")
     (data / "2021年备份").mkdir()
-    code, found = check_json(data)
+    _code, found = check_json(data)
     notices = {(p["file"], p["code"]) for p in found["problems"] if p["severity"] == "notice"}
-    assert {("~$中牟县培训台账.xlsx", "lock_file"), ("填报说明.docx", "file_format_not_read"),
-            ("photo.jpg", "file_not_read"), ("2021年备份", "folder_not_read")} <= notices
+    assert {
+        ("~$中牟县培训台账.xlsx", "lock_file"),
+        ("填报说明.docx", "file_format_not_read"),
+        ("photo.jpg", "file_not_read"),
+        ("2021年备份", "folder_not_read"),
+    } <= notices
 
 
 def test_total_and_footer_rows_of_a_csv(tmp_path):
@@ -169,35 +239,56 @@ def test_total_and_footer_rows_of_a_csv(tmp_path):
     header = "序号,身份证号,班级编号,结业日期,是否补贴性培训\n"
     rows = [f"{i},{resident_id(seq=i)},ZM-{i},2022-05-0{i},是\n" for i in range(1, 4)]
     footer = ",,,,\n合计,,,,3人\n制表人：张三,,审核人：李四,,\n"
-    (data / "trainings.csv").write_text("中牟县2022年培训台账,,,,\n填报单位：中牟县人社局,,,,\n" + header
-                                        + "".join(rows) + footer, encoding="gbk")
+    (data / "trainings.csv").write_text(
+        "中牟县2022年培训台账,,,,\n填报单位：中牟县人社局,,,,\n" + header + "".join(rows) + footer,
+        encoding="gbk",
+    )
     code, found = check_json(data)
-    assert code == 0 and found["data"]["trainings"] == {"rows": 3, "accepted": 3, "rejected": 0, "duplicates": 0}
+    assert code == 0 and found["data"]["trainings"] == {
+        "rows": 3,
+        "accepted": 3,
+        "rejected": 0,
+        "duplicates": 0,
+    }
     notices = {(p["code"], p["line"], p["value"]) for p in found["problems"]}
     assert notices == {("title_rows", 3, "2"), ("footer_rows", 8, "2")}
     # A row with a real key is never taken for a footer: it is checked, and rejected here.
-    (data / "trainings.csv").write_text(header + f"合计,{resident_id(seq=9)},,2022-05-01,是\n", encoding="utf-8")
+    (data / "trainings.csv").write_text(
+        header + f"合计,{resident_id(seq=9)},,2022-05-01,是\n", encoding="utf-8"
+    )
     code, found = check_json(data)
     assert [p["code"] for p in found["problems"]] == ["required_missing"]
 
 
 def test_excel_serials_in_a_csv_say_the_date(tmp_path):
     data = tmp_path / "data"
-    ledger_folder(data, trainings=[{"person_id": resident_id(), "class_id": "K1", "end_date": "44652",
-                                    "subsidized": "是"}], certificates=[], hires=[])
-    code, found = check_json(data)
+    ledger_folder(
+        data,
+        trainings=[{"person_id": resident_id(), "class_id": "K1", "end_date": "44652", "subsidized": "是"}],
+        certificates=[],
+        hires=[],
+    )
+    _, found = check_json(data)
     (problem,) = found["problems"]
-    assert problem["code"] == "date_format" and "2022-04-01" in problem["message"] and problem["letter"] == "E"
-    code, found = check_json(data, "--lang", "en")
+    assert (
+        problem["code"] == "date_format" and "2022-04-01" in problem["message"] and problem["letter"] == "E"
+    )
+    _code, found = check_json(data, "--lang", "en")
     assert "Excel date serial, standing for 2022-04-01" in found["problems"][0]["message"]
 
 
 def test_townships_map_through_aliases_and_unknown_ones_are_grouped(tmp_path):
     persons = [resident_id(seq=i) for i in range(6)]
     spelled = ["白沙镇", "白沙", "白砂镇", "万滩镇镇", "中牟县白沙镇", ""]
-    data = ledger_folder(tmp_path / "data", trainings=[
-        {"person_id": p, "class_id": f"K{i}", "end_date": "2022-05-01", "subsidized": "是", "township": t}
-        for i, (p, t) in enumerate(zip(persons, spelled))], certificates=[], hires=[])
+    data = ledger_folder(
+        tmp_path / "data",
+        trainings=[
+            {"person_id": p, "class_id": f"K{i}", "end_date": "2022-05-01", "subsidized": "是", "township": t}
+            for i, (p, t) in enumerate(zip(persons, spelled))
+        ],
+        certificates=[],
+        hires=[],
+    )
     report = progress_json(data, "--by", "township")
     groups = {g["key"]: g["metrics"][0]["actual"] for g in report["groups"]}
     assert groups["白沙镇"] == 2 and groups["(unrecognised)"] == 3 and groups["(none)"] == 1
@@ -218,7 +309,7 @@ def test_a_non_ledger_workbook_and_an_ambiguous_header(tmp_path):
     book.save(data / "通讯录.xlsx")
     both = ["身份证号", "班级编号", "结业日期", "是否补贴性培训", "证书编号", "等级", "发证日期"]
     (data / "汇总.csv").write_text(",".join(both) + "\n", encoding="utf-8")
-    code, found = check_json(data)
+    _code, found = check_json(data)
     codes = {(p["file"], p["code"]) for p in found["problems"] if p["severity"] == "notice"}
     assert {("通讯录.xlsx", "not_a_ledger"), ("汇总.csv", "ledger_ambiguous")} <= codes
     assert credit_code()  # the helper's credit codes are valid (used by reshape_folder)

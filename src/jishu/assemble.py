@@ -15,7 +15,9 @@ import numpy as np
 import pyarrow as pa
 
 from jishu import schema
+from jishu.fast.hashing import among
 from jishu.fast.lazy import pc
+from jishu.fast.runtime import threads
 from jishu.model import PROBLEM_SCHEMA, Counts, problem_table
 from jishu.validate import TYPES, ValidatedFile
 from jishu.values import birth_yyyymmdd, masked_ids
@@ -57,8 +59,9 @@ def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) 
         problems.append(late)
     else:
         late = PROBLEM_SCHEMA.empty_table()
-    table, duplicates = _deduplicate(ledger, table, names)
-    table = table.drop_columns(["key_hash"])
+    table, duplicates = _deduplicate(
+        ledger, table, names
+    )  # key hashes kept: the cache keeps them for appends
     problems.append(duplicates)
     counts = Counts(
         rows=rows,
@@ -93,8 +96,9 @@ def _empty(ledger: schema.Ledger) -> pa.Table:
     return pa.schema(fields).empty_table()
 
 
-def _birth_after(table: pa.Table, names: list[list[str]], as_of: dt.date,
-                 ledger_name: str) -> tuple[pa.Table, pa.Table]:
+def _birth_after(
+    table: pa.Table, names: list[list[str]], as_of: dt.date, ledger_name: str
+) -> tuple[pa.Table, pa.Table]:
     """Reject rows whose person was born after the as-of date (SPEC §2: birth date ≤ as-of; that it
     is a real date from 1900-01-01 is checked with the rest of the ID, in values.py)."""
     person = table["person_id"].to_numpy()
@@ -105,10 +109,19 @@ def _birth_after(table: pa.Table, names: list[list[str]], as_of: dt.date,
     idx = np.flatnonzero(late)
     file_idx = table["file"].to_numpy()[idx]
     rows = [
-        {"file": names[f][0], "sheet": names[f][1], "line": line, "column": "person_id", "value": shown,
-         "code": "id_birthdate", "ledger": ledger_name,
-         "detail": as_of.isoformat()}
-        for f, line, shown in zip(file_idx.tolist(), table["line"].to_numpy()[idx].tolist(), masked_ids(person[idx]))
+        {
+            "file": names[f][0],
+            "sheet": names[f][1],
+            "line": line,
+            "column": "person_id",
+            "value": shown,
+            "code": "id_birthdate",
+            "ledger": ledger_name,
+            "detail": as_of.isoformat(),
+        }
+        for f, line, shown in zip(
+            file_idx.tolist(), table["line"].to_numpy()[idx].tolist(), masked_ids(person[idx])
+        )
     ]
     return table.filter(pa.array(~late)), problem_table(rows)
 
@@ -165,13 +178,120 @@ def _deduplicate(ledger: schema.Ledger, table: pa.Table, names: list[list[str]])
     first_rows = np.fromiter(later.values(), dtype=np.int64, count=len(later))
     is_first = np.ones(table.num_rows, dtype=bool)
     is_first[dup_rows] = False
+    problems = duplicate_problems(
+        ledger,
+        table,
+        dup_rows,
+        table["file"].to_numpy()[first_rows],
+        table["line"].to_numpy()[first_rows],
+        names,
+    )
+    return table.filter(pa.array(is_first)), problems
+
+
+def duplicate_problems(
+    ledger: schema.Ledger,
+    table: pa.Table,
+    dup_rows: np.ndarray,
+    first_file: np.ndarray,
+    first_line: np.ndarray,
+    names: list[list[str]],
+) -> pa.Table:
+    """A `duplicate` problem for each of some rows of a table, naming the file and line of the row it
+    repeats."""
     file_idx = table["file"].to_numpy()
     line = table["line"].to_numpy()
     shown = _key_text(ledger, table, dup_rows)
     rows = [
-        {"file": names[file_idx[d]][0], "sheet": names[file_idx[d]][1], "line": int(line[d]),
-         "column": "+".join(ledger.key), "value": s, "code": "duplicate", "ref_file": names[file_idx[f]][0],
-         "ref_sheet": names[file_idx[f]][1], "ref_line": int(line[f]), "ledger": ledger.name}
-        for d, f, s in zip(dup_rows.tolist(), first_rows.tolist(), shown)
+        {
+            "file": names[file_idx[d]][0],
+            "sheet": names[file_idx[d]][1],
+            "line": int(line[d]),
+            "column": "+".join(ledger.key),
+            "value": s,
+            "code": "duplicate",
+            "ref_file": names[f][0],
+            "ref_sheet": names[f][1],
+            "ref_line": int(ref),
+            "ledger": ledger.name,
+        }
+        for d, f, ref, s in zip(dup_rows.tolist(), first_file.tolist(), first_line.tolist(), shown)
     ]
-    return table.filter(pa.array(is_first)), problem_table(rows)
+    return problem_table(rows)
+
+
+def append(ledger: schema.Ledger, old: Assembled, tail: ValidatedFile, as_of: dt.date) -> Appended | None:
+    """A ledger as cached (`old`, with its key hashes) and the rows its last file gained (`tail`, validated):
+    the rows to add, their problems and the new counts, as assembling the whole again would give them.
+    None when that cannot be told from these alone (a row born after the as-of date, a key hash shared by
+    different keys): then the ledger is assembled whole."""
+    if as_of_number(as_of) < tail.latest_birth:
+        return None
+    names = old.files
+    last = len(names) - 1
+    rows = tail.table.append_column("file", pa.array(np.full(tail.table.num_rows, last, dtype=np.int16)))
+    rows = rows.cast(
+        pa.schema(
+            [
+                old.table.schema.field(c) if c in old.table.column_names else rows.schema.field(c)
+                for c in rows.column_names
+            ]
+        )
+    )
+    # The old rows whose key hash is among the new rows' (a scan of the old hashes against a small
+    # table of the new ones, fast.hashing.among), then each new row's first old row of the same hash.
+    new_hash = rows["key_hash"].to_numpy()
+    old_hash = old.table["key_hash"].to_numpy()
+    hits = np.flatnonzero(
+        among(old_hash.view(np.int64), np.unique(new_hash.view(np.int64)), threads=threads())
+    )
+    first_of: dict[int, int] = {}
+    for row, h in zip(hits.tolist(), old_hash[hits].tolist()):
+        first_of.setdefault(h, row)
+    problems = [tail.problems]
+    keep = np.ones(rows.num_rows, dtype=bool)
+    if first_of:
+        dup = np.array([i for i, h in enumerate(new_hash.tolist()) if h in first_of], dtype=np.int64)
+        first = np.array([first_of[h] for h in new_hash[dup].tolist()], dtype=np.int64)
+        for (
+            column
+        ) in ledger.key:  # equal hashes: compare the keys themselves (a collision is not a duplicate)
+            mine = rows[column].take(pa.array(dup)).to_pylist()
+            theirs = old.table[column].take(pa.array(first)).to_pylist()
+            if mine != theirs:
+                return None
+        problems.append(
+            duplicate_problems(
+                ledger,
+                rows,
+                dup,
+                old.table["file"].to_numpy()[first],
+                old.table["line"].to_numpy()[first],
+                names,
+            )
+        )
+        keep[dup] = False
+    fresh = rows.filter(pa.array(keep)) if not keep.all() else rows
+    fresh, within = _deduplicate(ledger, fresh, names)
+    problems.append(within)
+    added = pa.concat_tables(problems)
+    duplicates = int((~keep).sum()) + within.num_rows
+    counts = Counts(
+        rows=old.counts.rows + tail.rows,
+        accepted=old.counts.accepted + fresh.num_rows,
+        rejected=old.counts.rejected + _rejected_rows(tail.problems),
+        duplicates=old.counts.duplicates + duplicates,
+    )
+    assert counts.rows == counts.accepted + counts.rejected + counts.duplicates, counts
+    return Appended(fresh, added, counts, max(old.latest_birth, tail.latest_birth))
+
+
+@dataclass
+class Appended:
+    """What an append adds to a ledger: its accepted rows (with the file index and key hashes), the
+    problems of the appended rows, and the ledger's counts now."""
+
+    rows: pa.Table
+    problems: pa.Table
+    counts: Counts
+    latest_birth: int

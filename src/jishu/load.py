@@ -59,6 +59,19 @@ class Ledgers:
     def counts(self) -> dict[str, Counts]:
         return {name: d.counts for name, d in self.data.items()}
 
+    def data_through(self) -> dict[str, dt.date | None]:
+        """Each ledger's latest record date on or before the as-of date (None when it has none)."""
+        return {name: self.latest(name) for name in self.data}
+
+    def latest(self, name: str) -> dt.date | None:
+        """The latest record date of a ledger on or before the as-of date (None when it has none)."""
+        column = self.data[name].ledger.record_date
+        table = self.data[name].table
+        if column not in table.column_names or table.num_rows == 0:
+            return None
+        dates = table[column]
+        return pc.max(pc.filter(dates, pc.less_equal(dates, pa.scalar(self.as_of, pa.date32())))).as_py()
+
     @property
     def rejected(self) -> int:
         return sum(d.counts.rejected for d in self.data.values())
@@ -137,8 +150,14 @@ def scan(data_dir: Path) -> Folder:
             kind = os.stat(path).st_mode  # symlinks followed
         except OSError as exc:  # a dangling symlink, a loop, a folder that may not be looked into
             if reader_for(path) is not None:
-                folder.unusable.append({"file": name, "code": "file_unreadable", "reason": "dangling"
-                                        if path.is_symlink() else None, "detail": exc.strerror})
+                folder.unusable.append(
+                    {
+                        "file": name,
+                        "code": "file_unreadable",
+                        "reason": "dangling" if path.is_symlink() else None,
+                        "detail": exc.strerror,
+                    }
+                )
             else:
                 folder.notices.append({"file": name, "code": "file_not_read", "detail": path.suffix or name})
             continue
@@ -155,7 +174,9 @@ def scan(data_dir: Path) -> Folder:
         else:
             if path.is_symlink() and os.path.commonpath([home, os.path.realpath(path)]) != home:
                 folder.outside.add(name)
-                folder.notices.append({"file": name, "code": "file_outside", "detail": os.path.realpath(path)})
+                folder.notices.append(
+                    {"file": name, "code": "file_outside", "detail": os.path.realpath(path)}
+                )
             if by_name:
                 folder.named[by_name.name].append(path)
             else:
@@ -174,15 +195,17 @@ def _special_kind(mode: int) -> str:
 
 def _unechoed(problems: list[dict], outside: set[str]) -> list[dict]:
     """Problems of files outside the data folder without anything of their content (SPEC §6)."""
-    return [p | dict.fromkeys(ECHOED) if p.get("file") in outside and p.get("code") != "file_outside" else p
-            for p in problems]
+    return [
+        p | dict.fromkeys(ECHOED) if p.get("file") in outside and p.get("code") != "file_outside" else p
+        for p in problems
+    ]
 
 
 def _unechoed_table(problems: pa.Table, outside: set[str]) -> pa.Table:
     if not outside or problems.num_rows == 0:
         return problems
     hide = pc.is_in(problems["file"], pa.array(sorted(outside))).to_numpy(zero_copy_only=False)
-    hide &= (problems["code"].to_numpy(zero_copy_only=False) != "file_outside")
+    hide &= problems["code"].to_numpy(zero_copy_only=False) != "file_outside"
     if not hide.any():
         return problems
     mask = pa.array(hide)
@@ -217,12 +240,27 @@ def read_file(path: Path, encoding: str | None, keep: dict | None) -> tuple[File
             continue
         entry.tables.append((ledger.name, validated))
         if header and header.above:
-            entry.notices.append({"file": path.name, "sheet": table.sheet, "line": header.row, "code": "title_rows",
-                                  "value": str(len(header.above)), "detail": _rows_text(header.above)})
+            entry.notices.append(
+                {
+                    "file": path.name,
+                    "sheet": table.sheet,
+                    "line": header.row,
+                    "code": "title_rows",
+                    "value": str(len(header.above)),
+                    "detail": _rows_text(header.above),
+                }
+            )
         if validated.footer:
-            entry.notices.append({"file": path.name, "sheet": table.sheet, "line": validated.footer[0],
-                                  "code": "footer_rows", "value": str(len(validated.footer)),
-                                  "detail": _rows_text(validated.footer)})
+            entry.notices.append(
+                {
+                    "file": path.name,
+                    "sheet": table.sheet,
+                    "line": validated.footer[0],
+                    "code": "footer_rows",
+                    "value": str(len(validated.footer)),
+                    "detail": _rows_text(validated.footer),
+                }
+            )
     return entry, unusable
 
 
@@ -246,8 +284,13 @@ def _header_of(table: Table, by_name: schema.Ledger | None):
     if found is not None:
         fitting, header = found
         if len(fitting) > 1:
-            return Notice("ledger_ambiguous", sheet=table.sheet, line=header.row,
-                          value="、".join(lg.name for lg in fitting), detail=_shown_header(header.cells))
+            return Notice(
+                "ledger_ambiguous",
+                sheet=table.sheet,
+                line=header.row,
+                value="、".join(lg.name for lg in fitting),
+                detail=_shown_header(header.cells),
+            )
         return fitting[0], header
     first_row, first_cells = head[0]
     if by_name is not None and not table.sheet:
@@ -256,8 +299,9 @@ def _header_of(table: Table, by_name: schema.Ledger | None):
         row, cells = best_guess(head, by_name)
         missing = map_header(by_name, cells)
         if isinstance(missing, Unusable):
-            return Unusable(missing.code, row, missing.detail, missing.value, missing.column, missing.reason,
-                            table.sheet)
+            return Unusable(
+                missing.code, row, missing.detail, missing.value, missing.column, missing.reason, table.sheet
+            )
         return Unusable("header_missing", row, detail=_shown_header(cells), sheet=table.sheet)
     damaged = table.sniff()
     if damaged is not None:
@@ -269,8 +313,9 @@ def _shown_header(cells: list[str]) -> str:
     return ", ".join(c.strip() for c in cells if c.strip())[:300] or "（无 / none）"
 
 
-def validate_file(table: Table, ledger: schema.Ledger, header: Header | None,
-                  keep: list[str] | None = None) -> ValidatedFile | Unusable:
+def validate_file(
+    table: Table, ledger: schema.Ledger, header: Header | None, keep: list[str] | None = None
+) -> ValidatedFile | Unusable:
     """Read the columns jishu uses and validate them batch by batch, two batches at a time (numpy and
     pyarrow.compute release the GIL); if some rows are empty in all of those columns, read every
     column to tell blank rows from rows with something elsewhere (rare). Every column is checked;
@@ -298,9 +343,16 @@ def validate_file(table: Table, ledger: schema.Ledger, header: Header | None,
         return _at_header(unusable, row)
     if len(parts) == 1:
         return parts[0]
-    return ValidatedFile(file, pa.concat_tables([p.table for p in parts]), pa.concat_tables([p.problems for p in parts]),
-                         sum(p.rows for p in parts), max(p.latest_birth for p in parts), table.sheet,
-                         [r for p in parts for r in p.footer])
+    return ValidatedFile(
+        file,
+        pa.concat_tables([p.table for p in parts]),
+        pa.concat_tables([p.problems for p in parts]),
+        sum(p.rows for p in parts),
+        max(p.latest_birth for p in parts),
+        table.sheet,
+        [r for p in parts for r in p.footer],
+        parts[0].encoding,
+    )
 
 
 def _at_header(unusable: Unusable, row: int | None) -> Unusable:
@@ -326,9 +378,18 @@ def load(
     does differently (a cache folder it must not use).
     """
     data_dir = Path(data_dir)
+    if needs.columns is not None:  # every report says how far each ledger goes: its record date is read
+        needs = replace(
+            needs,
+            columns={
+                name: [*needs.columns.get(name, []), ledger.record_date]
+                for name, ledger in schema.LEDGERS.items()
+            },
+        )
     if not data_dir.is_dir():
-        raise LedgersUnusable(problem_table([{"file": str(data_dir), "code": "data_dir_missing",
-                                              "detail": str(data_dir)}]))
+        raise LedgersUnusable(
+            problem_table([{"file": str(data_dir), "code": "data_dir_missing", "detail": str(data_dir)}])
+        )
     store = None
     if use_cache:
         from jishu import cache  # pyarrow.parquet: only when the cache is used
@@ -342,8 +403,12 @@ def load(
     unusable, notices = list(folder.unusable), list(folder.notices)
     assembled: dict[str, Assembled] = {}
     to_read: list[str] = []  # the ledgers not taken whole from the cache
+    tails = 0  # files of which only what was appended was read
     for name, ledger in schema.LEDGERS.items():
         cached = store.get_ledger(ledger, folder.of(name), needs) if store else None
+        if cached is None and store and encoding is None:
+            cached = _grown(store, ledger, folder.of(name), as_of, needs)
+            tails += cached is not None
         if cached is not None and as_of_number(as_of) >= cached.latest_birth:
             assembled[name] = cached
             notices += cached.notices  # of its files, not read this time
@@ -354,38 +419,61 @@ def load(
     for name in to_read:
         ledger = schema.LEDGERS[name]
         if not tables[name] and not folder.named[name] and not ledger.optional:
-            unusable.append({"file": ledger.pattern, "code": "file_missing", "column": ledger.name,
-                             "value": ledger.pattern, "detail": str(data_dir)})
-    optional_absent = {name for name in to_read if schema.LEDGERS[name].optional and not tables[name]
-                       and not folder.named[name] and not schema.LEDGERS[name].shown_when_absent}
+            unusable.append(
+                {
+                    "file": ledger.pattern,
+                    "code": "file_missing",
+                    "column": ledger.name,
+                    "value": ledger.pattern,
+                    "detail": str(data_dir),
+                }
+            )
+    optional_absent = {
+        name
+        for name in to_read
+        if schema.LEDGERS[name].optional
+        and not tables[name]
+        and not folder.named[name]
+        and not schema.LEDGERS[name].shown_when_absent
+    }
     unusable_files = {u["file"] for u in unusable}
     _assemble(to_read, tables, as_of, store, folder, assembled, optional_absent, unusable_files, file_notices)
     unusable, notices = _unechoed(unusable, folder.outside), _unechoed(notices, folder.outside)
     if unusable and not keep_going:
         raise LedgersUnusable(problem_table(unusable))
-    data = {name: LedgerData(schema.LEDGERS[name], a.files, a.table, a.counts)
-            for name, a in sorted(assembled.items(), key=lambda item: list(schema.LEDGERS).index(item[0]))}
+    data = {
+        name: LedgerData(schema.LEDGERS[name], a.files, a.table, a.counts)
+        for name, a in sorted(assembled.items(), key=lambda item: list(schema.LEDGERS).index(item[0]))
+    }
     problems = None
     if needs.problems:
-        parts = [problem_table(unusable + notices)] + [_unechoed_table(a.problems, folder.outside)
-                                                       for a in assembled.values()]
+        parts = [problem_table(unusable + notices)] + [
+            _unechoed_table(a.problems, folder.outside) for a in assembled.values()
+        ]
         problems = with_as_of(pa.concat_tables(parts), as_of).sort_by(
-            [("file", "ascending"), ("sheet", "ascending"), ("line", "ascending")])
+            [("file", "ascending"), ("sheet", "ascending"), ("line", "ascending")]
+        )
     holders = assembled["certificates"].earliest if needs.holders and "certificates" in assembled else None
-    return Ledgers(as_of, data, problems, holders, files_read=read, cache_hits=hits, notices=notices)
+    return Ledgers(as_of, data, problems, holders, files_read=read + tails, cache_hits=hits, notices=notices)
 
 
-def _read_files(folder: Folder, to_read: list[str], encoding: str | None, store, needs: Needs,
-                unusable: list[dict]) -> tuple[dict[str, list[ValidatedFile]], list[dict], int, int]:
+def _read_files(
+    folder: Folder, to_read: list[str], encoding: str | None, store, needs: Needs, unusable: list[dict]
+) -> tuple[dict[str, list[ValidatedFile]], list[dict], int, int]:
     """Read (or take from the cache) every file that may hold a table of the ledgers to read; the
     notices of files whose headers tell their ledger are wanted in any case (they may be no ledger).
     Returns the validated tables of each ledger, in file and sheet order, the notices, and how many
     files were read and taken from the cache."""
     # Without the cache (which keeps every column for any later command), only what the command needs
     # is held after checking, with what assembling needs: lines, keys, persons (birth dates), hashes.
-    keep = None if store or needs.columns is None else {
-        name: ["line", *schema.LEDGERS[name].key, "person_id", *needs.columns.get(name, []), "key_hash"]
-        for name in schema.LEDGERS}
+    keep = (
+        None
+        if store or needs.columns is None
+        else {
+            name: ["line", *schema.LEDGERS[name].key, "person_id", *needs.columns.get(name, []), "key_hash"]
+            for name in schema.LEDGERS
+        }
+    )
     paths = set(folder.unnamed) | {p for name in to_read for p in folder.named[name]}
     tables: dict[str, list[ValidatedFile]] = {name: [] for name in to_read}
     notices: list[dict] = []
@@ -397,7 +485,7 @@ def _read_files(folder: Folder, to_read: list[str], encoding: str | None, store,
             entry, bad = read_file(path, encoding, keep)
             unusable += bad
             read += 1
-            if store and not bad:
+            if store and not bad and not _alone(folder, path, entry):
                 store.put(path, entry, stamp)
         else:
             hits += 1
@@ -408,8 +496,23 @@ def _read_files(folder: Folder, to_read: list[str], encoding: str | None, store,
     return tables, notices, read, hits
 
 
-def _assemble(to_read: list[str], tables: dict, as_of: dt.date, store, folder: Folder,
-              assembled: dict[str, Assembled], absent: set[str], unusable: set[str], notices: list[dict]) -> None:
+def _alone(folder: Folder, path: Path, entry: FileEntry) -> bool:
+    """Whether a file is the only file of each ledger it holds tables of: then its ledger's own entry
+    in the cache holds all it has (and its appends), and a second entry would only double the writing."""
+    return bool(entry.tables) and all(folder.of(name) == [path] for name, _ in entry.tables)
+
+
+def _assemble(
+    to_read: list[str],
+    tables: dict,
+    as_of: dt.date,
+    store,
+    folder: Folder,
+    assembled: dict[str, Assembled],
+    absent: set[str],
+    unusable: set[str],
+    notices: list[dict],
+) -> None:
     """Assemble each ledger read from its tables (on a background thread each, while the next is
     assembled), and keep it in the cache when every file of it was usable (the names in `unusable`
     were not): a warm run must find an unusable file unusable again."""
@@ -418,17 +521,111 @@ def _assemble(to_read: list[str], tables: dict, as_of: dt.date, store, folder: F
         whole = assemble(schema.LEDGERS[name], tables[name], as_of)
         named = {p.name for p in folder.named[name]}
         whole.notices = [n for n in notices if n.get("file") in named]
-        usable = not any(p.name in unusable for p in folder.of(name))
+        paths = folder.of(name)
+        usable = not any(p.name in unusable for p in paths)
         if store and whole.late == 0 and usable:
             if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
                 whole.earliest = earliest_certificates(whole.table)
-            store.put_ledger(schema.LEDGERS[name], store.ledger_stamp(folder.of(name)), whole)
+            stamp = store.ledger_stamp(paths)
+            store.put_ledger(schema.LEDGERS[name], stamp, whole, _tail(store, paths, tables[name], stamp))
+        whole.table = whole.table.drop_columns(["key_hash"])
         return whole
 
     with ThreadPoolExecutor(max_workers=2) as background:
         jobs = {name: background.submit(finish, name) for name in to_read if name not in absent}
         for name, job in jobs.items():
             assembled[name] = job.result()
+
+
+# ---------------------------------------------------------------- appends (issue 16)
+
+
+def _tail(store, paths: list[Path], validated: list[ValidatedFile], stamp: list[dict]) -> dict | None:
+    """How the ledger's last file ends, when rows appended to it could later be read on their own: a
+    UTF-8 CSV file, read as such, without footer rows (rows after a 合计 row would be no append)."""
+    if not paths or not validated or paths[-1].suffix.lower() != ".csv":
+        return None
+    last = validated[-1]
+    if (
+        last.file != paths[-1].name
+        or last.sheet
+        or last.footer
+        or last.encoding not in ("utf-8", "utf-8-sig")
+    ):
+        return None
+    return store.tail_of(paths[-1], stamp[-1]["size"])
+
+
+@dataclass
+class _Tail(Table):
+    """The records a CSV file gained past a byte (read/csv.read_tail), as a table to validate."""
+
+    start: int = 0
+    lines: int = 0
+
+    def read(self, header_row, header, select):
+        from jishu.read.csv import read_tail
+
+        raw = read_tail(self.path, self.start, header or [], self.lines, select)
+        return raw if raw is not None else Unusable("file_unreadable", reason="tail")
+
+
+def _grown(store, ledger: schema.Ledger, paths: list[Path], as_of: dt.date, needs: Needs) -> Assembled | None:
+    """The ledger from its cache and the rows appended to its last file since (SPEC §6's cache rules
+    kept: the bytes cached before are checked by their content hash); None when it must be assembled
+    whole. The append is kept as one more part of the cache entry."""
+    from jishu.assemble import append
+    from jishu.rules.holders import with_certificates
+
+    columns = None if needs.columns is None else needs.columns.get(ledger.name, [])
+    growth = store.grown_ledger(ledger, paths, columns, needs.problems, ledger.name == "certificates")
+    if growth is None:
+        return None
+    path = paths[-1]
+    opened = open_tables(path, None)
+    if isinstance(opened, Unusable) or len(opened.tables) != 1:
+        return None
+    found = _header_of(opened.tables[0], ledger_named(path.name))
+    if not isinstance(found, tuple) or found[0] is not ledger or found[1] is None:
+        return None
+    header = found[1]
+    tail = _Tail(path, start=growth.tail["size"], lines=growth.tail["lines"])
+    validated = validate_file(tail, ledger, header)
+    if not isinstance(validated, ValidatedFile) or validated.footer:
+        return None
+    added = append(ledger, growth.old, validated, as_of)
+    if added is None:
+        return None
+    earliest = None
+    if ledger.name == "certificates" and growth.old.earliest is not None:
+        earliest = with_certificates(growth.old.earliest, added.rows)
+    store.append_ledger(
+        ledger,
+        growth,
+        added.rows,
+        added.problems,
+        added.counts,
+        added.latest_birth,
+        earliest,
+        store.tail_of(path, growth.stamp[-1]["size"]),
+    )
+    old = growth.old
+    table = pa.concat_tables([old.table, added.rows.select(old.table.column_names).cast(old.table.schema)])
+    problems = pa.concat_tables([old.problems, added.problems]) if needs.problems else None
+    keep = [
+        c
+        for c in table.column_names
+        if c != "key_hash" and (columns is None or c in columns or c in ("line", "file"))
+    ]
+    return Assembled(
+        old.files,
+        table.select(keep),
+        problems,
+        added.counts,
+        added.latest_birth,
+        earliest=earliest if needs.holders else None,
+        notices=old.notices,
+    )
 
 
 # ---------------------------------------------------------------- ledgers written in code
@@ -453,17 +650,21 @@ def ledgers_from_rows(as_of: dt.date, **rows: list[dict] | None) -> Ledgers:
             continue
         validated = _validate_rows(ledger, list(given or []))
         whole = assemble(ledger, [validated], as_of)
-        assembled[name] = LedgerData(ledger, whole.files, whole.table, whole.counts)
+        assembled[name] = LedgerData(
+            ledger, whole.files, whole.table.drop_columns(["key_hash"]), whole.counts
+        )
         problems.append(whole.problems)
-    problems_table = with_as_of(pa.concat_tables(problems), as_of).sort_by([("file", "ascending"),
-                                                                            ("line", "ascending")])
+    problems_table = with_as_of(pa.concat_tables(problems), as_of).sort_by(
+        [("file", "ascending"), ("line", "ascending")]
+    )
     return Ledgers(as_of, assembled, problems_table)
 
 
 def _validate_rows(ledger: schema.Ledger, rows: list[dict]) -> ValidatedFile:
     header = list(dict.fromkeys(key for row in rows for key in row)) or [c.name for c in ledger.columns]
-    header += [c.name for c in ledger.columns if c.header_required and c.name not in header
-               and c.zh not in header]
+    header += [
+        c.name for c in ledger.columns if c.header_required and c.name not in header and c.zh not in header
+    ]
 
     def text(value: object) -> str:
         if value is None:

@@ -52,10 +52,21 @@ TYPES = {
     schema.LEVEL: pa.int8(),
     schema.SIZE: pa.string(),
     schema.KIND: pa.string(),
+    schema.COMPETITION_LEVEL: pa.string(),
 }
 # Types checked once per distinct value (few distinct values even in millions of rows).
-_BY_DICTIONARY = {schema.DATE, schema.BOOL, schema.LEVEL, schema.SIZE, schema.KIND, schema.INT, schema.USCC,
-                  schema.AMOUNT}
+_BY_DICTIONARY = {
+    schema.DATE,
+    schema.BOOL,
+    schema.LEVEL,
+    schema.SIZE,
+    schema.KIND,
+    schema.INT,
+    schema.USCC,
+    schema.AMOUNT,
+    schema.COMPETITION_LEVEL,
+}
+
 
 @dataclass
 class ValidatedFile:
@@ -69,6 +80,7 @@ class ValidatedFile:
     latest_birth: int = 0  # the latest birth date (YYYYMMDD) among accepted rows
     sheet: str = ""
     footer: list[int] = field(default_factory=list)  # rows skipped as totals or footers (合计, 制表人：…)
+    encoding: str = ""  # the encoding the file was read in (a CSV file's)
 
 
 def map_header(ledger: schema.Ledger, header: list[str]) -> dict[str, int] | Unusable:
@@ -92,8 +104,13 @@ def map_header(ledger: schema.Ledger, header: list[str]) -> dict[str, int] | Unu
         if len(header) == 1:
             for sep in (";", "\t", "|", "；"):
                 if sep in header[0]:
-                    return Unusable("header_separator", line=1, value=wanted, detail=header[0][:80],
-                                    column=repr(sep)[1:-1])
+                    return Unusable(
+                        "header_separator",
+                        line=1,
+                        value=wanted,
+                        detail=header[0][:80],
+                        column=repr(sep)[1:-1],
+                    )
         return Unusable("header_missing", line=1, value=wanted, detail=found or "（无 / none）")
     return {name: p[0] for name, p in positions.items()}
 
@@ -109,7 +126,9 @@ def selector(ledger: schema.Ledger, everything: bool = False):
         if isinstance(positions, Unusable):
             return positions
         kinds = {schema.DATE: DATES, schema.RESIDENT_ID: IDS}
-        wanted = {positions[c.name]: kinds.get(c.type, by_dictionary(c)) for c in ledger.used if c.name in positions}
+        wanted = {
+            positions[c.name]: kinds.get(c.type, by_dictionary(c)) for c in ledger.used if c.name in positions
+        }
         return (dict.fromkeys(range(len(header)), False) | wanted) if everything else wanted
 
     return select
@@ -219,7 +238,9 @@ def _check_ids(col: schema.Column, raw: pa.Array) -> Checked:
         blank = pc.is_null(normalise(raw.take(pa.array(failed)))).to_numpy(zero_copy_only=False)
         present[failed[blank]] = False
         full_code[failed[blank]] = 0
-    return Checked(_scatter(pa.array(person, pa.int64()), lengths(raw) > 0, pa.int64()), present, full_code, raw)
+    return Checked(
+        _scatter(pa.array(person, pa.int64()), lengths(raw) > 0, pa.int64()), present, full_code, raw
+    )
 
 
 def _check_text(col: schema.Column, raw: pa.Array) -> Checked:
@@ -227,7 +248,9 @@ def _check_text(col: schema.Column, raw: pa.Array) -> Checked:
     if pc.all(pc.string_is_ascii(raw)).as_py() is not False:
         text = pc.ascii_trim_whitespace(raw)
         present = lengths(text) > 0
-        text = pc.if_else(pa.array(present), text, pa.scalar(None, pa.string())) if not present.all() else text
+        text = (
+            pc.if_else(pa.array(present), text, pa.scalar(None, pa.string())) if not present.all() else text
+        )
         return Checked(text, present, np.zeros(len(raw), dtype=np.uint8), text)
     return _check_plain(col, raw)
 
@@ -251,8 +274,14 @@ def check_column(col: schema.Column, raw: pa.Array) -> Checked:
 class _Problems:
     """Problems found while validating one file, collected column by column."""
 
-    def __init__(self, file: str, sheet: str, lines: np.ndarray, ledger: str = "",
-                 places: dict[str, tuple[str, str]] | None = None):
+    def __init__(
+        self,
+        file: str,
+        sheet: str,
+        lines: np.ndarray,
+        ledger: str = "",
+        places: dict[str, tuple[str, str]] | None = None,
+    ):
         self.file = file
         self.sheet = sheet
         self.lines = lines
@@ -260,10 +289,19 @@ class _Problems:
         self.places = places or {}  # column → (letter, header as written)
         self.parts: list[tuple[np.ndarray, str, list, np.ndarray, list, str]] = []
 
-    def add(self, rows: np.ndarray, column: str, values: list, codes, details: list | None = None,
-            reason: str = ""):
+    def add(
+        self,
+        rows: np.ndarray,
+        column: str,
+        values: list,
+        codes,
+        details: list | None = None,
+        reason: str = "",
+    ):
         if len(rows):
-            names = np.asarray(codes) if not isinstance(codes, str) else np.full(len(rows), codes, dtype=object)
+            names = (
+                np.asarray(codes) if not isinstance(codes, str) else np.full(len(rows), codes, dtype=object)
+            )
             if names.dtype != object:
                 names = np.array(ROW_CODES, dtype=object)[names]
             self.parts.append((rows, column, values, names, details or [""] * len(rows), reason))
@@ -349,7 +387,9 @@ def _nonblank(raw: RawTable) -> np.ndarray | None:
     return nonempty
 
 
-def validate_table(ledger: schema.Ledger, raw: RawTable, file: str, sheet: str = "") -> ValidatedFile | Unusable | None:
+def validate_table(
+    ledger: schema.Ledger, raw: RawTable, file: str, sheet: str = ""
+) -> ValidatedFile | Unusable | None:
     """The rows of one raw table checked against the ledger's columns (SPEC §2). None when some
     rows are empty in every column read and the others must be read to tell whether they are blank."""
     positions = map_header(ledger, raw.header)
@@ -392,16 +432,22 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str, sheet: str =
         if col.type == schema.DATE and len(rows):
             rows = _serials_told(rows, col.name, result, problems)
         if len(rows):
-            problems.add(rows, col.name, shown(result.text_of(rows), col.type == schema.RESIDENT_ID),
-                         result.code[rows])
+            problems.add(
+                rows, col.name, shown(result.text_of(rows), col.type == schema.RESIDENT_ID), result.code[rows]
+            )
         if col.type == schema.RESIDENT_ID:
             valid = np.flatnonzero(result.present & (result.code == 0) & ~blank)
             person = result.typed.take(pa.array(valid)).to_numpy()
             unknown = unknown_regions(person)
             if unknown.any():
                 rows = valid[unknown]
-                problems.add(rows, col.name, shown(result.text_of(rows), True), "id_region_unknown",
-                             [f"{p // 10**11:06d}" for p in person[unknown].tolist()])
+                problems.add(
+                    rows,
+                    col.name,
+                    shown(result.text_of(rows), True),
+                    "id_region_unknown",
+                    [f"{p // 10**11:06d}" for p in person[unknown].tolist()],
+                )
     _check_date_order(ledger, checked, problems, blank)
     _check_required_with(ledger, checked, problems, blank)
     accepted = ~blank
@@ -411,8 +457,16 @@ def validate_table(ledger: schema.Ledger, raw: RawTable, file: str, sheet: str =
         table = table.filter(pa.array(accepted))
     table = table.append_column("key_hash", pa.array(key_hash(table, list(ledger.key)), pa.uint64()))
     births = birth_yyyymmdd(table["person_id"].to_numpy(zero_copy_only=False)) if table.num_rows else [0]
-    return ValidatedFile(file, table, problems.table(), int(n - blank.sum()), int(np.max(births)), sheet,
-                         lines[footer].tolist())
+    return ValidatedFile(
+        file,
+        table,
+        problems.table(),
+        int(n - blank.sum()),
+        int(np.max(births)),
+        sheet,
+        lines[footer].tolist(),
+        raw.encoding,
+    )
 
 
 def _whitespace_only(raw: RawTable, positions, checked, take, n) -> np.ndarray | None:
@@ -487,7 +541,9 @@ def _starts_like_footer(values: pa.Array) -> np.ndarray:
     maybe = np.flatnonzero((first >= 0xC0) | (first == 0x20) | (first == 0x09))  # multi-byte, or spaces first
     found = np.zeros(n, dtype=bool)
     if len(maybe):
-        found[maybe] = pc.match_substring_regex(values.take(pa.array(maybe)), _FOOTER).to_numpy(zero_copy_only=False)
+        found[maybe] = pc.match_substring_regex(values.take(pa.array(maybe)), _FOOTER).to_numpy(
+            zero_copy_only=False
+        )
     return found & (np.diff(offsets) > 0)
 
 
@@ -514,7 +570,9 @@ def _serials_told(rows: np.ndarray, column: str, result: Checked, problems: _Pro
         return rows
     picked = rows[serial]
     dates = [text_of(int(t), DATES) for t, s in zip(texts, serial) if s]
-    problems.add(picked, column, [t for t, s in zip(texts, serial) if s], "date_format", dates, reason="excel_serial")
+    problems.add(
+        picked, column, [t for t, s in zip(texts, serial) if s], "date_format", dates, reason="excel_serial"
+    )
     return rows[~serial]
 
 
@@ -524,11 +582,18 @@ def _check_date_order(ledger, checked, problems: _Problems, blank) -> None:
         if later not in checked or earlier not in checked:
             continue
         wrong = pc.fill_null(pc.less(checked[later].typed, checked[earlier].typed), False).to_numpy(
-            zero_copy_only=False)
+            zero_copy_only=False
+        )
         rows = np.flatnonzero(wrong & ~blank)
         if len(rows):
-            problems.add(rows, later, shown(checked[later].text_of(rows), False), "date_order",
-                         shown(checked[earlier].text_of(rows), False), reason=earlier)
+            problems.add(
+                rows,
+                later,
+                shown(checked[later].text_of(rows), False),
+                "date_order",
+                shown(checked[earlier].text_of(rows), False),
+                reason=earlier,
+            )
 
 
 def _check_required_with(ledger, checked, problems: _Problems, blank) -> None:

@@ -17,7 +17,9 @@ import pyarrow as pa
 
 def lengths(values: pa.Array) -> np.ndarray:
     """Byte length of each string, from the offsets buffer (no pass over the data)."""
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[
+        values.offset : values.offset + len(values) + 1
+    ]
     return np.diff(offsets)
 
 
@@ -26,7 +28,9 @@ def fixed_width_matrix(values: pa.Array, width: int) -> np.ndarray:
     (a view of the Arrow buffer, no copy)."""
     if len(values) == 0:
         return np.zeros((0, width), dtype=np.uint8)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + len(values) + 1]
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[
+        values.offset : values.offset + len(values) + 1
+    ]
     data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.reshape(len(values), width)
 

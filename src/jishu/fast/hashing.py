@@ -74,7 +74,9 @@ def _matrix_hash(matrix: np.ndarray, block: int = 1 << 15) -> np.ndarray:
     return out
 
 
-def _bytewise_hash(offsets: np.ndarray, data: np.ndarray, rows: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+def _bytewise_hash(
+    offsets: np.ndarray, data: np.ndarray, rows: np.ndarray, block: int = 1 << 16
+) -> np.ndarray:
     """string_hash of some rows, byte by byte (any lengths), block by block."""
     out = np.empty(len(rows), dtype=np.uint64)
     everything = len(rows) == len(offsets) - 1  # then the rows' bytes are contiguous: no gathering

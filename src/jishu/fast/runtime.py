@@ -22,8 +22,11 @@ def threads() -> int:
 
 def _ledger_bytes(data: Path) -> int:
     try:
-        return sum(e.stat().st_size for e in os.scandir(data)
-                   if e.name.lower().endswith(".csv") and e.is_file(follow_symlinks=False))
+        return sum(
+            e.stat().st_size
+            for e in os.scandir(data)
+            if e.name.lower().endswith(".csv") and e.is_file(follow_symlinks=False)
+        )
     except OSError:
         return 0
 

@@ -40,8 +40,16 @@ class Unusable:
     sheet: str = ""
 
     def fields(self, file: str) -> dict:
-        return {"file": file, "sheet": self.sheet, "line": self.line, "code": self.code, "value": self.value,
-                "column": self.column, "detail": self.detail, "reason": self.reason}
+        return {
+            "file": file,
+            "sheet": self.sheet,
+            "line": self.line,
+            "code": self.code,
+            "value": self.value,
+            "column": self.column,
+            "detail": self.detail,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -82,8 +90,18 @@ class RawTable:
             size = len(read[0].chunk(k))
             blank_from = None if self.blank_from is None else min(max(self.blank_from - start, 0), size)
             lead = None if self.lead is None else self.lead.slice(start, size)
-            yield RawTable(self.header, parts, self.lines[start : start + size], self.encoding, self.path,
-                           self.complete, blank_from, self.sheet, lead, self.above if k == 0 else ())
+            yield RawTable(
+                self.header,
+                parts,
+                self.lines[start : start + size],
+                self.encoding,
+                self.path,
+                self.complete,
+                blank_from,
+                self.sheet,
+                lead,
+                self.above if k == 0 else (),
+            )
             start += size
 
 
@@ -104,7 +122,9 @@ class Table:
         """The first rows that are not blank (HEAD_ROWS of them), with their row numbers, as text."""
         raise NotImplementedError
 
-    def read(self, header_row: int | None, header: list[str] | None, select: Select | None) -> RawTable | Unusable:
+    def read(
+        self, header_row: int | None, header: list[str] | None, select: Select | None
+    ) -> RawTable | Unusable:
         """The records below the header row (None: the first record that is not blank), the columns
         `select` asks for."""
         raise NotImplementedError
@@ -142,7 +162,20 @@ READERS: dict[str, Callable[[Path, str | None], Opened | Unusable]] = {
     ".ods": _workbook,
 }
 # Spreadsheets jishu does not read, with the hint to save them as one it reads (a notice, not silence).
-OTHER_SHEETS = {".et", ".ett", ".numbers", ".xlsb", ".xlt", ".xltx", ".dbf", ".txt", ".tsv", ".wps", ".doc", ".docx"}
+OTHER_SHEETS = {
+    ".et",
+    ".ett",
+    ".numbers",
+    ".xlsb",
+    ".xlt",
+    ".xltx",
+    ".dbf",
+    ".txt",
+    ".tsv",
+    ".wps",
+    ".doc",
+    ".docx",
+}
 
 
 def reader_for(path: Path) -> Callable[[Path, str | None], Opened | Unusable] | None:
@@ -165,7 +198,9 @@ def open_tables(path: Path, encoding: str | None = None) -> Opened | Unusable:
     except OSError as exc:
         return Unusable("file_unreadable", detail=exc.strerror or type(exc).__name__)
     if not stat.S_ISREG(status.st_mode):  # changed since the folder was scanned: never opened
-        return Unusable("file_unreadable", reason="is_folder" if stat.S_ISDIR(status.st_mode) else "not_regular")
+        return Unusable(
+            "file_unreadable", reason="is_folder" if stat.S_ISDIR(status.st_mode) else "not_regular"
+        )
     limit = MAX_BYTES.get(path.suffix.lower(), MAX_WORKBOOK_BYTES)
     if status.st_size > limit:
         return Unusable("file_too_large", value=_size(status.st_size), detail=_size(limit))

@@ -175,8 +175,9 @@ def split_header(data: bytes, first_line: int) -> list[str]:
     return []
 
 
-def read_table(path: Path, encoding: str | None = None, select=None,
-               header_line: int | None = None) -> RawTable | Unusable:
+def read_table(
+    path: Path, encoding: str | None = None, select=None, header_line: int | None = None
+) -> RawTable | Unusable:
     """Read one CSV file, or say why the file as a whole cannot be used.
 
     `select(header) -> {position: dictionary-encoded? or DATES}` may name the columns wanted; the
@@ -200,8 +201,13 @@ def read_table(path: Path, encoding: str | None = None, select=None,
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")  # old Macintosh line ends
     elif used not in ("utf-8", "utf-8-sig"):  # transcoded (GB18030, --encoding): as direct, from memory
-        source = _Source(lambda: pa.BufferReader(data), lambda: _count_in(data), data[: 1 << 16],
-                         _trailing_blank_lines(io.BytesIO(data), len(data)), data.endswith(b"\n"))
+        source = _Source(
+            lambda: pa.BufferReader(data),
+            lambda: _count_in(data),
+            data[: 1 << 16],
+            _trailing_blank_lines(io.BytesIO(data), len(data)),
+            data.endswith(b"\n"),
+        )
         direct = _one_line_records(source, select, used, str(path), header_line)
         if direct is not None:
             return direct
@@ -220,6 +226,44 @@ def read_table(path: Path, encoding: str | None = None, select=None,
         if table is not None:
             return RawTable(header, table, shape.lines[at + 1 :], used, str(path))
     return _read_slow(data, used, str(path), int(shape.lines[at]))
+
+
+def read_tail(path: Path, start: int, header: list[str], lines_before: int, select=None) -> RawTable | None:
+    """The records a file gained past byte `start` (an append, cache.py), numbered on from
+    `lines_before` lines: read as the CSV `header` line followed by those bytes. None when the tail is
+    anything but plain UTF-8 records with balanced quotes (a NUL, another encoding, an open quote, a
+    record beyond the bound): the whole file is then read again, which says what is wrong with it."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(start)
+            tail = handle.read()
+    except OSError:
+        return None
+    if b"\x00" in tail or not _is_utf8(tail) or tail.count(b'"') % 2:
+        return None
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(header)
+    data = out.getvalue().encode("utf-8") + tail
+    shape = layout(data)
+    if not shape.balanced or shape.max_record > MAX_RECORD or list(split_header(data, 1)) != list(header):
+        return None
+    source = _Source(
+        lambda: pa.BufferReader(data),
+        lambda: _count_in(data),
+        data[: 1 << 16],
+        _trailing_blank_lines(io.BytesIO(data), len(data)),
+        data.endswith(b"\n"),
+    )
+    table = _one_line_records(source, select, "utf-8", str(path), 1)
+    if table is None:
+        fast = _read_fast(memoryview(data), header, shape, 0)
+        if fast is None:
+            return None
+        table = RawTable(header, fast, shape.lines[1:], "utf-8", str(path))
+    if isinstance(table, Unusable):
+        return None
+    table.lines = table.lines + (lines_before - 1)
+    return table
 
 
 def _offset_of_line(data: bytes, line: int) -> int:
@@ -307,8 +351,9 @@ class _Source:
     ends_with_newline: bool
 
 
-def _one_line_records(source: _Source, select, used: str, path: str,
-                      header_line: int | None = None) -> RawTable | Unusable | None:
+def _one_line_records(
+    source: _Source, select, used: str, path: str, header_line: int | None = None
+) -> RawTable | Unusable | None:
     """UTF-8 bytes read by pyarrow (in blocks, on every core), only the columns asked for.
 
     Blank lines are kept as empty records (ignore_empty_lines=False), so when every record is one
@@ -366,8 +411,15 @@ def _one_line_records(source: _Source, select, used: str, path: str,
     for p in wanted:
         columns[p] = table.column(f"c{p}")
     lines = np.arange(line + 1, table.num_rows + line + 1, dtype=np.int64)
-    return RawTable(header, columns, lines, used, path, complete=len(wanted) == len(header),
-                    blank_from=max(table.num_rows - source.blank, 0))
+    return RawTable(
+        header,
+        columns,
+        lines,
+        used,
+        path,
+        complete=len(wanted) == len(header),
+        blank_from=max(table.num_rows - source.blank, 0),
+    )
 
 
 _ISO_DATE = re.compile(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*")
@@ -390,8 +442,9 @@ def _encoded(kind) -> bool:
     return kind is True or kind == DATES
 
 
-def _pyarrow_read(stream, header: list[str], wanted: dict, quoted: bool, dates: bool,
-                  skip: int = 1) -> pa.Table | None:
+def _pyarrow_read(
+    stream, header: list[str], wanted: dict, quoted: bool, dates: bool, skip: int = 1
+) -> pa.Table | None:
     """The columns `wanted` ({position: dictionary-encoded? or DATES}) of every record after the
     header; None when pyarrow refuses the bytes (a date not in ISO form among them, when `dates`),
     or, with quoting off, when a cell was quoted. pyarrow checks ISO dates are real dates; a blank
@@ -411,8 +464,9 @@ def _pyarrow_read(stream, header: list[str], wanted: dict, quoted: bool, dates: 
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip, block_size=_BLOCK),
             # A record with too few or too many cells raises (pyarrow's default): the general path pads it.
             # With quoting on, line breaks inside quotes must be allowed for the file to be read right.
-            parse_options=pacsv.ParseOptions(quote_char='"' if quoted else False, newlines_in_values=quoted,
-                                             ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(
+                quote_char='"' if quoted else False, newlines_in_values=quoted, ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(
                 include_columns=[names[p] for p in positions],
                 column_types={names[p]: arrow_type(wanted[p]) for p in positions},
@@ -442,6 +496,7 @@ def _count_bytes(path: Path) -> tuple[int, int]:
             return 0, 0
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     try:
+
         def release(start: int, length: int) -> None:
             if hasattr(mmap, "MADV_DONTNEED"):
                 mapped.madvise(mmap.MADV_DONTNEED, start, length)
@@ -502,7 +557,9 @@ def _trailing_blank_lines(handle, size: int) -> int:
         window *= 8
 
 
-def _read_fast(data: bytes | memoryview, header: list[str], shape: _Layout, at: int = 0) -> list[pa.Array] | None:
+def _read_fast(
+    data: bytes | memoryview, header: list[str], shape: _Layout, at: int = 0
+) -> list[pa.Array] | None:
     """Every record from the header on (`data` starts at the header, the `at`-th record)."""
     names = [f"c{i}" for i in range(len(header))]
 
@@ -512,9 +569,7 @@ def _read_fast(data: bytes | memoryview, header: list[str], shape: _Layout, at: 
             read_options=pacsv.ReadOptions(
                 column_names=names, block_size=max(1 << 22, 2 * shape.max_record + 1024)
             ),
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=shape.quoted_newlines
-            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=shape.quoted_newlines),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,
@@ -532,7 +587,9 @@ def _read_slow(data: bytes, used: str, path: str, header_line: int = 1) -> RawTa
     csv.field_size_limit(sys.maxsize)
     text = data.decode("utf-8")
     # Physical lines end at "\n" only (as in the fast path), so a "\r" inside a cell is not a line.
-    reader = csv.reader(iter(text.splitlines(keepends=True) if "\n" not in text else _lines(text)), strict=True)
+    reader = csv.reader(
+        iter(text.splitlines(keepends=True) if "\n" not in text else _lines(text)), strict=True
+    )
     rows: list[list[str]] = []
     lines: list[int] = []
     start = 1

@@ -19,10 +19,40 @@ HEAD_ROWS = 20  # the header is looked for in the first 20 rows that are not bla
 
 # Words a total or footer row starts with (SPEC §2): totals, and signature or note lines with their
 # colon (a note column's "备注内容" is data, "备注：…" under the table is not). Spaces inside ignored.
-FOOTER_WORDS = ("合计", "小计", "总计", "共计", "填表说明", "填报说明",
-                "制表人：", "制表人:", "审核人：", "审核人:", "备注：", "备注:", "制表：", "制表:", "审核：", "审核:",
-                "填表人：", "填表人:", "填报人：", "填报人:", "复核人：", "复核人:", "负责人：", "负责人:",
-                "单位负责人：", "单位负责人:", "经办人：", "经办人:", "联系人：", "联系人:", "联系电话：", "联系电话:")
+FOOTER_WORDS = (
+    "合计",
+    "小计",
+    "总计",
+    "共计",
+    "填表说明",
+    "填报说明",
+    "制表人：",
+    "制表人:",
+    "审核人：",
+    "审核人:",
+    "备注：",
+    "备注:",
+    "制表：",
+    "制表:",
+    "审核：",
+    "审核:",
+    "填表人：",
+    "填表人:",
+    "填报人：",
+    "填报人:",
+    "复核人：",
+    "复核人:",
+    "负责人：",
+    "负责人:",
+    "单位负责人：",
+    "单位负责人:",
+    "经办人：",
+    "经办人:",
+    "联系人：",
+    "联系人:",
+    "联系电话：",
+    "联系电话:",
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -65,8 +95,9 @@ def _with_row_above(cells: list[str], above: list[str] | None) -> list[str]:
     return [c if c.strip() else (above[i] if i < len(above) else "") for i, c in enumerate(cells)]
 
 
-def find_header(head: list[tuple[int, list[str]]],
-                ledgers: list[schema.Ledger]) -> tuple[list[schema.Ledger], Header] | None:
+def find_header(
+    head: list[tuple[int, list[str]]], ledgers: list[schema.Ledger]
+) -> tuple[list[schema.Ledger], Header] | None:
     """The first of the first rows that holds a ledger's required columns, and the ledgers it fits
     (more than one: the table cannot be told apart); None when no row does."""
     previous = None

@@ -56,8 +56,16 @@ def open_workbook(path: Path) -> Opened | Unusable:
         if meta.typ != SheetTypeEnum.WorkSheet:  # a chart sheet, a macro sheet: no table
             opened.notices.append(Notice("sheet_not_a_table", sheet=meta.name))
             continue
-        opened.tables.append(SheetTable(path, meta.name, index, meta.visible != SheetVisibleEnum.Visible, book=book,
-                                        hidden_columns=hidden_columns.get(meta.name, set())))
+        opened.tables.append(
+            SheetTable(
+                path,
+                meta.name,
+                index,
+                meta.visible != SheetVisibleEnum.Visible,
+                book=book,
+                hidden_columns=hidden_columns.get(meta.name, set()),
+            )
+        )
     return opened
 
 
@@ -92,21 +100,33 @@ class SheetTable(Table):
                 return Unusable("file_empty", sheet=self.sheet)
             header_row, header = found[0]
         width = max(len(header), max((len(r) for r in rows[header_row:]), default=0))
-        header = [("" if i in self.hidden_columns else c) for i, c in enumerate(header + [""] * (width - len(header)))]
+        header = [
+            ("" if i in self.hidden_columns else c)
+            for i, c in enumerate(header + [""] * (width - len(header)))
+        ]
         while header and not header[-1].strip():  # cells right of the last header are not columns
             header.pop()
         wanted = dict.fromkeys(range(len(header)), False) if select is None else select(header)
         if isinstance(wanted, Unusable):
-            return Unusable(wanted.code, header_row, wanted.detail, wanted.value, wanted.column, wanted.reason,
-                            self.sheet)
+            return Unusable(
+                wanted.code, header_row, wanted.detail, wanted.value, wanted.column, wanted.reason, self.sheet
+            )
         body = rows[header_row:]
         columns: list[pa.Array | None] = [None] * len(header)
         for p, kind in wanted.items():
             columns[p] = pa.array(column_text([r[p] if p < len(r) else "" for r in body], kind), pa.string())
         lead = pa.array([_lead(r) for r in body], pa.string())
         lines = np.arange(header_row + 1, header_row + 1 + len(body), dtype=np.int64)
-        return RawTable(header, columns, lines, "workbook", str(self.path), complete=len(wanted) == len(header),
-                        sheet=self.sheet, lead=lead)
+        return RawTable(
+            header,
+            columns,
+            lines,
+            "workbook",
+            str(self.path),
+            complete=len(wanted) == len(header),
+            sheet=self.sheet,
+            lead=lead,
+        )
 
 
 def _lead(row: list) -> str:
@@ -161,8 +181,11 @@ def _serial_date(value: float) -> str:
     days = int(value)
     if days == 60:
         return "1900-02-29"  # Excel's own day that never was: not a real date
-    return (dt.date(1899, 12, 31) + dt.timedelta(days=days) if days < 60
-            else _EXCEL_EPOCH + dt.timedelta(days=days)).isoformat()
+    return (
+        dt.date(1899, 12, 31) + dt.timedelta(days=days)
+        if days < 60
+        else _EXCEL_EPOCH + dt.timedelta(days=days)
+    ).isoformat()
 
 
 def _as_excel_shows(value: float) -> str:

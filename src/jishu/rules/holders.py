@@ -28,11 +28,50 @@ def earliest_certificates(certificates: pa.Table, persons: np.ndarray | None = N
     if persons is not None:
         mine = among(holders, distinct(np.asarray(persons, np.int64)), threads=threads())
         holders, issued = holders[mine], issued[mine]
-    order = np.lexsort((issued, holders))
+    order = np.argsort(holders)  # then the earliest date of each holder's run: twice as fast as a lexsort
     holders, issued = holders[order], issued[order]
-    first = np.r_[True, holders[1:] != holders[:-1]] if len(holders) else np.zeros(0, dtype=bool)
-    return pa.table({"person_id": holders[first], "issue_date": pa.Array.from_buffers(
-        pa.date32(), int(first.sum()), [None, pa.py_buffer(np.ascontiguousarray(issued[first]))])})
+    starts = (
+        np.flatnonzero(np.r_[True, holders[1:] != holders[:-1]]) if len(holders) else np.zeros(0, np.int64)
+    )
+    earliest = np.minimum.reduceat(issued, starts) if len(starts) else issued[:0]
+    return pa.table(
+        {
+            "person_id": holders[starts],
+            "issue_date": pa.Array.from_buffers(
+                pa.date32(), len(starts), [None, pa.py_buffer(np.ascontiguousarray(earliest))]
+            ),
+        }
+    )
+
+
+def with_certificates(earliest: pa.Table, certificates: pa.Table) -> pa.Table:
+    """The earliest-issue index (earliest_certificates) with more certificates taken in: a holder new to
+    it is inserted in order, a known one keeps the earlier of the two dates."""
+    if certificates.num_rows == 0:
+        return earliest
+    added = earliest_certificates(certificates)
+    holders = earliest["person_id"].to_numpy()
+    issued = earliest["issue_date"].to_numpy().astype(np.int32)
+    new_holders = added["person_id"].to_numpy()
+    new_issued = added["issue_date"].to_numpy().astype(np.int32)
+    pos = np.searchsorted(holders, new_holders)
+    known = (
+        (pos < len(holders)) & (holders[np.minimum(pos, max(len(holders) - 1, 0))] == new_holders)
+        if len(holders)
+        else np.zeros(len(new_holders), dtype=bool)
+    )
+    issued = issued.copy()
+    np.minimum.at(issued, pos[known], new_issued[known])
+    holders = np.insert(holders, pos[~known], new_holders[~known])
+    issued = np.insert(issued, pos[~known], new_issued[~known])
+    return pa.table(
+        {
+            "person_id": holders,
+            "issue_date": pa.Array.from_buffers(
+                pa.date32(), len(issued), [None, pa.py_buffer(np.ascontiguousarray(issued))]
+            ),
+        }
+    )
 
 
 def held_at(ledgers: Ledgers, person: np.ndarray, dates: np.ndarray) -> np.ndarray:

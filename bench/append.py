@@ -1,0 +1,112 @@
+"""Benchmark (issue 16): the nightly run after a day's appends, against the warm run, the run that builds
+the cache against --no-cache, and DuckDB over the same files; numbers compared with --no-cache and DuckDB.
+
+    python bench/append.py city [province] [--repeat 3] [--percent 1]
+
+For each size, the generated ledgers (bench/generate.py, bench/out/<size>) are copied to a scratch folder
+(the appends must not touch them). Then, in one run, whole processes each time:
+  build    progress with an empty cache (it validates everything and writes the cache)
+  no-cache progress --no-cache
+  warm     progress again, nothing changed
+  append   PERCENT % more rows appended to the trainings file (rows of the file itself with new class
+           ids: new keys), then progress: the ledger is read from the cache and the new tail
+After the appends the answer of the cached run is checked against --no-cache and DuckDB.
+Goals: append ≤ 2 × warm; build ≤ 1.2 × no-cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import DUCKDB_SCRIPT, DUCKDB_SQL, jishu_cmd, jishu_counts, machine, run_measured  # noqa: E402
+
+
+def append_rows(path: Path, percent: float, round_: int) -> int:
+    """Append `percent` % of the file's rows: copies of its first rows with a class id never used (new keys)."""
+    with open(path, "rb") as handle:
+        header = handle.readline().decode("utf-8-sig").rstrip("\r\n").split(",")
+        sample = [handle.readline() for _ in range(20000)]
+    with open(path, "rb") as handle:
+        total = sum(1 for _ in handle) - 1
+    wanted = max(int(total * percent / 100), 1)
+    at = header.index("class_id")
+    lines = []
+    for i in range(wanted):
+        cells = sample[i % len(sample)].decode("utf-8").rstrip("\r\n").split(",")
+        cells[at] = f"APPEND{round_}-{i}"
+        lines.append(",".join(cells))
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return wanted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("sizes", nargs="+")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--percent", type=float, default=1.0)
+    args = parser.parse_args()
+    print(machine())
+    print(
+        "\n| size | no-cache s | build s | build / no-cache | warm s | after append s | append / warm | "
+        "DuckDB s | rows appended |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for size in args.sizes:
+        source = HERE / "out" / size
+        if not source.is_dir():
+            raise SystemExit(f"no bench data at {source}: run python bench/run.py {size} first")
+        with tempfile.TemporaryDirectory(dir=HERE / "out") as scratch:
+            data = Path(scratch) / size
+            data.mkdir()
+            for f in source.glob("*.csv"):
+                shutil.copyfile(f, data / f.name)
+            cache = data / ".jishu-cache"
+            builds, nocache, warm, grown, appended = [], [], [], [], 0
+            for _ in range(args.repeat):
+                shutil.rmtree(cache, ignore_errors=True)
+                builds.append(run_measured(jishu_cmd(data))[0])
+                nocache.append(run_measured(jishu_cmd(data, "--no-cache"))[0])
+            for i in range(args.repeat):
+                warm.append(run_measured(jishu_cmd(data))[0])
+                appended += append_rows(data / "trainings.csv", args.percent, i)
+                grown.append(run_measured(jishu_cmd(data))[0])
+            cached = jishu_counts(run_measured(jishu_cmd(data))[2])
+            fresh = jishu_counts(run_measured(jishu_cmd(data, "--no-cache"))[2])
+            duck_t, _, duck_out = run_measured(
+                [sys.executable, "-c", DUCKDB_SCRIPT, DUCKDB_SQL.format(d=data)]
+            )
+            if not (cached == fresh == json.loads(duck_out)):
+                raise SystemExit(
+                    f"counts differ: cached {cached}, --no-cache {fresh}, DuckDB {json.loads(duck_out)}"
+                )
+            parts = json.loads(next(cache.glob("ledger-trainings-*")).joinpath("meta.json").read_text())[
+                "parts"
+            ]
+            m = {
+                k: statistics.median(v)
+                for k, v in {"build": builds, "nocache": nocache, "warm": warm, "grown": grown}.items()
+            }
+            print(
+                f"| {size} | {m['nocache']:.2f} | {m['build']:.2f} | {m['build'] / m['nocache']:.2f} "
+                f"| {m['warm']:.2f} | {m['grown']:.2f} | {m['grown'] / m['warm']:.2f} | {duck_t:.2f} "
+                f"| {appended:,} in {args.repeat} appends ({parts} parts) |"
+            )
+            sys.stdout.flush()
+            subprocess.run(["sync"], check=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""Issue 16: a ledger file that only grew is read from the cache and its new tail (cache.grown_ledger,
+assemble.append), and the answer is the one a run without the cache gives, in every number and problem.
+
+A hypothesis state machine appends good rows, bad rows, duplicates of earlier keys, a last line without
+its newline, half a line completed by the next append; edits a byte in the middle and puts the size and
+modification time back (`touch -r`); truncates; touches. After every step the cached run must equal the
+run with --no-cache. The runs are in-process (jishu's library), on real files in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import TARGETS, credit_code, resident_id, run
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from jishu.checking import check
+from jishu.i18n import Words
+from jishu.load import LedgersUnusable, load
+from jishu.model import Period
+from jishu.render import render
+from jishu.rules.progress import progress
+from jishu.targets import load as load_targets
+
+AS_OF = dt.date(2023, 12, 31)
+PLAN = load_targets(TARGETS)
+HEAD = "person_id,class_id,end_date,subsidized,township\n"
+TOWNS = ["白沙镇", "韩寺镇", "官渡镇", ""]
+EMPLOYER = credit_code("91410122MA44AAAA0")
+
+
+def training(i: int, day: int = 1, town: str = "白沙镇") -> str:
+    return f"{resident_id(birth=f'19{70 + i % 30}0{1 + i % 9}1{i % 9}', seq=i % 1000)},K{i % 7},2023-0{1 + day % 9}-1{day % 9},是,{town}\n"
+
+
+def certificate(i: int) -> str:
+    return f"C{i:05d},{resident_id(birth=f'19{70 + i % 30}0{1 + i % 9}1{i % 9}', seq=i % 1000)},高级工,2023-0{1 + i % 9}-05\n"
+
+
+def base_folder(folder: Path) -> None:
+    (folder / "trainings.csv").write_text(HEAD + "".join(training(i, i) for i in range(20)), encoding="utf-8")
+    (folder / "certificates.csv").write_text(
+        "cert_no,person_id,level,issue_date\n" + "".join(certificate(i) for i in range(0, 20, 2)),
+        encoding="utf-8",
+    )
+    (folder / "hires.csv").write_text(
+        "person_id,employer_id,employer_name,employer_size,hire_date,separation_date,insured_months\n"
+        + "".join(
+            f"{resident_id(birth=f'19{70 + i % 30}0{1 + i % 9}1{i % 9}', seq=i % 1000)},{EMPLOYER},"
+            f"厂,small,2023-02-0{1 + i % 9},,12\n"
+            for i in range(0, 20, 3)
+        ),
+        encoding="utf-8",
+    )
+
+
+def answer(folder: Path, cache: bool) -> str:
+    """Everything a run says: check's problems and counts, progress by township and its JSON."""
+    checked = render(check(folder, TARGETS, AS_OF, use_cache=cache), "json", Words("en"))
+    try:
+        ledgers = load(folder, AS_OF, use_cache=cache)
+    except LedgersUnusable as unusable:  # a file no run can use (an open quote): said the same way
+        return checked + str(unusable.problems.to_pylist())
+    report = progress(ledgers, PLAN, Period.parse("2023"), by="township")
+    return checked + render(report, "json", Words("en", PLAN.metrics))
+
+
+def parts(folder: Path, ledger: str) -> int:
+    meta = next((folder / ".jishu-cache").glob(f"ledger-{ledger}-*")) / "meta.json"
+    return json.loads(meta.read_text(encoding="utf-8"))["parts"]
+
+
+def test_an_append_is_read_as_a_tail_and_agrees_with_no_cache(tmp_path):
+    base_folder(tmp_path)
+    assert answer(tmp_path, True) == answer(tmp_path, False)
+    with open(tmp_path / "trainings.csv", "a", encoding="utf-8") as f:
+        f.write(training(3, 3))  # a duplicate of an earlier row
+        f.write(training(40, 2) + training(41, 5))  # new rows
+        f.write("410122199001011234,K1,2023-13-01,是,白沙镇\n")  # a bad ID and a bad date
+    with open(tmp_path / "certificates.csv", "a", encoding="utf-8") as f:
+        f.write(certificate(41) + certificate(1))
+    assert answer(tmp_path, True) == answer(tmp_path, False)
+    assert parts(tmp_path, "trainings") == 2 and parts(tmp_path, "certificates") == 2
+    result = run(
+        [
+            "check",
+            "--as-of",
+            "2023-12-31",
+            "--data",
+            str(tmp_path),
+            "--targets",
+            str(TARGETS),
+            "--format",
+            "json",
+        ]
+    )
+    lines = {
+        (p["code"], p["line"]) for p in json.loads(result.stdout)["problems"] if p["file"] == "trainings.csv"
+    }
+    assert ("duplicate", 22) in lines and ("id_checksum", 25) in lines  # line numbers go on
+
+
+def test_an_edit_that_keeps_size_and_time_is_no_append(tmp_path):
+    base_folder(tmp_path)
+    answer(tmp_path, True)
+    path = tmp_path / "trainings.csv"
+    before = path.stat()
+    text = path.read_text(encoding="utf-8").replace("K3", "K4", 1)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(training(50, 1))
+    path.write_text(text + training(50, 1), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert answer(tmp_path, True) == answer(tmp_path, False)
+
+
+class Ledgers(RuleBasedStateMachine):
+    """Random sequences of what clerks and editors do to a ledger file between two nightly runs."""
+
+    @initialize()
+    def start(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="jishu-grow-"))
+        base_folder(self.folder)
+        self.next = 100
+        self.partial = ""
+        answer(self.folder, True)
+
+    def teardown(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _append(self, ledger: str, text: str) -> None:
+        with open(self.folder / f"{ledger}.csv", "a", encoding="utf-8") as f:
+            f.write(text)
+
+    @rule(n=st.integers(1, 4), town=st.sampled_from(TOWNS))
+    def append_good_rows(self, n, town):
+        self._append("trainings", "".join(training(self.next + k, k, town) for k in range(n)))
+        self.next += n
+
+    @rule(i=st.integers(0, 19))
+    def append_a_duplicate_of_an_old_row(self, i):
+        self._append("trainings", training(i, i))
+
+    @rule(
+        bad=st.sampled_from(
+            [
+                "410122199001011234,K1,2023-01-01,是,白沙镇\n",
+                ",K1,2023-01-01,是,\n",
+                "4.10122E+17,K1,2023-02-30,也许,\n",
+                ",,,,\n",
+                '"引号,K1\n',
+            ]
+        )
+    )
+    def append_a_bad_row(self, bad):
+        self._append("trainings", bad)
+
+    @rule()
+    def append_without_a_final_newline(self):
+        self._append("trainings", training(self.next, 4).rstrip("\n"))
+        self.next += 1
+
+    @rule()
+    def append_half_a_line(self):
+        line = training(self.next, 6)
+        self.next += 1
+        self._append("trainings", line[:20])
+        self.partial = line[20:]
+
+    @rule()
+    def complete_the_half_line(self):
+        self._append("trainings", self.partial or "\n")
+        self.partial = ""
+
+    @rule(i=st.integers(0, 9))
+    def append_a_certificate(self, i):
+        self._append("certificates", certificate(self.next + i if i % 2 else i))
+
+    @rule()
+    def edit_the_middle_and_touch_r(self):
+        path = self.folder / "trainings.csv"
+        before = path.stat()
+        data = bytearray(path.read_bytes())
+        at = data.find(b",K", len(data) // 2)
+        if at >= 0:
+            data[at + 2] = ord("9") if data[at + 2] != ord("9") else ord("8")
+        path.write_bytes(bytes(data))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    @rule(k=st.integers(1, 40))
+    def truncate(self, k):
+        path = self.folder / "trainings.csv"
+        data = path.read_bytes()
+        path.write_bytes(data[: max(len(HEAD), len(data) - k)])
+
+    @rule()
+    def touch(self):
+        os.utime(self.folder / "trainings.csv")
+
+    @invariant()
+    def cached_equals_no_cache(self):
+        if hasattr(self, "folder"):
+            assert answer(self.folder, True) == answer(self.folder, False)
+
+
+Ledgers.TestCase.settings = settings(
+    max_examples=int(os.environ.get("JISHU_GROW_EXAMPLES", "12")),
+    stateful_step_count=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+test_appends_edits_and_truncations_agree_with_no_cache = Ledgers.TestCase
+
+
+@pytest.mark.parametrize("ledger", ["trainings"])
+def test_many_appends_are_compacted(tmp_path, ledger):
+    base_folder(tmp_path)
+    answer(tmp_path, True)
+    from jishu.cache import MAX_PARTS
+
+    for i in range(MAX_PARTS + 2):
+        with open(tmp_path / "trainings.csv", "a", encoding="utf-8") as f:
+            f.write(training(200 + i, i))
+        load(tmp_path, AS_OF)
+    assert parts(tmp_path, "trainings") <= MAX_PARTS
+    assert answer(tmp_path, True) == answer(tmp_path, False)
