@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TARGETS = ROOT / "targets.yaml"
 COUNTS = ["training", "subsidized_training", "skilled", "high_skilled", "employment"]
-IMPORTS = "import pandas, pyarrow.csv, typer, rich, pydantic"
+IMPORTS = "import pyarrow.csv, typer, rich, pydantic"
 
 # The five 2022 counts in SQL, read straight from the CSVs (the files are valid and keys unique by
 # construction, so no validation or de-duplication is needed to get the same numbers).
@@ -53,7 +53,9 @@ DUCKDB_SCRIPT = (
 )
 
 
-def run_measured(cmd: list[str], env: dict | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, int, str]:
+def run_measured(
+    cmd: list[str], env: dict | None = None, ok: tuple[int, ...] = (0,)
+) -> tuple[float, int, str]:
     """(seconds, peak RSS in bytes, stdout) of one whole process (os.wait4 gives this child's peak)."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -68,8 +70,23 @@ def run_measured(cmd: list[str], env: dict | None = None, ok: tuple[int, ...] = 
 
 
 def jishu_cmd(data: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "jishu", "progress", "--year", "2022", "--as-of", "2025-12-31",
-            "--data", str(data), "--targets", str(TARGETS), "--format", "json", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "jishu",
+        "progress",
+        "--year",
+        "2022",
+        "--as-of",
+        "2025-12-31",
+        "--data",
+        str(data),
+        "--targets",
+        str(TARGETS),
+        "--format",
+        "json",
+        *extra,
+    ]
 
 
 def jishu_counts(output: str) -> list[int]:
@@ -114,8 +131,12 @@ def measure(size: str, data: Path, repeat: int, cache: Path, compare: Path | Non
     median = {k: statistics.median(t for t, _ in v) for k, v in runs.items()}
     peak = {k: max(m for _, m in v) for k, v in runs.items()}
     return {
-        "size": size, "csv_bytes": csv_bytes, "repeat": repeat, "counts": counts["duckdb"],
-        "seconds": median, "peak_bytes": peak,
+        "size": size,
+        "csv_bytes": csv_bytes,
+        "repeat": repeat,
+        "counts": counts["duckdb"],
+        "seconds": median,
+        "peak_bytes": peak,
         "ratios": {
             "cold_vs_duckdb": median["cold"] / median["duckdb"],
             "warm_vs_duckdb": median["warm"] / median["duckdb"],
@@ -123,11 +144,16 @@ def measure(size: str, data: Path, repeat: int, cache: Path, compare: Path | Non
             "warm_vs_imports": median["warm"] / median["imports"],
             "cold_peak_vs_csv": peak["cold"] / csv_bytes,
             "warm_peak_vs_csv": peak["warm"] / csv_bytes,
-        } | ({
-            "compare_cold_vs_duckdb": median["compare_cold"] / median["duckdb"],
-            "compare_warm_vs_duckdb": median["compare_warm"] / median["duckdb"],
-            "compare_cold_peak_vs_csv": peak["compare_cold"] / csv_bytes,
-        } if compare is not None else {}),
+        }
+        | (
+            {
+                "compare_cold_vs_duckdb": median["compare_cold"] / median["duckdb"],
+                "compare_warm_vs_duckdb": median["compare_warm"] / median["duckdb"],
+                "compare_cold_peak_vs_csv": peak["compare_cold"] / csv_bytes,
+            }
+            if compare is not None
+            else {}
+        ),
     }
 
 
@@ -146,22 +172,27 @@ def report(results: list[dict]) -> str:
         )
     compared = [r for r in results if "compare_cold" in r["seconds"]]
     if compared:
-        lines += ["", "| size | this cold s | compared cold s | this warm s | compared warm s | this cold/DuckDB "
-                  "| compared cold/DuckDB | this warm/DuckDB | compared warm/DuckDB | this peak GiB | compared peak GiB |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| size | this cold s | compared cold s | this warm s | compared warm s | this cold/DuckDB "
+            "| compared cold/DuckDB | this warm/DuckDB | compared warm/DuckDB | this peak GiB | compared peak GiB |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in compared:
             s, p, q = r["seconds"], r["peak_bytes"], r["ratios"]
             lines.append(
                 f"| {r['size']} | {s['cold']:.2f} | {s['compare_cold']:.2f} | {s['warm']:.2f} | {s['compare_warm']:.2f} "
                 f"| {q['cold_vs_duckdb']:.2f} | {q['compare_cold_vs_duckdb']:.2f} | {q['warm_vs_duckdb']:.2f} "
-                f"| {q['compare_warm_vs_duckdb']:.2f} | {p['cold'] / 2**30:.2f} | {p['compare_cold'] / 2**30:.2f} |")
+                f"| {q['compare_warm_vs_duckdb']:.2f} | {p['cold'] / 2**30:.2f} | {p['compare_cold'] / 2**30:.2f} |"
+            )
     return "\n".join(lines)
 
 
 def machine() -> str:
     cpu = "?"
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
@@ -171,7 +202,9 @@ def main() -> None:
     sys.path.insert(0, str(HERE))
     from generate import SIZES, generate
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("sizes", nargs="+", choices=list(SIZES))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "out")
@@ -184,7 +217,9 @@ def main() -> None:
             generate(size, data)
         results.append(measure(size, data, args.repeat, args.out / f"cache-{size}", args.compare))
         print(report(results[-1:]).splitlines()[-1], flush=True)
-        (args.out / "results.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+        (args.out / "results.json").write_text(
+            json.dumps({"machine": machine(), "results": results}, indent=2)
+        )
     print(f"\nMachine: {machine()}\n")
     print(report(results))
     (args.out / "results.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2))

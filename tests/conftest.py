@@ -15,8 +15,14 @@ TARGETS = ROOT / "targets.yaml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[object]], encoding: str = "utf-8",
-              newline: str = "\n", bom: bool = False) -> Path:
+def write_csv(
+    path: Path,
+    header: list[str],
+    rows: list[list[object]],
+    encoding: str = "utf-8",
+    newline: str = "\n",
+    bom: bool = False,
+) -> Path:
     """Write a ledger CSV as Excel would (fields quoted only when needed), in a real encoding."""
     import csv
     import io
@@ -37,7 +43,9 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]], encoding:
 def run(args: list[str], env: dict | None = None):
     """Run jishu through Typer's runner (stdout and stderr kept apart)."""
     # Unset the JISHU_* variables of the developer's shell, then apply the test's own.
-    full_env: dict[str, str | None] = {k: None for k in ("JISHU_LANG", "JISHU_DATA", "JISHU_TARGETS", "JISHU_CACHE")}
+    full_env: dict[str, str | None] = dict.fromkeys(
+        ("JISHU_LANG", "JISHU_DATA", "JISHU_TARGETS", "JISHU_CACHE")
+    )
     full_env.update(env or {})
     return CliRunner().invoke(app, args, env=full_env, catch_exceptions=False)
 
@@ -70,17 +78,35 @@ def credit_code(body: str = "91410122MA44AAAA0") -> str:
 
 TRAINING_HEADER = ["person_id", "name", "class_id", "start_date", "end_date", "subsidized", "township"]
 CERT_HEADER = ["cert_no", "person_id", "name", "cert_type", "level", "issue_date", "township"]
-HIRE_HEADER = ["person_id", "name", "employer_id", "employer_name", "employer_size", "hire_date",
-               "separation_date", "insured_months", "agency_id", "agency_name", "in_province", "township"]
+HIRE_HEADER = [
+    "person_id",
+    "name",
+    "employer_id",
+    "employer_name",
+    "employer_size",
+    "hire_date",
+    "separation_date",
+    "insured_months",
+    "agency_id",
+    "agency_name",
+    "in_province",
+    "township",
+]
 PAYOUT_HEADER = ["payee_id", "kind", "person_id", "amount", "paid_date", "batch"]
 
 
 def ledger_folder(root: Path, trainings=(), certificates=(), hires=(), payouts=None, **write_options) -> Path:
     """A data folder with the four ledgers, each row a dict keyed by column (missing keys are empty)."""
     root.mkdir(parents=True, exist_ok=True)
-    for name, header, rows in (("trainings", TRAINING_HEADER, trainings), ("certificates", CERT_HEADER, certificates),
-                               ("hires", HIRE_HEADER, hires), ("payouts", PAYOUT_HEADER, payouts)):
+    for name, header, rows in (
+        ("trainings", TRAINING_HEADER, trainings),
+        ("certificates", CERT_HEADER, certificates),
+        ("hires", HIRE_HEADER, hires),
+        ("payouts", PAYOUT_HEADER, payouts),
+    ):
         if rows is None:
             continue
-        write_csv(root / f"{name}.csv", header, [[r.get(c, "") for c in header] for r in rows], **write_options)
+        write_csv(
+            root / f"{name}.csv", header, [[r.get(c, "") for c in header] for r in rows], **write_options
+        )
     return root

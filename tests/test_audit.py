@@ -4,6 +4,7 @@ one case per finding code, ties, the cap crossed, payouts and hires after as-of,
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -21,18 +22,36 @@ CERTIFIED = "2020-01-01"
 
 
 def hire(person, employer, day, **more) -> dict:
-    return {"person_id": person, "employer_id": employer, "employer_name": f"单位{employer[-4:]}", "employer_size": "小型",
-            "hire_date": day, "separation_date": "", "insured_months": 24} | more
+    return {
+        "person_id": person,
+        "employer_id": employer,
+        "employer_name": f"单位{employer[-4:]}",
+        "employer_size": "小型",
+        "hire_date": day,
+        "separation_date": "",
+        "insured_months": 24,
+    } | more
 
 
 def paid(payee, person, day, amount="1000", kind="employer", batch="B1") -> dict:
-    return {"payee_id": payee, "kind": kind, "person_id": person, "amount": amount, "paid_date": day, "batch": batch}
+    return {
+        "payee_id": payee,
+        "kind": kind,
+        "person_id": person,
+        "amount": amount,
+        "paid_date": day,
+        "batch": batch,
+    }
 
 
 def ledgers(as_of, hires, payouts, certified=(A, B, C, D_)):
-    certificates = [{"cert_no": f"Z{i}", "person_id": p, "level": "", "issue_date": CERTIFIED}
-                    for i, p in enumerate(certified)]
-    return jishu.ledgers_from_rows(as_of, trainings=[], certificates=certificates, hires=hires, payouts=payouts)
+    certificates = [
+        {"cert_no": f"Z{i}", "person_id": p, "level": "", "issue_date": CERTIFIED}
+        for i, p in enumerate(certified)
+    ]
+    return jishu.ledgers_from_rows(
+        as_of, trainings=[], certificates=certificates, hires=hires, payouts=payouts
+    )
 
 
 def findings(as_of, hires, payouts, policy=POLICY, **kw) -> list[tuple[str, str, str]]:
@@ -46,25 +65,35 @@ def test_a_payout_the_rules_support_is_no_finding():
 
 def test_paid_no_hire():
     assert findings("2023-12-31", [hire(A, E1, "2022-01-10")], [paid(E2, A, "2023-02-01")]) == [
-        ("paid_no_hire", E2, A[-4:])]
+        ("paid_no_hire", E2, A[-4:])
+    ]
 
 
 def test_a_hire_after_the_payment_does_not_support_it():
     """The payout is for a hire on or before its date: a later hire at that payee is no basis."""
     assert findings("2023-12-31", [hire(A, E1, "2023-03-01")], [paid(E1, A, "2023-02-01")]) == [
-        ("paid_no_hire", E1, A[-4:])]
+        ("paid_no_hire", E1, A[-4:])
+    ]
 
 
 def test_paid_early_is_judged_on_the_paid_date():
     """Rule 3 on the paid date: 2022-01-10 + 12 months = 2023-01-10; a day before is early."""
     assert findings("2023-12-31", [hire(A, E1, "2022-01-10")], [paid(E1, A, "2023-01-09")]) == [
-        ("paid_early", E1, A[-4:])]
+        ("paid_early", E1, A[-4:])
+    ]
     assert findings("2023-12-31", [hire(A, E1, "2022-01-10")], [paid(E1, A, "2023-01-10")]) == []
 
 
 def test_paid_ineligible_lists_the_rules_failed():
-    report = audit(ledgers("2023-12-31", [hire(A, E1, "2022-01-10", employer_size="大型", insured_months=3)],
-                           [paid(E1, A, "2023-02-01")], certified=()), POLICY)
+    report = audit(
+        ledgers(
+            "2023-12-31",
+            [hire(A, E1, "2022-01-10", employer_size="大型", insured_months=3)],
+            [paid(E1, A, "2023-02-01")],
+            certified=(),
+        ),
+        POLICY,
+    )
     (f,) = report.findings
     assert f.code == "paid_ineligible" and f.reasons == ["not_sme", "no_certificate", "insurance_short"]
 
@@ -84,8 +113,10 @@ def test_paid_twice_keeps_the_earlier_payout_and_breaks_ties_by_payee():
 
 
 def test_paid_twice_is_for_the_employer_subsidy_only():
-    hires = [hire(A, E1, "2022-01-10", agency_id=AG, agency_name="中介", in_province="是"),
-             hire(A, E2, "2022-01-20", agency_id=AG, agency_name="中介", in_province="是")]
+    hires = [
+        hire(A, E1, "2022-01-10", agency_id=AG, agency_name="中介", in_province="是"),
+        hire(A, E2, "2022-01-20", agency_id=AG, agency_name="中介", in_province="是"),
+    ]
     pay = [paid(E1, A, "2023-02-01"), paid(AG, A, "2023-02-01", amount="300", kind="agency")]
     assert findings("2023-12-31", hires, pay) == []
 
@@ -99,13 +130,15 @@ def test_over_cap_flags_the_crossing_payout_and_every_one_after(tmp_path):
     pay = [paid(E1, B, "2023-02-01"), paid(E1, A, "2023-02-01", amount="1500"), paid(E1, C, "2023-03-01")]
     found = findings("2023-12-31", hires, pay, policy=policy)
     # Same day: the smaller person_id first (A < B). A: 1,500; B: 2,500 crosses; C after it.
-    assert sorted(found) == sorted([("amount_mismatch", E1, A[-4:]), ("over_cap", E1, B[-4:]),
-                                    ("over_cap", E1, C[-4:])])
+    assert sorted(found) == sorted(
+        [("amount_mismatch", E1, A[-4:]), ("over_cap", E1, B[-4:]), ("over_cap", E1, C[-4:])]
+    )
 
 
 def test_amount_mismatch_and_the_amount_at_risk_counts_each_payout_once():
-    report = audit(ledgers("2023-12-31", [hire(A, E1, "2022-01-10")], [paid(E1, A, "2022-12-01", amount="100")]),
-                   POLICY)
+    report = audit(
+        ledgers("2023-12-31", [hire(A, E1, "2022-01-10")], [paid(E1, A, "2022-12-01", amount="100")]), POLICY
+    )
     assert [f.code for f in report.findings] == ["paid_early", "amount_mismatch"]
     assert report.totals.findings == 2 and report.totals.payouts_flagged == 1
     assert report.totals.amount_at_risk == 100
@@ -114,7 +147,10 @@ def test_amount_mismatch_and_the_amount_at_risk_counts_each_payout_once():
 
 def test_a_rehire_at_the_same_employer_supports_the_payout():
     """Two hires of the person at the payee: the one failing the fewest checks (the second, which lasted)."""
-    hires = [hire(A, E1, "2021-01-10", separation_date="2021-03-01", insured_months=2), hire(A, E1, "2022-01-10")]
+    hires = [
+        hire(A, E1, "2021-01-10", separation_date="2021-03-01", insured_months=2),
+        hire(A, E1, "2022-01-10"),
+    ]
     assert findings("2023-12-31", hires, [paid(E1, A, "2023-02-01")]) == []
     report = audit(ledgers("2023-12-31", hires, [paid(E1, A, "2022-06-01")]), POLICY)
     # Both hires fail one check for that payout (the first is ineligible, the second too recent): the earliest.
@@ -142,8 +178,9 @@ def test_a_payout_after_as_of_is_not_paid_yet():
 
 def test_a_certificate_after_as_of_is_not_held():
     cert_later = [{"cert_no": "Z9", "person_id": A, "level": "", "issue_date": "2023-06-01"}]
-    books = jishu.ledgers_from_rows("2023-03-31", trainings=[], certificates=cert_later,
-                                    hires=[hire(A, E1, "2023-06-01")], payouts=[])
+    books = jishu.ledgers_from_rows(
+        "2023-03-31", trainings=[], certificates=cert_later, hires=[hire(A, E1, "2023-06-01")], payouts=[]
+    )
     assert Book(books, POLICY, "employer").summaries(None) == []
 
 
@@ -153,9 +190,20 @@ def test_every_finding_is_put_into_words(lang):
     from jishu.render import render
 
     hires = [hire(A, E1, "2021-01-10", separation_date="2022-06-01"), hire(A, E2, "2022-07-01")]
-    report = audit(ledgers("2023-12-31", hires, [paid(E1, A, "2022-02-01"), paid(E2, A, "2023-06-01", "900"),
-                                                 paid(E3, B, "2023-01-01")]), POLICY)
-    assert {f.code for f in report.findings} == {"paid_twice", "paid_early", "amount_mismatch", "paid_no_hire"}
+    report = audit(
+        ledgers(
+            "2023-12-31",
+            hires,
+            [paid(E1, A, "2022-02-01"), paid(E2, A, "2023-06-01", "900"), paid(E3, B, "2023-01-01")],
+        ),
+        POLICY,
+    )
+    assert {f.code for f in report.findings} == {
+        "paid_twice",
+        "paid_early",
+        "amount_mismatch",
+        "paid_no_hire",
+    }
     for fmt in ("table", "markdown", "csv", "json"):
         text = render(report, fmt, Words(lang))
         assert "None" not in text and A not in text
@@ -175,10 +223,10 @@ def test_already_paid_never_goes_down_from_month_end_to_month_end(tmp_path):
         totals = []
         for year in (2022, 2023):
             for month in range(1, 13):
-                end = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+                end = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
                 overview = jishu.subsidy(jishu.load_ledgers(data, as_of=end), TARGETS_)
                 totals.append(tuple(overview.totals[k].already_paid for k in ("employer", "agency")))
     finally:
         del os.environ["JISHU_CACHE"]
-    assert all(a <= b for earlier, later in zip(totals, totals[1:]) for a, b in zip(earlier, later))
+    assert all(a <= b for earlier, later in itertools.pairwise(totals) for a, b in zip(earlier, later))
     assert totals[11] == (0, 0) and totals[-1][0] > 2_000_000  # nothing paid before 2023's first batch

@@ -62,8 +62,20 @@ def library_due_at(folder: Path, targets: Path):
 def jishu_audit(folder: Path, targets: Path, as_of: dt.date) -> dict:
     import json
 
-    result = run(["audit", "--as-of", as_of.isoformat(), "--format", "json", "--no-cache", "--data", str(folder),
-                  "--targets", str(targets)])
+    result = run(
+        [
+            "audit",
+            "--as-of",
+            as_of.isoformat(),
+            "--format",
+            "json",
+            "--no-cache",
+            "--data",
+            str(folder),
+            "--targets",
+            str(targets),
+        ]
+    )
     assert result.exit_code in (0, 1), result.stderr
     out = json.loads(result.stdout)
     assert (result.exit_code == 1) == bool(out["findings"])
@@ -72,8 +84,12 @@ def jishu_audit(folder: Path, targets: Path, as_of: dt.date) -> dict:
 
 def clerk_paid(sc: dict, folder: Path, targets: Path, spelling) -> list[Payout]:
     write_ledgers(folder, sc["hires"], sc["certs"], [])
-    return simulate_clerk(library_due_at(folder, targets), month_ends(SIM_START, SIM_END), [],
-                          after_month=lambda day, paid: write_ledgers(folder, sc["hires"], sc["certs"], paid, spelling))
+    return simulate_clerk(
+        library_due_at(folder, targets),
+        month_ends(SIM_START, SIM_END),
+        [],
+        after_month=lambda day, paid: write_ledgers(folder, sc["hires"], sc["certs"], paid, spelling),
+    )
 
 
 @SETTINGS
@@ -101,7 +117,8 @@ def test_one_payout_moved_before_its_due_date_is_one_paid_early(sc, data):
         write_ledgers(folder, sc["hires"], sc["certs"], move_payout(paid, index, day))
         out = jishu_audit(folder, targets, SIM_END)
         assert [(f["code"], f["paid_date"], f["payee"]["id"]) for f in out["findings"]] == [
-            ("paid_early", day.isoformat(), paid[index].payee_id)]
+            ("paid_early", day.isoformat(), paid[index].payee_id)
+        ]
 
 
 @st.composite
@@ -125,7 +142,9 @@ def payouts_for(draw, sc: dict) -> list[Payout]:
 
 
 @SETTINGS
-@given(sc=ledgers(), data=st.data(), as_of=st.dates(min_value=dt.date(2020, 6, 1), max_value=dt.date(2025, 6, 1)))
+@given(
+    sc=ledgers(), data=st.data(), as_of=st.dates(min_value=dt.date(2020, 6, 1), max_value=dt.date(2025, 6, 1))
+)
 def test_the_audit_agrees_with_the_oracle(sc, data, as_of):
     payouts = data.draw(payouts_for(sc))
     with tempfile.TemporaryDirectory() as tmp:

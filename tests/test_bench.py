@@ -13,8 +13,13 @@ from tests.conftest import ROOT
 
 def test_benchmark_runs_and_counts_agree(tmp_path):
     pytest.importorskip("duckdb")
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "tiny", "--repeat", "1",
-                             "--out", str(tmp_path)], capture_output=True, text=True, check=False, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "tiny", "--repeat", "1", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tmp_path / "results.json").read_text())
     tiny = report["results"][0]

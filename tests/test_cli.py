@@ -18,15 +18,36 @@ def test_environment_variables_stand_for_options(tmp_path):
     assert result.exit_code == 0
     assert "Vocational skills training" in result.stdout and "rows read" in result.stdout
     # An option given on the command line wins over the environment.
-    result = run(["progress", "--year", "2022", "--as-of", "2022-06-30", "--lang", "zh", "--no-cache"], env=env)
+    result = run(
+        ["progress", "--year", "2022", "--as-of", "2022-06-30", "--lang", "zh", "--no-cache"], env=env
+    )
     assert "职业技能培训" in result.stdout
 
 
 def test_piped_output_has_no_colour_codes():
     for fmt in ("table", "json"):
-        proc = subprocess.run([sys.executable, "-m", "jishu", "progress", "--year", "2022", "--as-of", "2022-06-30",
-                               "--format", fmt, "--data", str(SMALL), "--targets", str(TARGETS), "--no-cache"],
-                              capture_output=True, check=False, cwd=ROOT)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "jishu",
+                "progress",
+                "--year",
+                "2022",
+                "--as-of",
+                "2022-06-30",
+                "--format",
+                fmt,
+                "--data",
+                str(SMALL),
+                "--targets",
+                str(TARGETS),
+                "--no-cache",
+            ],
+            capture_output=True,
+            check=False,
+            cwd=ROOT,
+        )
         assert proc.returncode == 0
         assert b"\x1b[" not in proc.stdout
     assert json.loads(proc.stdout)["metrics"][0]["key"] == "training"
@@ -40,15 +61,34 @@ def test_help_works_without_data():
 
 def test_certified_employment_has_a_target_only_when_targets_give_one(tmp_path):
     targets = tmp_path / "targets.yaml"
-    targets.write_text(TARGETS.read_text(encoding="utf-8").replace(
-        '    high_skilled: 4400\n', '    high_skilled: 4400\n    certified_employment: 0.8\n', 1), encoding="utf-8")
-    args = ["progress", "--year", "2022", "--as-of", "2022-06-30", "--format", "json", "--data", str(SMALL),
-            "--no-cache"]
+    targets.write_text(
+        TARGETS.read_text(encoding="utf-8").replace(
+            "    high_skilled: 4400\n", "    high_skilled: 4400\n    certified_employment: 0.8\n", 1
+        ),
+        encoding="utf-8",
+    )
+    args = [
+        "progress",
+        "--year",
+        "2022",
+        "--as-of",
+        "2022-06-30",
+        "--format",
+        "json",
+        "--data",
+        str(SMALL),
+        "--no-cache",
+    ]
     plain = {m["key"]: m for m in json.loads(run(args + ["--targets", str(TARGETS)]).stdout)["metrics"]}
     assert plain["certified_employment"]["target"] is None and plain["certified_employment"]["status"] is None
     given = {m["key"]: m for m in json.loads(run(args + ["--targets", str(targets)]).stdout)["metrics"]}
     share = given["certified_employment"]
-    assert share["target"] == 0.8 and share["actual"] == 1.0 and share["rate"] == 1.25 and share["status"] == "done"
+    assert (
+        share["target"] == 0.8
+        and share["actual"] == 1.0
+        and share["rate"] == 1.25
+        and share["status"] == "done"
+    )
 
 
 def test_a_10_mb_line_is_read(tmp_path):
@@ -58,8 +98,20 @@ def test_a_10_mb_line_is_read(tmp_path):
     shutil.copytree(SMALL, folder)
     with open(folder / "trainings.csv", "a", encoding="utf-8") as out:
         out.write("410122198503121012,王一,ZM22-99,2022-01-10,2022-02-21,是," + "长" * 3_500_000 + "\n")
-    result = run(["check", "--format", "json", "--as-of", "2022-12-31", "--data", str(folder),
-                  "--targets", str(TARGETS), "--no-cache"])
+    result = run(
+        [
+            "check",
+            "--format",
+            "json",
+            "--as-of",
+            "2022-12-31",
+            "--data",
+            str(folder),
+            "--targets",
+            str(TARGETS),
+            "--no-cache",
+        ]
+    )
     assert result.exit_code == 1
     assert json.loads(result.stdout)["data"]["trainings"]["rows"] == 8
 

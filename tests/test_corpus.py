@@ -53,7 +53,7 @@ ROW_CODES = (
     "required_missing", "in_province_missing", "id_scientific", "id_15digit", "id_format", "id_checksum",
     "id_birthdate", "id_region_unknown", "uscc_format", "uscc_checksum", "date_format", "date_invalid",
     "date_order", "bool_invalid", "level_invalid", "size_invalid", "kind_invalid", "int_invalid",
-    "amount_invalid", "duplicate",
+    "amount_invalid", "duplicate", "competition_level_invalid",
 )  # fmt: skip
 
 
@@ -92,8 +92,13 @@ def _prepare(case_dir: Path, tmp_path: Path, spec: dict) -> Path:
 
 
 def _common(spec: dict, root: Path) -> list[str]:
-    opts = ["--data", str(root / spec.get("data", "data")), "--targets", str(root / spec.get("targets", "targets.yaml")),
-            "--no-cache"]
+    opts = [
+        "--data",
+        str(root / spec.get("data", "data")),
+        "--targets",
+        str(root / spec.get("targets", "targets.yaml")),
+        "--no-cache",
+    ]
     if spec.get("lang", "zh") is not None:
         opts += ["--lang", spec.get("lang", "zh")]
     return opts
@@ -151,7 +156,9 @@ def test_corpus_case(case_dir: Path, tmp_path: Path, monkeypatch):
 
     if "problem" in spec or "problems" in spec or "counts" in spec:
         checked = _invoke(_check_args(spec) + common, env)
-        _assert_clean({"check --format json stdout": checked.stdout, "check --format json stderr": checked.stderr})
+        _assert_clean(
+            {"check --format json stdout": checked.stdout, "check --format json stderr": checked.stderr}
+        )
         assert checked.exit_code in (0, 1, 2), checked.stderr
         report = json.loads(checked.stdout)
         problems = report["problems"]
@@ -163,7 +170,8 @@ def test_corpus_case(case_dir: Path, tmp_path: Path, monkeypatch):
                 assert found, f"no problem matching {want}; check reported:\n{listing}"
                 for fragment in want.get("message_contains", []):
                     assert any(fragment in p["message"] for p in found), (
-                        f"{fragment!r} not in the message; check reported:\n{listing}")
+                        f"{fragment!r} not in the message; check reported:\n{listing}"
+                    )
             if not spec.get("other_problems_ok"):
                 assert len(problems) == len(wanted), f"expected only {wanted}; check reported:\n{listing}"
         for ledger, counts in spec.get("counts", {}).items():

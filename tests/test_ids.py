@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
-from jishu.schema import ROW_CODES
 from jishu.safe import mask as scrub
+from jishu.schema import ROW_CODES
 from jishu.values import id_strings, mask_value, masked_ids, resident_id_codes, uscc_codes
 
 DIGITS = "0123456789"
@@ -25,8 +25,13 @@ def valid_id(prefix17: str) -> str:
 id_like = st.one_of(
     st.text(alphabet=DIGITS + "Xx", min_size=16, max_size=19),
     st.builds(lambda s: valid_id(s), st.text(alphabet=DIGITS, min_size=17, max_size=17)),
-    st.builds(lambda y, m, d, tail: valid_id(f"410122{y:04d}{m:02d}{d:02d}{tail:03d}"),
-              st.integers(1890, 2030), st.integers(0, 13), st.integers(0, 32), st.integers(0, 999)),
+    st.builds(
+        lambda y, m, d, tail: valid_id(f"410122{y:04d}{m:02d}{d:02d}{tail:03d}"),
+        st.integers(1890, 2030),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.integers(0, 999),
+    ),
 )
 
 
@@ -58,18 +63,41 @@ def test_resident_id_check_agrees_with_stdnum(values):
 def test_id_problem_codes():
     good = valid_id("41012219900101123")
     wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
-    values = [good, good.lower(), wrong, "4.10122E+17", "4.10122199E17", "410122900101123", "41012219900101",
-              valid_id("41012218991231123"), valid_id("41012219900230123")]
+    values = [
+        good,
+        good.lower(),
+        wrong,
+        "4.10122E+17",
+        "4.10122199E17",
+        "410122900101123",
+        "41012219900101",
+        valid_id("41012218991231123"),
+        valid_id("41012219900230123"),
+    ]
     _, code = resident_id_codes(pa.array(values))
-    assert [ROW_CODES[c] for c in code] == ["", "", "id_checksum", "id_scientific", "id_scientific", "id_15digit", "id_format",
-                             "id_birthdate", "id_birthdate"]
+    assert [ROW_CODES[c] for c in code] == [
+        "",
+        "",
+        "id_checksum",
+        "id_scientific",
+        "id_scientific",
+        "id_15digit",
+        "id_format",
+        "id_birthdate",
+        "id_birthdate",
+    ]
 
 
 usccs = st.one_of(
     st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXYIOZSV", min_size=17, max_size=19),
-    st.builds(lambda s: s + uscc.calc_check_digit(s),
-              st.builds(lambda a, b: a + b, st.text(alphabet=DIGITS, min_size=8, max_size=8),
-                        st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=9, max_size=9))),
+    st.builds(
+        lambda s: s + uscc.calc_check_digit(s),
+        st.builds(
+            lambda a, b: a + b,
+            st.text(alphabet=DIGITS, min_size=8, max_size=8),
+            st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=9, max_size=9),
+        ),
+    ),
 )
 
 
@@ -85,8 +113,12 @@ WHOLE_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.builds(lambda s: valid_id(s), st.text(alphabet=DIGITS, min_size=17, max_size=17)), min_size=1),
-       st.text(max_size=20))
+@given(
+    st.lists(
+        st.builds(lambda s: valid_id(s), st.text(alphabet=DIGITS, min_size=17, max_size=17)), min_size=1
+    ),
+    st.text(max_size=20),
+)
 def test_masking_never_leaves_an_id_whole(ids, noise):
     text = noise.join(ids)
     assert not WHOLE_ID.search(scrub(text))

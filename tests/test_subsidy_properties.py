@@ -317,8 +317,12 @@ def test_overview_equals_the_oracle(sc, year):
 
 
 @settings(max_examples=200, deadline=None)
-@given(rows=st.lists(st.tuples(st.integers(0, 5), st.integers(-3, 3), st.sampled_from([0, 7, 10**17, -(10**17)])),
-                     max_size=40))
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(-3, 3), st.sampled_from([0, 7, 10**17, -(10**17)])),
+        max_size=40,
+    )
+)
 def test_packed_sort_orders_rows_as_lexsort(rows):
     """Sorting hires for rules 6 and the cap packs small keys into one integer; the order, ties
     included, must be lexsort's (a key too wide to pack falls back to lexsort)."""

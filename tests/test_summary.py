@@ -31,42 +31,116 @@ def county(tmp_path_factory) -> Path:
     for i in range(300):
         pid = resident_id(birth=f"19{70 + i % 30}0{1 + i % 9}1{i % 10}", seq=i)
         month = 1 + i % 12
-        trainings.append({"person_id": pid, "class_id": f"C{i % 40}", "end_date": f"2022-{month:02d}-15",
-                          "subsidized": "是" if i % 3 else "否", "township": towns[i % 3]})
-        certificates.append({"cert_no": f"Z{i}", "person_id": pid, "level": ["高级工", "", "4", "技师"][i % 4],
-                             "issue_date": f"2022/{month}/20", "township": towns[i % 3]})
-        hires.append({"person_id": pid, "employer_id": credit_code(f"91410122MA44{i % 7:04d}0"),
-                      "employer_name": f"单位{i % 7}", "employer_size": ["小型", "中型", "大型"][i % 3],
-                      "hire_date": f"2022-{month:02d}-25", "insured_months": str(i % 14), "township": towns[i % 3]})
-    trainings.append({"person_id": "4.10122E+17", "class_id": "C1", "end_date": "2022-01-01", "subsidized": "是"})
+        trainings.append(
+            {
+                "person_id": pid,
+                "class_id": f"C{i % 40}",
+                "end_date": f"2022-{month:02d}-15",
+                "subsidized": "是" if i % 3 else "否",
+                "township": towns[i % 3],
+            }
+        )
+        certificates.append(
+            {
+                "cert_no": f"Z{i}",
+                "person_id": pid,
+                "level": ["高级工", "", "4", "技师"][i % 4],
+                "issue_date": f"2022/{month}/20",
+                "township": towns[i % 3],
+            }
+        )
+        hires.append(
+            {
+                "person_id": pid,
+                "employer_id": credit_code(f"91410122MA44{i % 7:04d}0"),
+                "employer_name": f"单位{i % 7}",
+                "employer_size": ["小型", "中型", "大型"][i % 3],
+                "hire_date": f"2022-{month:02d}-25",
+                "insured_months": str(i % 14),
+                "township": towns[i % 3],
+            }
+        )
+    trainings.append(
+        {"person_id": "4.10122E+17", "class_id": "C1", "end_date": "2022-01-01", "subsidized": "是"}
+    )
     ledger_folder(folder, trainings, certificates, hires, payouts=[])
     return folder
 
 
 def summary_cmd(data: Path, out: Path, as_of: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "jishu", "summary", "--out", str(out), "--as-of", as_of, "--data", str(data),
-            "--targets", str(TARGETS), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "jishu",
+        "summary",
+        "--out",
+        str(out),
+        "--as-of",
+        as_of,
+        "--data",
+        str(data),
+        "--targets",
+        str(TARGETS),
+        *extra,
+    ]
 
 
 def test_summary_files_and_contents(county, tmp_path):
     out = tmp_path / "new" / "out"  # a missing folder is created
-    result = run(["summary", "--out", str(out), "--as-of", "2022-06-30", "--data", str(county),
-                  "--targets", str(TARGETS)])
+    result = run(
+        [
+            "summary",
+            "--out",
+            str(out),
+            "--as-of",
+            "2022-06-30",
+            "--data",
+            str(county),
+            "--targets",
+            str(TARGETS),
+        ]
+    )
     assert result.exit_code == 0, result.stderr  # rejected rows are reported inside, not an exit code
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert names == ["history.csv", "latest.json", "summary-2022-06-30.html", "summary-2022-06-30.json",
-                     "summary-2022-06-30.md"]
+    assert names == [
+        "history.csv",
+        "latest.json",
+        "summary-2022-06-30.html",
+        "summary-2022-06-30.json",
+        "summary-2022-06-30.md",
+        "summary-2022-06-30.txt",
+    ]
     doc = json.loads((out / "summary-2022-06-30.json").read_text(encoding="utf-8"))
     assert doc["schema_version"] == 1 and doc["as_of"] == "2022-06-30"
     assert doc["year"]["period"]["label"] == "2022" and doc["plan"]["period"]["label"] == "2021-2025"
-    progress = json.loads(run(["progress", "--year", "2022", "--as-of", "2022-06-30", "--data", str(county),
-                               "--targets", str(TARGETS), "--format", "json"]).stdout)
+    progress = json.loads(
+        run(
+            [
+                "progress",
+                "--year",
+                "2022",
+                "--as-of",
+                "2022-06-30",
+                "--data",
+                str(county),
+                "--targets",
+                str(TARGETS),
+                "--format",
+                "json",
+            ]
+        ).stdout
+    )
     assert doc["year"]["metrics"] == progress["metrics"]
     assert doc["data_quality"]["rejected"] == 1
     assert doc["data_quality"]["top_problems"][0]["code"] == "id_scientific"
     assert [t["township"] for t in doc["townships"]] and doc["townships"][0]["rank"] == 1
     md = (out / "summary-2022-06-30.md").read_text(encoding="utf-8")
-    assert len(md.splitlines()) <= 17 and "完成率" in md and "序时" in md and "补贴发放审核" in md
+    assert (
+        "完成率" in md and "序时" in md and "补贴发放审核" in md and "乡镇排名最后三位" in md and "应发" in md
+    )
+    assert (
+        "`" not in md and "id_scientific" not in md
+    )  # problems by name, no code spans (WeChat shows them raw)
     assert doc["audit"]["totals"]["findings"] == 0 and doc["audit"]["totals"]["amount_at_risk"] == 0
     # Timestamped log lines on stderr, nothing on stdout.
     assert result.stdout == ""
@@ -75,7 +149,19 @@ def test_summary_files_and_contents(county, tmp_path):
 
 def test_output_matches_the_published_schema(county, tmp_path):
     jsonschema = pytest.importorskip("jsonschema")
-    run(["summary", "--out", str(tmp_path), "--as-of", "2022-06-30", "--data", str(county), "--targets", str(TARGETS)])
+    run(
+        [
+            "summary",
+            "--out",
+            str(tmp_path),
+            "--as-of",
+            "2022-06-30",
+            "--data",
+            str(county),
+            "--targets",
+            str(TARGETS),
+        ]
+    )
     schema = json.loads((ROOT / "schemas" / "summary.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(json.loads((tmp_path / "latest.json").read_text(encoding="utf-8")), schema)
 
@@ -89,8 +175,22 @@ def test_published_schema_is_current():
 
 def test_history_is_idempotent_and_keeps_other_dates(county, tmp_path):
     for day in ("2022-03-31", "2022-06-30", "2022-03-31", "2022-09-30"):
-        assert run(["summary", "--out", str(tmp_path), "--as-of", day, "--data", str(county),
-                    "--targets", str(TARGETS)]).exit_code == 0
+        assert (
+            run(
+                [
+                    "summary",
+                    "--out",
+                    str(tmp_path),
+                    "--as-of",
+                    day,
+                    "--data",
+                    str(county),
+                    "--targets",
+                    str(TARGETS),
+                ]
+            ).exit_code
+            == 0
+        )
     rows = list(csv.DictReader((tmp_path / "history.csv").open(encoding="utf-8")))
     per_date = {}
     for r in rows:
@@ -100,7 +200,19 @@ def test_history_is_idempotent_and_keeps_other_dates(county, tmp_path):
     latest = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
     assert latest["as_of"] == "2022-09-30"
     # Re-running an older date does not make it "latest".
-    run(["summary", "--out", str(tmp_path), "--as-of", "2022-03-31", "--data", str(county), "--targets", str(TARGETS)])
+    run(
+        [
+            "summary",
+            "--out",
+            str(tmp_path),
+            "--as-of",
+            "2022-03-31",
+            "--data",
+            str(county),
+            "--targets",
+            str(TARGETS),
+        ]
+    )
     assert json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))["as_of"] == "2022-09-30"
 
 
@@ -112,8 +224,9 @@ def test_out_that_is_a_file_is_an_error(county, tmp_path):
 
 
 def test_unusable_input_exits_2(tmp_path):
-    result = run(["summary", "--out", str(tmp_path / "o"), "--data", str(tmp_path / "none"),
-                  "--targets", str(TARGETS)])
+    result = run(
+        ["summary", "--out", str(tmp_path / "o"), "--data", str(tmp_path / "none"), "--targets", str(TARGETS)]
+    )
     assert result.exit_code == 2
 
 
@@ -132,6 +245,8 @@ def assert_whole_files(out: Path) -> None:
             assert data.rstrip().endswith(b"</html>")
         elif path.suffix == ".md":
             assert data.endswith(b"\n") and b"**" in data
+        elif path.suffix == ".txt":
+            assert data.endswith(b"\n") and "北京时间".encode() in data
         else:
             raise AssertionError(f"unexpected file {path.name}")
 
@@ -144,8 +259,12 @@ def test_sigkill_at_random_moments_leaves_only_whole_files(county, tmp_path):
     duration = time.monotonic() - start
     rng = random.Random(20221231)
     for i in range(12):
-        proc = subprocess.Popen(summary_cmd(county, out, f"2022-{1 + i % 12:02d}-28", "--no-cache"), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            summary_cmd(county, out, f"2022-{1 + i % 12:02d}-28", "--no-cache"),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.2, duration * 1.1))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -158,8 +277,12 @@ def test_sigkill_at_random_moments_leaves_only_whole_files(county, tmp_path):
 
 def test_overlapping_runs_do_not_interleave(county, tmp_path):
     out = tmp_path / "out"
-    procs = [subprocess.Popen(summary_cmd(county, out, "2022-06-30"), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            summary_cmd(county, out, "2022-06-30"), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
     codes = [p.wait(timeout=120) for p in procs]
     assert codes == [0, 0, 0]
     assert_whole_files(out)
@@ -172,15 +295,31 @@ def test_a_held_lock_makes_the_second_run_exit_75(county, tmp_path):
     out.mkdir()
     with open(out / ".jishu-summary.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        result = subprocess.run(summary_cmd(county, out, "2022-06-30", "--lock-wait", "0.5"),
-                                check=False, capture_output=True, text=True)
+        result = subprocess.run(
+            summary_cmd(county, out, "2022-06-30", "--lock-wait", "0.5"),
+            check=False,
+            capture_output=True,
+            text=True,
+        )
     assert result.returncode == 75
     assert "lock" in result.stderr
     assert not (out / "latest.json").exists()
 
 
 def test_no_resident_id_in_any_written_file(county, tmp_path):
-    run(["summary", "--out", str(tmp_path), "--as-of", "2022-12-31", "--data", str(county), "--targets", str(TARGETS)])
+    run(
+        [
+            "summary",
+            "--out",
+            str(tmp_path),
+            "--as-of",
+            "2022-12-31",
+            "--data",
+            str(county),
+            "--targets",
+            str(TARGETS),
+        ]
+    )
     for path in tmp_path.iterdir():
         assert not WHOLE_ID.search(path.read_bytes()), path.name
 
@@ -199,13 +338,34 @@ def test_html_renders_in_headless_chromium_without_console_errors(county, tmp_pa
         pytest.skip("chromium / chromedriver not installed")
     webdriver = pytest.importorskip("selenium.webdriver")
     for day in ("2022-03-31", "2022-06-30", "2022-09-30"):
-        run(["summary", "--out", str(tmp_path), "--as-of", day, "--data", str(county), "--targets", str(TARGETS)])
+        run(
+            [
+                "summary",
+                "--out",
+                str(tmp_path),
+                "--as-of",
+                day,
+                "--data",
+                str(county),
+                "--targets",
+                str(TARGETS),
+            ]
+        )
     browser, driver_path = found
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1600"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1200,1600",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     from selenium.webdriver.chrome.service import Service

@@ -24,7 +24,16 @@ if TYPE_CHECKING:
     from jishu.model import CheckReport, PayeeReport, ProgressReport, SubsidyOverview, SummaryReport
     from jishu.targets import Targets
 
-__all__ = ["Words", "check", "ledgers_from_rows", "load_ledgers", "load_targets", "progress", "subsidy", "summary"]
+__all__ = [
+    "Words",
+    "check",
+    "ledgers_from_rows",
+    "load_ledgers",
+    "load_targets",
+    "progress",
+    "subsidy",
+    "summary",
+]
 
 
 def _day(as_of: dt.date | str | None) -> dt.date:
@@ -47,8 +56,14 @@ def load_targets(path: str | Path = "targets.yaml") -> Targets:
     return load(Path(path))
 
 
-def load_ledgers(data: str | Path = "data", as_of: dt.date | str | None = None, *, encoding: str | None = None,
-                 cache: bool = True, needs: Needs | None = None) -> Ledgers:
+def load_ledgers(
+    data: str | Path = "data",
+    as_of: dt.date | str | None = None,
+    *,
+    encoding: str | None = None,
+    cache: bool = True,
+    needs: Needs | None = None,
+) -> Ledgers:
     """The ledgers in a folder as of a date (default today), validated (raises
     jishu.load.LedgersUnusable when a file cannot be used at all)."""
     from jishu.load import EVERYTHING, load
@@ -63,8 +78,14 @@ def ledgers_from_rows(as_of: dt.date | str, **rows: list[dict] | None) -> Ledger
     return from_rows(_day(as_of), **rows)
 
 
-def progress(ledgers: Ledgers, targets: Targets, *, year: int | None = None, period: str | None = None,
-             by: str | None = None) -> ProgressReport:
+def progress(
+    ledgers: Ledgers,
+    targets: Targets,
+    *,
+    year: int | None = None,
+    period: str | None = None,
+    by: str | None = None,
+) -> ProgressReport:
     """Progress against the targets of a year or a plan period (SPEC §3), as of the ledgers' date."""
     from jishu.model import Period
     from jishu.rules.progress import progress as compute
@@ -74,8 +95,14 @@ def progress(ledgers: Ledgers, targets: Targets, *, year: int | None = None, per
     return compute(ledgers, targets, Period.parse(str(year) if year is not None else period), by=by)
 
 
-def subsidy(ledgers: Ledgers, targets: Targets, *, employer: str | None = None, agency: str | None = None,
-            year: int | None = None) -> SubsidyOverview | PayeeReport:
+def subsidy(
+    ledgers: Ledgers,
+    targets: Targets,
+    *,
+    employer: str | None = None,
+    agency: str | None = None,
+    year: int | None = None,
+) -> SubsidyOverview | PayeeReport:
     """The subsidies (SPEC §4): every payee, or one employer's or agency's hires with their reasons."""
     from jishu.rules import subsidy as rules
 
@@ -85,8 +112,14 @@ def subsidy(ledgers: Ledgers, targets: Targets, *, employer: str | None = None, 
     return rules.payee_report(ledgers, targets.subsidy, agency or employer, kind, year)
 
 
-def check(data: str | Path = "data", targets: str | Path = "targets.yaml", as_of: dt.date | str | None = None, *,
-          encoding: str | None = None, cache: bool = True) -> CheckReport:
+def check(
+    data: str | Path = "data",
+    targets: str | Path = "targets.yaml",
+    as_of: dt.date | str | None = None,
+    *,
+    encoding: str | None = None,
+    cache: bool = True,
+) -> CheckReport:
     """Every problem of the targets file and the ledgers (SPEC §2)."""
     from jishu.checking import check as run
 

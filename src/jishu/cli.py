@@ -10,20 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
+from jishu import __version__, help
 from jishu.render import RENDERERS
 
+# Help text in the language asked for (SPEC §5: Chinese by default, for help too).
+H = help.texts(help.language(sys.argv[1:]))
+HELP_OPTIONS = ["-h", "--help"]
+
 app = typer.Typer(
-    add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
-    help="jishu: 「人人持证、技能河南」 ledgers → progress against targets, subsidies, nightly summary.",
+    context_settings={"help_option_names": HELP_OPTIONS},
+    help=H["app"],
+    epilog=H["app_epilog"],
 )
 
 EXIT_DATA_ERRORS = 1
@@ -44,6 +51,7 @@ TABLE = Format("table")
 class CheckFormat(str, Enum):
     table = "table"
     json = "json"
+    csv = "csv"
 
 
 class By(str, Enum):
@@ -52,27 +60,44 @@ class By(str, Enum):
     quarter = "quarter"
 
 
-DataOpt = Annotated[
-    Path, typer.Option("--data", envvar="JISHU_DATA", help="Folder of the ledger CSVs.", show_default=True)
-]
+DataOpt = Annotated[Path, typer.Option("--data", envvar="JISHU_DATA", help=H["data"], show_default=True)]
 TargetsOpt = Annotated[
-    Path, typer.Option("--targets", envvar="JISHU_TARGETS", help="The targets and policy file.", show_default=True)
+    Path, typer.Option("--targets", envvar="JISHU_TARGETS", help=H["targets"], show_default=True)
 ]
 EncodingOpt = Annotated[
     str | None,
-    typer.Option("--encoding", help="Read every CSV in this encoding (default: detect UTF-8 / GB18030)."),
+    typer.Option("--encoding", help=H["encoding"]),
 ]
-LangOpt = Annotated[Lang, typer.Option("--lang", envvar="JISHU_LANG", help="Language of messages and reports.")]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Read the CSVs afresh, ignoring the validated cache.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Cut-off date, e.g. 2022-03-31 (default: today).")]
-YearOpt = Annotated[int | None, typer.Option("--year", help="A calendar year, e.g. 2022.", min=1900, max=2100)]
-FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+LangOpt = Annotated[Lang, typer.Option("--lang", envvar="JISHU_LANG", help=H["lang"])]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help=H["no_cache"])]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help=H["as_of"])]
+YearOpt = Annotated[int | None, typer.Option("--year", help=H["year"], min=1900, max=2100)]
+FormatOpt = Annotated[Format, typer.Option("--format", help=H["format"])]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help=H["output"]),
+]
 
 DEFAULT_DATA = Path("data")
 DEFAULT_TARGETS = Path("targets.yaml")
 
 
 # ---------------------------------------------------------------- shared steps
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"jishu {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help=H["version"])
+    ] = False,
+) -> None:
+    pass
 
 
 def _say(text: str) -> None:
@@ -148,16 +173,45 @@ def load_targets(path: Path, words):
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def load_ledgers(data: Path, as_of: dt.date, encoding: str | None, no_cache: bool, words, needs):
+def load_ledgers(
+    data: Path, as_of: dt.date, encoding: str | None, no_cache: bool, words, needs, shown: bool = True
+):
+    """The ledgers, or exit 2 naming what is unusable. `shown`: a run of more than about a second shows
+    that it is working, on stderr when that is a terminal (never for JSON)."""
     from jishu.load import LedgersUnusable, load
 
     try:
-        ledgers = load(data, as_of, encoding=encoding, use_cache=not no_cache, needs=needs, warn=warner(words))
+        with activity(words("reading", data=data), shown):
+            ledgers = load(
+                data, as_of, encoding=encoding, use_cache=not no_cache, needs=needs, warn=warner(words)
+            )
     except LedgersUnusable as exc:
         _problems_to_stderr(exc.problems, words)
         raise typer.Exit(EXIT_USAGE) from None
     _not_read_to_stderr(ledgers.notices, words)
     return ledgers
+
+
+@contextmanager
+def activity(text: str, shown: bool = True, after: float = 1.0):
+    """A spinner with `text` on stderr from `after` seconds into a step, only on a terminal; its timer
+    thread is joined before the step returns (SPEC §5: never on a pipe)."""
+    if not (shown and sys.stderr.isatty()):
+        yield
+        return
+    import threading
+
+    from rich.console import Console
+
+    status = Console(stderr=True).status(text)
+    timer = threading.Timer(after, status.start)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()
+        status.stop()
 
 
 def _not_read_to_stderr(notices: list[dict], words) -> None:
@@ -177,9 +231,23 @@ def warner(words):
     return warn
 
 
-def emit(report, fmt: str, words) -> None:
-    """Write a report to stdout: colour and the terminal's width on a terminal, none when piped."""
-    from jishu.render import Style, render
+def output_checked(output: Path | None, words) -> None:
+    """Refuse an -o file jishu cannot write in its extension's format, before any work is done."""
+    from jishu.render import FILE_WRITERS
+
+    if output is not None and output.suffix.lower() not in FILE_WRITERS:
+        usage(words, "output_format", value=output)
+
+
+def emit(report, fmt: str, words, output: Path | None = None, data: Path | None = None) -> None:
+    """Write a report to stdout (colour and the terminal's width on a terminal, none when piped), or
+    to the -o file in the format of its extension."""
+    from jishu.render import FILE_WRITERS, Style, render
+
+    if output is not None:
+        write_file(output, FILE_WRITERS[output.suffix.lower()](report, words), words, data or DEFAULT_DATA)
+        _say(words("report_written", path=output))
+        return
 
     terminal = sys.stdout.isatty()
     width = os.get_terminal_size(sys.stdout.fileno()).columns if terminal else None
@@ -190,14 +258,15 @@ def emit(report, fmt: str, words) -> None:
 # ---------------------------------------------------------------- commands
 
 
-@app.command()
+@app.command(help=H["progress"], epilog=H["progress_epilog"])
 def progress(
     year: YearOpt = None,
-    period: Annotated[str | None, typer.Option("--period", help="The plan period, e.g. 2021-2025.")] = None,
+    period: Annotated[str | None, typer.Option("--period", help=H["period"])] = None,
     as_of: AsOfOpt = None,
-    by: Annotated[By | None, typer.Option("--by", help="Break down by township, month or quarter.")] = None,
+    by: Annotated[By | None, typer.Option("--by", help=H["by"])] = None,
     format: FormatOpt = TABLE,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any row was rejected.")] = False,
+    output: OutputOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help=H["strict"])] = False,
     data: DataOpt = DEFAULT_DATA,
     targets: TargetsOpt = DEFAULT_TARGETS,
     encoding: EncodingOpt = None,
@@ -206,15 +275,16 @@ def progress(
 ) -> None:
     """How far each target is against the time elapsed (序时进度)."""
     words = _words(lang)
+    output_checked(output, words)
     day, encoding = prepare(data, as_of, encoding, words)
     the_period = _period(year, period, words)
     plan = load_targets(targets, words)
     from jishu.rules import progress as rules
 
     group = by.value if by else None
-    ledgers = load_ledgers(data, day, encoding, no_cache, words, rules.needs(group))
+    ledgers = load_ledgers(data, day, encoding, no_cache, words, rules.needs(group), format.value != "json")
     report = rules.progress(ledgers, plan, the_period, by=group)
-    emit(report, format.value, _words(lang, plan))
+    emit(report, format.value, _words(lang, plan), output, data)
     if strict and report.rejected:
         raise typer.Exit(EXIT_DATA_ERRORS)
 
@@ -235,9 +305,10 @@ def _period(year: int | None, period: str | None, words):
     return result
 
 
-@app.command()
+@app.command(help=H["check"], epilog=H["check_epilog"])
 def check(
-    format: Annotated[CheckFormat, typer.Option("--format", help="Output format.")] = CheckFormat.table,
+    format: Annotated[CheckFormat, typer.Option("--format", help=H["check_format"])] = CheckFormat.table,
+    output: OutputOpt = None,
     as_of: AsOfOpt = None,
     data: DataOpt = DEFAULT_DATA,
     targets: TargetsOpt = DEFAULT_TARGETS,
@@ -247,25 +318,29 @@ def check(
 ) -> None:
     """Validate the targets file and every ledger; list every problem (exit 1 when there are errors)."""
     words = _words(lang)
+    output_checked(output, words)
     day, encoding = prepare(data, as_of, encoding, words)
     from jishu.checking import check as run
 
-    report = run(data, targets, day, encoding, not no_cache, warner(words))
-    emit(report, format.value, words)
+    with activity(words("reading", data=data), format.value != "json"):
+        report = run(data, targets, day, encoding, not no_cache, warner(words))
+    emit(report, format.value, words, output, data)
     raise typer.Exit(EXIT_USAGE if report.unusable else 0 if report.ok else EXIT_DATA_ERRORS)
 
 
-@app.command()
+@app.command(help=H["subsidy"], epilog=H["subsidy_epilog"])
 def subsidy(
-    employer: Annotated[str | None, typer.Option("--employer", help="An employer's credit code or exact name.")] = None,
-    agency: Annotated[str | None, typer.Option("--agency", help="An HR agency's credit code or exact name.")] = None,
+    employer: Annotated[str | None, typer.Option("--employer", help=H["employer"])] = None,
+    agency: Annotated[str | None, typer.Option("--agency", help=H["agency"])] = None,
     year: YearOpt = None,
     as_of: AsOfOpt = None,
     format: FormatOpt = TABLE,
+    output: OutputOpt = None,
     export: Annotated[
-        Path | None, typer.Option("--export", help="Write the payout list of due hires to this CSV file.")
+        Path | None,
+        typer.Option("--export", help=H["export"]),
     ] = None,
-    full_ids: Annotated[bool, typer.Option("--full-ids", help="Put full ID numbers in the export (mode 0600).")] = False,
+    full_ids: Annotated[bool, typer.Option("--full-ids", help=H["full_ids"])] = False,
     data: DataOpt = DEFAULT_DATA,
     targets: TargetsOpt = DEFAULT_TARGETS,
     encoding: EncodingOpt = None,
@@ -278,12 +353,15 @@ def subsidy(
         usage(words, "employer_and_agency")
     if full_ids and export is None:
         usage(words, "full_ids_alone")
+    output_checked(output, words)
+    if export is not None and export.suffix.lower() not in (".csv", ".xlsx"):
+        usage(words, "export_format", value=export)
     day, encoding = prepare(data, as_of, encoding, words)
     plan = load_targets(targets, words)
     words = _words(lang, plan)
     from jishu.rules import subsidy as rules
 
-    ledgers = load_ledgers(data, day, encoding, no_cache, words, rules.needs())
+    ledgers = load_ledgers(data, day, encoding, no_cache, words, rules.needs(), format.value != "json")
     query = agency if agency is not None else employer
     if query is None:
         from jishu.rules.audit import flags
@@ -299,7 +377,8 @@ def subsidy(
             _payee_not_found(exc, words)
         report = book.report(payee, year)
         payouts = book.due(payee, year) if export else []
-    emit(report, format.value, words)
+    report.data_through = ledgers.data_through()
+    emit(report, format.value, words, output, data)
     if export is not None:
         _write_export(export, payouts, full_ids, words, data)
 
@@ -308,7 +387,9 @@ def _payee_not_found(exc, words) -> NoReturn:
     from jishu import safe
 
     kind = words(f"kind_{exc.kind}")
-    lines = [words("payee_ambiguous" if exc.ambiguous else "payee_unknown", kind=kind, query=safe.text(exc.query))]
+    lines = [
+        words("payee_ambiguous" if exc.ambiguous else "payee_unknown", kind=kind, query=safe.text(exc.query))
+    ]
     if exc.matches:
         found = "; ".join(f"{safe.text(n)} ({i})" if n else i for i, n in exc.matches)
         lines.append(words("close_matches") + "  " + found)
@@ -318,9 +399,22 @@ def _payee_not_found(exc, words) -> NoReturn:
 
 
 def _write_export(path: Path, payouts: list, full_ids: bool, words, data: Path) -> None:
-    from jishu.render import csv
+    """The payout list for the finance office, laid out for Excel (序号, 合计, Chinese headers); IDs
+    masked unless --full-ids (then the file is private to its owner, 0600)."""
+    import numpy as np
 
-    payload = ("\ufeff" + csv.payout_list(payouts, full_ids)).encode("utf-8")  # BOM: Excel reads it as UTF-8
+    from jishu.render import sheets
+    from jishu.values import id_strings, masked_ids
+
+    persons = np.array([line.person_id for line in payouts], dtype=np.int64)
+    shown = (id_strings(persons) if full_ids else masked_ids(persons)) if payouts else []
+    parts = sheets.payout_list(payouts, list(shown), words)
+    if path.suffix.lower() == ".xlsx":
+        from jishu.render import xlsx
+
+        payload = xlsx.workbook(parts)
+    else:
+        payload = sheets.excel_csv(parts)
     write_file(path, payload, words, data, mode=0o600 if full_ids else 0o644)
     total = sum(line.amount for line in payouts)
     _say(words("export_written", path=path, n=len(payouts), amount=f"{total:,}"))
@@ -342,10 +436,11 @@ def write_file(path: Path, payload: bytes, words, data: Path, mode: int = 0o644)
         usage(words, "cannot_write", value=path, detail=exc.strerror or type(exc).__name__)
 
 
-@app.command()
+@app.command(help=H["audit"], epilog=H["audit_epilog"])
 def audit(
     as_of: AsOfOpt = None,
     format: FormatOpt = TABLE,
+    output: OutputOpt = None,
     data: DataOpt = DEFAULT_DATA,
     targets: TargetsOpt = DEFAULT_TARGETS,
     encoding: EncodingOpt = None,
@@ -354,22 +449,26 @@ def audit(
 ) -> None:
     """Payouts the subsidy rules do not support (SPEC §4.1); exit 1 when there are findings."""
     words = _words(lang)
+    output_checked(output, words)
     day, encoding = prepare(data, as_of, encoding, words)
     plan = load_targets(targets, words)
     from jishu.rules import audit as rules
     from jishu.rules.subsidy import needs
 
-    report = rules.audit(load_ledgers(data, day, encoding, no_cache, words, needs()), plan.subsidy)
-    emit(report, format.value, _words(lang, plan))
+    shown = format.value != "json"
+    ledgers = load_ledgers(data, day, encoding, no_cache, words, needs(), shown)
+    report = rules.audit(ledgers, plan.subsidy)
+    report.data_through = ledgers.data_through()
+    emit(report, format.value, _words(lang, plan), output, data)
     raise typer.Exit(EXIT_DATA_ERRORS if report.findings else 0)
 
 
-@app.command()
+@app.command(help=H["summary"], epilog=H["summary_epilog"])
 def summary(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the dated summary files (created if missing).")],
+    out: Annotated[Path, typer.Option("--out", help=H["out"])],
     as_of: AsOfOpt = None,
     lock_wait: Annotated[
-        float, typer.Option("--lock-wait", envvar="JISHU_LOCK_WAIT", min=0, help="Seconds to wait for another run.")
+        float, typer.Option("--lock-wait", envvar="JISHU_LOCK_WAIT", min=0, help=H["lock_wait"])
     ] = 60.0,
     data: DataOpt = DEFAULT_DATA,
     targets: TargetsOpt = DEFAULT_TARGETS,
@@ -377,7 +476,7 @@ def summary(
     lang: LangOpt = Lang.zh,
     no_cache: NoCacheOpt = False,
 ) -> None:
-    """The nightly job: write DIR/summary-<as-of>.json, .md and .html, latest.json and history.csv."""
+    """The nightly job: write DIR/summary-<as-of>.json, .md, .txt and .html, latest.json and history.csv."""
     words = _words(lang)
     day, encoding = prepare(data, as_of, encoding, words)
     if out.exists() and not out.is_dir():
@@ -394,8 +493,10 @@ def summary(
         with nightly.folder_lock(out, lock_wait):
             plan = load_targets(targets, words)
             ledgers = load_ledgers(data, day, encoding, no_cache, words, EVERYTHING)
-            log(f"ledgers read: {ledgers.files_read} files validated, {ledgers.cache_hits} from cache, "
-                f"{ledgers.rejected} rows rejected")
+            log(
+                f"ledgers read: {ledgers.files_read} files validated, {ledgers.cache_hits} from cache, "
+                f"{ledgers.rejected} rows rejected"
+            )
             nightly.write_all(out, nightly.build(ledgers, plan), _words(lang, plan), log)
     except nightly.Locked:
         log(f"another summary run holds {out / nightly.LOCK_NAME}; gave up after {lock_wait:g} s")
@@ -432,7 +533,7 @@ def _run() -> int:
     from typer._click import exceptions as click
 
     try:
-        code = app(standalone_mode=False)
+        code = _command().main(args=sys.argv[1:], prog_name="jishu", standalone_mode=False)
         return code if isinstance(code, int) else 0
     except click.NoArgsIsHelpError as exc:  # plain `jishu`: the help (printed as the message is made)
         sys.stdout.write(exc.format_message())
@@ -450,23 +551,31 @@ def _run() -> int:
         return 70
 
 
+def _command():
+    """The command line as Typer builds it, its help in the language asked for: Typer's own words and
+    the -h/--help option's text as well (only when help is shown: nothing else needs them)."""
+    import typer.main
+
+    command = typer.main.get_command(app)
+    args = sys.argv[1:]
+    if not args or "-h" in args or "--help" in args:
+        from typer._click import Context
+
+        help.localise_typer(help.language(args))
+        for each in [command, *getattr(command, "commands", {}).values()]:
+            option = each.get_help_option(Context(each, help_option_names=HELP_OPTIONS))
+            if option is not None:
+                option.help = H["help"]
+    return command
+
+
 def _usage_error(exc) -> None:
     """Click's message for a bad option or value, made safe to show, with where to find help."""
-    words = _words(_lang_of(sys.argv[1:]))
+    words = _words(Lang(help.language(sys.argv[1:])))
     _say(f"{words('error_prefix')}: {exc.format_message()}")
     context = getattr(exc, "ctx", None)
     command = context.command_path if context is not None else "jishu"
     _say(words("see_help", command=command))
-
-
-def _lang_of(args: list[str]) -> Lang:
-    """The language asked for, read before the options are parsed (for errors in parsing them)."""
-    for i, arg in enumerate(args):
-        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else args[i + 1] if arg == "--lang" and i + 1 < len(
-            args) else None
-        if value in ("zh", "en"):
-            return Lang(value)
-    return Lang.en if os.environ.get("JISHU_LANG") == "en" else Lang.zh
 
 
 def _internal_error(exc: Exception) -> None:
@@ -474,8 +583,10 @@ def _internal_error(exc: Exception) -> None:
         import traceback
 
         _say("".join(traceback.format_exception(exc)))  # masked like every other line
-    _say(f"jishu: internal error ({type(exc).__name__}: {str(exc)[:300]}); "
-         "set JISHU_DEBUG=1 for details and report it")
+    _say(
+        f"jishu: internal error ({type(exc).__name__}: {str(exc)[:300]}); "
+        "set JISHU_DEBUG=1 for details and report it"
+    )
 
 
 def _quiet_stdout() -> None:

@@ -18,6 +18,7 @@ def _money(value: float | None) -> str:
         return "—"
     return f"{value:,.2f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
 
+
 LANGS = ("zh", "en")
 
 DATE_HINT_ZH = "请写成 2022-03-05、2022/3/5、2022.3.5、20220305 或 2022年3月5日"
@@ -27,8 +28,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # ---- whole-file problems (the file is unusable; exit 2) ----
     "file_missing": (
         "数据目录 {detail} 中找不到{column}：没有文件名以 {value} 开头的 CSV 或 Excel 文件，也没有表头含有{column}必需列的文件或工作表",
-        ("no {column} in the data folder {detail}: no CSV or Excel file named {value}, and no file or sheet whose "
-         "header has the {column}' required columns"),
+        (
+            "no {column} in the data folder {detail}: no CSV or Excel file named {value}, and no file or sheet whose "
+            "header has the {column}' required columns"
+        ),
     ),
     "data_dir_missing": (
         "数据目录 {detail} 不存在或不是文件夹（用 --data 或环境变量 JISHU_DATA 指定）",
@@ -44,8 +47,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "file_binary": (
         "文件第 {line} 行含有空字节（NUL），不像是CSV文本文件；请在Excel/WPS中“另存为”CSV UTF-8（逗号分隔）",
-        ("line {line} contains NUL bytes, so this is not a CSV text file; in Excel/WPS use Save As → CSV UTF-8 "
-         "(comma delimited)"),
+        (
+            "line {line} contains NUL bytes, so this is not a CSV text file; in Excel/WPS use Save As → CSV UTF-8 "
+            "(comma delimited)"
+        ),
     ),
     "file_too_large": (
         "文件大小为 {value}，超过 jishu 读取此类文件的上限（{detail}）；请按年度或乡镇拆分为几个文件",
@@ -61,13 +66,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "file_encoding": (
         "文件无法按 {detail} 编码读取（第 {line} 行有无法识别的字节）；请“另存为”CSV UTF-8，或用 --encoding 指定编码",
-        ("the file cannot be read as {detail} (line {line} has bytes that are not text in it); save it as "
-         "CSV UTF-8 or give --encoding"),
+        (
+            "the file cannot be read as {detail} (line {line} has bytes that are not text in it); save it as "
+            "CSV UTF-8 or give --encoding"
+        ),
     ),
     "csv_quote": (
         "第 {line} 行有一个没有配对的英文双引号，后面各行都会被并进一个单元格；请检查该行的引号",
-        ("line {line} opens a double quote that is never closed, so every later line would run into one cell; "
-         "check the quotes on that line"),
+        (
+            "line {line} opens a double quote that is never closed, so every later line would run into one cell; "
+            "check the quotes on that line"
+        ),
     ),
     "csv_malformed": (
         "第 {line} 行不是有效的CSV：{detail}",
@@ -79,8 +88,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "header_separator": (
         "缺少必需的列：{value}。表头“{detail}”看起来是用“{column}”分隔的；jishu需要逗号分隔的CSV",
-        ("required column(s) missing: {value}. The header '{detail}' looks separated by '{column}'; jishu needs "
-         "comma-separated CSV"),
+        (
+            "required column(s) missing: {value}. The header '{detail}' looks separated by '{column}'; jishu needs "
+            "comma-separated CSV"
+        ),
     ),
     "header_duplicate": (
         "同一列出现了不止一次：{value}（表头：{detail}）；请删除重复的列",
@@ -96,7 +107,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这是指向数据目录之外的符号链接（指向 {detail}）；照常读取，但不显示其中的任何内容",
         "a symbolic link to a file outside the data folder ({detail}); it is read, but nothing of its content is shown",
     ),
-    "folder_not_read": ("这是一个文件夹，其中的文件不会读取；台账请直接放在数据目录中", "this is a folder; files in it are not read"),
+    "folder_not_read": (
+        "这是一个文件夹，其中的文件不会读取；台账请直接放在数据目录中",
+        "this is a folder; files in it are not read",
+    ),
     "file_not_read": (
         "不是 CSV 或 Excel 文件（{detail}），未读取",
         "not a CSV or Excel file ({detail}); not read",
@@ -106,11 +120,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "jishu does not read {detail} files; if this is a ledger, save it as .xlsx or CSV UTF-8",
     ),
     "sheet_empty": ("工作表是空的，未读取", "the sheet is empty; not read"),
-    "sheet_not_a_table": ("这是图表页或宏表，不是数据表，未读取", "this is a chart or macro sheet, not a table; not read"),
+    "sheet_not_a_table": (
+        "这是图表页或宏表，不是数据表，未读取",
+        "this is a chart or macro sheet, not a table; not read",
+    ),
     "not_a_ledger": (
         "前20行中没有一行含有任何台账的必需列，不是台账，未读取；第一行为：{detail}",
-        ("no row among the first 20 holds the required columns of any ledger, so this is not a ledger and is "
-         "not read; its first row is: {detail}"),
+        (
+            "no row among the first 20 holds the required columns of any ledger, so this is not a ledger and is "
+            "not read; its first row is: {detail}"
+        ),
     ),
     "ledger_ambiguous": (
         "表头同时含有多个台账（{value}）的必需列，无法确定属于哪个台账，未读取；表头为：{detail}",
@@ -135,8 +154,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "id_scientific": (
         "身份证号“{value}”被Excel显示成了科学计数法，后几位已经丢失；请把该列设为“文本”格式后重新录入",
-        ("ID number '{value}' was turned into scientific notation by Excel and its last digits are lost; "
-         "format the column as Text and enter the numbers again"),
+        (
+            "ID number '{value}' was turned into scientific notation by Excel and its last digits are lost; "
+            "format the column as Text and enter the numbers again"
+        ),
     ),
     "id_15digit": (
         "身份证号“{value}”是15位旧号码，请改为18位号码",
@@ -156,18 +177,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "township_unknown": (
         "乡镇“{value}”不在目标任务文件的乡镇名单中（township_names），按“未识别乡镇”统计；相近的有：{detail}",
-        ("township '{value}' is not in the targets file's township_names; counted as an unrecognised township; "
-         "close names: {detail}"),
+        (
+            "township '{value}' is not in the targets file's township_names; counted as an unrecognised township; "
+            "close names: {detail}"
+        ),
     ),
     "id_region_unknown": (
         "身份证号“{value}”的地区码 {detail} 不在行政区划代码表中，请核对（该行仍然计入）",
-        ("ID number '{value}' has region code {detail}, which is not in the table of division codes; "
-         "please check (the row is still counted)"),
+        (
+            "ID number '{value}' has region code {detail}, which is not in the table of division codes; "
+            "please check (the row is still counted)"
+        ),
     ),
     "uscc_format": (
         "统一社会信用代码“{value}”格式不对：应为18位，前8位是数字，其余是数字或大写字母（不含I、O、Z、S、V）",
-        ("credit code '{value}' is malformed: 18 characters, the first 8 digits, the rest digits or capital "
-         "letters (no I, O, Z, S, V)"),
+        (
+            "credit code '{value}' is malformed: 18 characters, the first 8 digits, the rest digits or capital "
+            "letters (no I, O, Z, S, V)"
+        ),
     ),
     "uscc_checksum": (
         "统一社会信用代码“{value}”最后一位校验码不对，可能有录入错误，请核对",
@@ -191,8 +218,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "level_invalid": (
         "等级“{value}”无法识别；请填 1–5、一级…五级，或 高级技师、技师、高级工、中级工、初级工；没有等级请留空",
-        ("level '{value}' is not recognised; use 1-5, 一级…五级, or 高级技师, 技师, 高级工, 中级工, 初级工; "
-         "leave it empty when there is no level"),
+        (
+            "level '{value}' is not recognised; use 1-5, 一级…五级, or 高级技师, 技师, 高级工, 中级工, 初级工; "
+            "leave it empty when there is no level"
+        ),
     ),
     "size_invalid": (
         "企业规模“{value}”无法识别；请填 大型、中型、小型 或 微型",
@@ -201,6 +230,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind_invalid": (
         "补贴类型“{value}”无法识别；请填 employer（吸纳就业补助）或 agency（职业介绍补贴）",
         "subsidy kind '{value}' is not recognised; use employer (吸纳就业补助) or agency (职业介绍补贴)",
+    ),
+    "competition_level_invalid": (
+        "竞赛级别“{value}”无法识别；请填 国家级、省级、市级 或 县级",
+        (
+            "competition level '{value}' is not recognised; use 国家级/省级/市级/县级 or "
+            "national/provincial/city/county"
+        ),
     ),
     "int_invalid": (
         "“{column}”的值“{value}”应为不小于0的整数",
@@ -253,6 +289,37 @@ WORDS: dict[str, tuple[str, str]] = {
     "done": ("已完成", "done"),
     "ahead": ("超序时", "ahead"),
     "behind": ("滞后", "behind"),
+    "missed": ("未完成", "missed"),
+    "period_ended": ("（已结束）", " (ended)"),
+    "totals_row": ("合计", "Total"),
+    "none": ("无", "none"),
+    "serial": ("序号", "No."),
+    "unit": ("计量单位", "Unit"),
+    "ledger": ("台账", "Ledger"),
+    "ledgers": ("台账", "Ledgers"),
+    "latest_record": ("数据截至（最新记录日期）", "Data through (latest record)"),
+    "item": ("项目", "Item"),
+    "sheet": ("工作表", "Sheet"),
+    "letter": ("列号", "Column letter"),
+    "hires_sheet": ("人员明细", "Hires"),
+    "payees_sheet": ("单位汇总", "Payees"),
+    "liability_sheet": ("即将到期", "Coming due"),
+    "payout_list": ("发放清单", "Payout list"),
+    "findings_sheet": ("存疑发放", "Findings"),
+    "problems_sheet": ("问题清单", "Problems"),
+    "reading": ("正在读取和校验台账（{data}）……", "reading and checking the ledgers in {data} …"),
+    "report_written": ("已写出 {path}", "wrote {path}"),
+    "ranking_mean_rate": (
+        "排名依据：各项有乡镇目标的指标完成率的平均值，相同时按新增技能人才人数",
+        "Ranked by the mean completion rate over the metrics with a township target, then by new "
+        "skilled talents",
+    ),
+    "ranking_skilled": (
+        "排名依据：新增技能人才人数（未设乡镇目标）",
+        "Ranked by new skilled talents (no township targets)",
+    ),
+    "data_through": ("数据截至 {date}", "data through {date}"),
+    "no_records": ("暂无记录", "no records yet"),
     "rows": ("读取", "rows"),
     "accepted": ("有效", "accepted"),
     "rejected": ("拒收", "rejected"),
@@ -304,20 +371,32 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "see_help": ("用法见 {command} --help", "see {command} --help"),
     "is_folder": ("这是一个文件夹，不是文件", "it is a folder, not a file"),
-    "dangling": ("这是一个符号链接，它指向的文件不存在或无法访问（{detail}）",
-                 "it is a symbolic link to a file that does not exist or cannot be reached ({detail})"),
+    "dangling": (
+        "这是一个符号链接，它指向的文件不存在或无法访问（{detail}）",
+        "it is a symbolic link to a file that does not exist or cannot be reached ({detail})",
+    ),
     "not_regular": ("不是普通文件（可能是管道或设备）", "it is not a regular file (a pipe or a device)"),
     "is_fifo": ("命名管道（FIFO）", "a named pipe (FIFO)"),
     "is_socket": ("套接字（socket）", "a socket"),
     "is_device": ("设备文件", "a device file"),
-    "excel_serial": ("（这是Excel的日期序号，对应 {detail}；请把该列设为日期或文本格式后重新填写）",
-                     " (it is an Excel date serial, standing for {detail}; format the column as a date or as text "
-                     "and enter it again)"),
-    "not_a_workbook": ("文件扩展名是 {detail}，但内容不是可读取的 Excel/WPS 工作簿（可能已损坏，或是改了扩展名的其他文件）",
-                       "the name says {detail}, but it is not a workbook jishu can read (damaged, or another file renamed)"),
-    "workbook_password": ("工作簿设有打开密码，无法读取；请取消密码后另存", "the workbook is protected by a password; save it without one"),
+    "excel_serial": (
+        "（这是Excel的日期序号，对应 {detail}；请把该列设为日期或文本格式后重新填写）",
+        " (it is an Excel date serial, standing for {detail}; format the column as a date or as text "
+        "and enter it again)",
+    ),
+    "not_a_workbook": (
+        "文件扩展名是 {detail}，但内容不是可读取的 Excel/WPS 工作簿（可能已损坏，或是改了扩展名的其他文件）",
+        "the name says {detail}, but it is not a workbook jishu can read (damaged, or another file renamed)",
+    ),
+    "workbook_password": (
+        "工作簿设有打开密码，无法读取；请取消密码后另存",
+        "the workbook is protected by a password; save it without one",
+    ),
     # pydantic error types in targets.yaml (others fall back to pydantic's English message)
-    "pyd_extra_forbidden": ("未知的键（拼写错误或不支持的设置）", "unknown key (a typo, or a setting jishu does not have)"),
+    "pyd_extra_forbidden": (
+        "未知的键（拼写错误或不支持的设置）",
+        "unknown key (a typo, or a setting jishu does not have)",
+    ),
     "pyd_missing": ("缺少这一项", "this key is missing"),
     "pyd_int_type": ("应为整数", "must be a whole number"),
     "pyd_int_from_float": ("应为整数，不能有小数", "must be a whole number, without decimals"),
@@ -331,45 +410,150 @@ WORDS: dict[str, tuple[str, str]] = {
     "pyd_literal_error": ("应为以下之一：{detail}", "must be one of: {detail}"),
     "pyd_tuple_type": ("应为列表，如 [medium, small, micro]", "must be a list, e.g. [medium, small, micro]"),
     # YAML problems (others fall back to PyYAML's English message)
-    "yaml_colon": ("缺少英文冒号“:”（注意不能用中文冒号“：”）", "a ':' is missing (a full-width '：' does not count)"),
+    "yaml_colon": (
+        "缺少英文冒号“:”（注意不能用中文冒号“：”）",
+        "a ':' is missing (a full-width '：' does not count)",
+    ),
     "yaml_tab": ("含有制表符（Tab）；YAML只能用空格缩进", "contains a tab; YAML indents with spaces only"),
-    "yaml_tag": ("含有不允许的标签（如 !!python/…），出于安全原因不会执行", "contains a tag that is not allowed (such as !!python/…); it is not run"),
+    "yaml_tag": (
+        "含有不允许的标签（如 !!python/…），出于安全原因不会执行",
+        "contains a tag that is not allowed (such as !!python/…); it is not run",
+    ),
     "yaml_duplicate": ("键“{detail}”写了两次", "the key '{detail}' is written twice"),
-    "yaml_alias": ("含有别名（*名称 或 <<: *名称），出于安全原因不允许；请把内容直接写出",
-                   "contains an alias (*name or <<: *name), which is not allowed; write the values out"),
-    "yaml_depth": ("嵌套超过 {detail} 层，不像是目标任务文件", "nested more than {detail} levels deep; not a targets file"),
-    "yaml_key": ("键必须是简单的文字或数字（不能是列表或键值表）", "a key must be plain text or a number (not a list or mapping)"),
-    "targets_too_large": ("文件超过 {detail}，不像是目标任务文件", "the file is larger than {detail}; not a targets file"),
+    "yaml_alias": (
+        "含有别名（*名称 或 <<: *名称），出于安全原因不允许；请把内容直接写出",
+        "contains an alias (*name or <<: *name), which is not allowed; write the values out",
+    ),
+    "yaml_depth": (
+        "嵌套超过 {detail} 层，不像是目标任务文件",
+        "nested more than {detail} levels deep; not a targets file",
+    ),
+    "yaml_key": (
+        "键必须是简单的文字或数字（不能是列表或键值表）",
+        "a key must be plain text or a number (not a list or mapping)",
+    ),
+    "targets_too_large": (
+        "文件超过 {detail}，不像是目标任务文件",
+        "the file is larger than {detail}; not a targets file",
+    ),
     "yaml_empty": ("文件为空或不是键值表", "the file is empty or not a mapping of keys"),
-    "csv_quote_after": ("引号后面应紧跟逗号或换行", "a closing quote must be followed by a comma or a line end"),
-    # the nightly summary
-    "summary_title": ("{county}「人人持证、技能河南」进度（截至 {as_of}）", "{county} skills programme progress, as of {as_of}"),
-    "summary_metric_plain": ("- {name}：{actual}", "- {name}: {actual}"),
-    "summary_metric": ("- {name}：{actual}/{target} {unit}，完成率 {rate}（序时 {time}）{status}",
-                       "- {name}: {actual} of {target} {unit}, {rate} vs time {time}, {status}"),
-    "summary_period": ("{label}（序时进度 {time}）", "{label} (time progress {time})"),
-    "summary_quality": ("数据质量：共读取 {rows:,} 行，拒收 {rejected:,} 行，重复 {duplicates:,} 行",
-                        "Data: {rows:,} rows read, {rejected:,} rejected, {duplicates:,} duplicates"),
-    "summary_quality_top": ("（最多的是 {top}），运行 `jishu check` 查看明细",
-                            " (most frequent: {top}); run `jishu check` for the list"),
-    "list_sep": ("、", ", "),
-    "summary_audit_ok": ("补贴发放审核：已核查 {payouts:,} 笔发放，未发现问题",
-                         "Audit of paid subsidies: {payouts:,} payouts checked, no findings"),
-    "summary_audit": ("补贴发放审核：{payouts:,} 笔发放中 {flagged:,} 笔存疑（{codes}），存疑金额 {amount} 元",
-                      "Audit of paid subsidies: {flagged:,} of {payouts:,} payouts flagged ({codes}); {amount} yuan at risk"),
+    "csv_quote_after": (
+        "引号后面应紧跟逗号或换行",
+        "a closing quote must be followed by a comma or a line end",
+    ),
+    # the nightly summary: the page, the WeChat brief (.txt) and the Markdown
+    "summary_title": ("{county}「人人持证、技能河南」进度", "{county} skills programme progress"),
+    "brief_title": ("{county}「人人持证、技能河南」进度简报", "{county} skills programme: progress brief"),
+    "as_of_day": ("截至 {date}", "As of {date}"),
+    "day": ("{year}年{month}月{day}日", "{day} {month_en} {year}"),
+    "generated_at": ("生成于 {date} {time}（北京时间）", "Generated {date}, {time} Beijing time"),
+    "period_year": ("{label}年", "{label}"),
+    "period_plan": ("{label}年规划期", "plan period {label}"),
+    "period_heading": ("{period}（序时进度 {time}）", "{period} (time progress {time})"),
+    "headline_behind": (
+        "{period} {n} 项指标中 {k} 项滞后于序时进度",
+        "{period}: {k} of {n} metrics behind time progress",
+    ),
+    "headline_missed": ("{period} {n} 项指标中 {k} 项未完成", "{period}: {k} of {n} targets missed"),
+    "headline_ahead": (
+        "{period} {n} 项指标均达到序时进度",
+        "{period}: all {n} metrics on or ahead of time progress",
+    ),
+    "headline_done": ("{period} {n} 项指标全部完成", "{period}: all {n} targets met"),
+    "headline_none": ("{period}未设目标", "{period}: no targets set"),
+    "headline_names": ("：{names}", ": {names}"),
+    "gap_behind": ("滞后 {gap} 个百分点", "{gap} points behind"),
+    "gap_ahead": ("超序时 {gap} 个百分点", "{gap} points ahead"),
+    "no_target": ("未设目标", "no target"),
+    "of_target": ("目标 {target} {unit}", "target {target} {unit}"),
+    "rate_line": ("完成率 {rate}", "{rate} of target"),
+    "time_mark": ("序时进度 {time}", "time progress {time}"),
+    "brief_metric": (
+        "{name}：完成率 {rate}（{actual}/{target}），{state}",
+        "{name}: {rate} ({actual} of {target}), {state}",
+    ),
+    "brief_metric_plain": ("{name}：{actual}（{state}）", "{name}: {actual} ({state})"),
+    "trend_title": ("累计完成走势", "Progress month by month"),
+    "trend_note": (
+        "按月累计，{start}至{end}；实线为累计完成率，虚线为序时进度",
+        "cumulative by month, {start} to {end}; solid: rate of target, dashed: time progress",
+    ),
+    "trend_counts": ("累计 {unit}（未设目标）", "cumulative {unit} (no target)"),
+    "trend_none": ("统计期尚未开始", "the period has not started"),
+    "ranking_title": ("乡镇排名", "Township ranking"),
+    "ranking_details": ("各乡镇分项完成情况", "Each township, metric by metric"),
+    "ranking_last": ("排名最后三位", "The three furthest behind"),
+    "ranking_last_brief": (
+        "乡镇排名最后三位（{criterion}）：{list}",
+        "Townships furthest behind ({criterion}): {list}",
+    ),
+    "criterion_mean_rate": ("按综合完成率", "by mean rate"),
+    "criterion_skilled": ("按新增技能人才人数", "by new skilled talents"),
+    "score": ("综合完成率", "Mean rate"),
+    "not_ranked": ("不参与排名", "not ranked"),
+    "subsidy_title": ("补贴", "Subsidies"),
+    "due_line": (
+        "{kind}：应发 {amount} 元（符合条件 {n} 人，已发 {paid} 元）",
+        "{kind}: {amount} yuan due ({n} eligible hires, {paid} yuan paid)",
+    ),
+    "due_total": ("现在应发合计 {amount} 元", "{amount} yuan due now, in total"),
+    "liability_total": ("即将到期的补贴合计", "Falling due, in total"),
+    "yuan_hires": ("元（{hires} 人）", "yuan ({hires} hires)"),
+    "yuan": ("元", "yuan"),
+    "liability_none": ("暂无即将到期的补贴", "nothing falls due"),
+    "brief_subsidy": ("补贴：{lines}；即将到期 {amount} 元", "Subsidies: {lines}; {amount} yuan falling due"),
+    "brief_due": ("{kind}应发 {amount} 元（{n} 人）", "{kind} {amount} yuan due ({n} hires)"),
+    "summary_audit_ok": ("已核查 {payouts:,} 笔发放，未发现问题", "{payouts:,} payouts checked, no findings"),
+    "summary_audit": (
+        "{payouts:,} 笔发放中 {flagged:,} 笔存疑（{codes}），存疑金额 {amount} 元",
+        "{flagged:,} of {payouts:,} payouts flagged ({codes}); {amount} yuan at risk",
+    ),
+    "audit_brief": ("补贴发放审核：{line}", "Audit of paid subsidies: {line}"),
     "audit_heading": ("补贴发放审核", "Audit of paid subsidies"),
-    "no_history": ("暂无历史数据", "no history yet"),
-    "trend_title": ("完成率走势", "Completion rate over time"),
     "data_quality": ("数据质量", "Data quality"),
+    # competitions by level (SPEC §7)
+    "competition_level": ("竞赛级别", "Competition level"),
+    "level_national": ("国家级", "national"),
+    "level_provincial": ("省级", "provincial"),
+    "level_city": ("市级", "city"),
+    "level_county": ("县级", "county"),
+    "quality_total": (
+        "共读取 {rows:,} 行，拒收 {rejected:,} 行，重复 {duplicates:,} 行，提示 {warnings:,} 处",
+        "{rows:,} rows read, {rejected:,} rejected, {duplicates:,} duplicates, {warnings:,} warnings",
+    ),
+    "quality_brief": (
+        "数据：共读取 {rows:,} 行，拒收 {rejected:,} 行，重复 {duplicates:,} 行",
+        "Data: {rows:,} rows read, {rejected:,} rejected, {duplicates:,} duplicates",
+    ),
+    "quality_ledger": (
+        "{ledger}：读取 {rows:,} 行，有效 {accepted:,} 行，拒收 {rejected:,} 行，重复 {duplicates:,} 行；{through}",
+        "{ledger}: {rows:,} rows, {accepted:,} accepted, {rejected:,} rejected, {duplicates:,} duplicates; "
+        "{through}",
+    ),
+    "quality_top": ("最常见的问题：{top}", "Most frequent problems: {top}"),
+    "quality_item": ("{name} {n:,} 处", "{name} ({n:,})"),
+    "quality_hint": ("逐行明细请用 jishu check 查看", "jishu check lists them row by row"),
+    "through_list": ("数据截至：{list}", "Data through: {list}"),
+    "liability_months": ("按满期月份明细（{n} 个月）", "By the month hires qualify ({n} months)"),
+    "at_risk": ("存疑金额（元）", "At risk (yuan)"),
+    "ranking_last_mark": ("红色为排名最后三位", "in red: the three furthest behind"),
+    "jump_to": ("目录", "Contents"),
+    "list_sep": ("、", ", "),
+    "clause_sep": ("；", "; "),
     # audit
     "finding": ("问题", "Finding"),
     "paid_date": ("发放日期", "Paid on"),
     "batch": ("批次", "Batch"),
     "audit_flags": ("审核存疑笔数", "Flagged payouts"),
-    "audit_title": ("补贴发放审核（截至 {as_of}）：核查 {payouts:,} 笔发放", "Audit of paid subsidies as of {as_of}: {payouts:,} payouts checked"),
+    "audit_title": (
+        "补贴发放审核（截至 {as_of}）：核查 {payouts:,} 笔发放",
+        "Audit of paid subsidies as of {as_of}: {payouts:,} payouts checked",
+    ),
     "audit_ok": ("没有发现问题：每一笔发放都符合规则", "no findings: every payout is supported by the rules"),
-    "audit_summary": ("共 {findings:,} 项问题，涉及 {payouts_flagged:,} 笔发放，存疑金额 {amount} 元",
-                      "{findings:,} findings on {payouts_flagged:,} payouts; {amount} yuan at risk"),
+    "audit_summary": (
+        "共 {findings:,} 项问题，涉及 {payouts_flagged:,} 笔发放，存疑金额 {amount} 元",
+        "{findings:,} findings on {payouts_flagged:,} payouts; {amount} yuan at risk",
+    ),
     "amount_at_risk": ("存疑金额（元）", "Amount at risk (yuan)"),
     "count": ("笔数", "Count"),
     # subsidy
@@ -409,10 +593,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "cap_reached": ("已达单位累计上限", "the payee's cap is reached"),
     "out_of_province": ("非省内就业", "not employed in Henan"),
     "payee_unknown": ("找不到{kind}“{query}”", "no {kind} '{query}'"),
-    "payee_ambiguous": ("名称“{query}”对应多个单位，请改用统一社会信用代码", "the name '{query}' matches several payees; use the credit code"),
+    "payee_ambiguous": (
+        "名称“{query}”对应多个单位，请改用统一社会信用代码",
+        "the name '{query}' matches several payees; use the credit code",
+    ),
     "close_matches": ("相近的有：", "close matches:"),
     "no_close_matches": ("没有相近的名称或代码", "no close names or codes"),
-    "export_written": ("已写出发放清单 {path}（{n} 人，{amount} 元）", "wrote the payout list {path} ({n} hires, {amount} yuan)"),
+    "export_written": (
+        "已写出发放清单 {path}（{n} 人，{amount} 元）",
+        "wrote the payout list {path} ({n} hires, {amount} yuan)",
+    ),
     "full_ids_warning": (
         "注意：{path} 含有完整身份证号，仅限财务发放使用，请妥善保管（文件权限已设为仅本人可读写）",
         "warning: {path} holds full ID numbers, for the finance office only; keep it safe (file mode set to 0600)",
@@ -422,21 +612,98 @@ WORDS: dict[str, tuple[str, str]] = {
 
 # The audit's findings (SPEC §4.1): a short name for each code, and the sentence saying why.
 FINDINGS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
-    "paid_no_hire": (("无对应入职", "该人员在该单位没有 {paid_date} 当天或之前入职的有效记录，这笔发放没有依据"),
-                     ("no hire", "there is no accepted hire of this person at this payee on or before {paid_date}, "
-                                 "so the payout has no basis")),
-    "paid_early": (("提前发放", "{paid_date} 发放，早于满期日 {due_date}（{hire_date} 入职，需满 {months} 个月）"),
-                   ("paid early", "paid on {paid_date}, before {due_date}, when the hire of {hire_date} had lasted "
-                                  "{months} months")),
-    "paid_ineligible": (("不符合条件", "对应的入职（{hire_date}）不符合条件：{reasons}"),
-                        ("ineligible", "the hire of {hire_date} does not qualify: {reasons}")),
-    "paid_twice": (("重复领取", "该人员已由 {first_payee} 于 {first_paid_date} 领取过吸纳就业补助（每人只享受一次）"),
-                   ("paid twice", "this person was already paid for by {first_payee} on {first_paid_date} "
-                                  "(one employer subsidy per person)")),
-    "over_cap": (("超出上限", "发放后该单位累计 {paid_total} 元，超过上限 {cap} 元"),
-                 ("over the cap", "takes the payee's total to {paid_total} yuan, past its cap of {cap} yuan")),
-    "amount_mismatch": (("金额不符", "金额 {amount} 元，与标准 {rate} 元不符"),
-                        ("wrong amount", "the amount is {amount} yuan; the rate is {rate} yuan")),
+    "paid_no_hire": (
+        ("无对应入职", "该人员在该单位没有 {paid_date} 当天或之前入职的有效记录，这笔发放没有依据"),
+        (
+            "no hire",
+            "there is no accepted hire of this person at this payee on or before {paid_date}, "
+            "so the payout has no basis",
+        ),
+    ),
+    "paid_early": (
+        ("提前发放", "{paid_date} 发放，早于满期日 {due_date}（{hire_date} 入职，需满 {months} 个月）"),
+        (
+            "paid early",
+            "paid on {paid_date}, before {due_date}, when the hire of {hire_date} had lasted {months} months",
+        ),
+    ),
+    "paid_ineligible": (
+        ("不符合条件", "对应的入职（{hire_date}）不符合条件：{reasons}"),
+        ("ineligible", "the hire of {hire_date} does not qualify: {reasons}"),
+    ),
+    "paid_twice": (
+        ("重复领取", "该人员已由 {first_payee} 于 {first_paid_date} 领取过吸纳就业补助（每人只享受一次）"),
+        (
+            "paid twice",
+            "this person was already paid for by {first_payee} on {first_paid_date} "
+            "(one employer subsidy per person)",
+        ),
+    ),
+    "over_cap": (
+        ("超出上限", "发放后该单位累计 {paid_total} 元，超过上限 {cap} 元"),
+        ("over the cap", "takes the payee's total to {paid_total} yuan, past its cap of {cap} yuan"),
+    ),
+    "amount_mismatch": (
+        ("金额不符", "金额 {amount} 元，与标准 {rate} 元不符"),
+        ("wrong amount", "the amount is {amount} yuan; the rate is {rate} yuan"),
+    ),
+}
+
+# A short name for each problem code, for summaries that count problems instead of listing them.
+PROBLEM_NAMES: dict[str, tuple[str, str]] = {
+    "file_missing": ("缺少台账文件", "ledger file missing"),
+    "data_dir_missing": ("数据目录不存在", "data folder missing"),
+    "file_unreadable": ("文件无法读取", "file unreadable"),
+    "file_empty": ("空文件", "empty file"),
+    "file_binary": ("不是文本文件", "not a text file"),
+    "file_too_large": ("文件过大", "file too large"),
+    "record_too_large": ("记录过长", "record too long"),
+    "file_utf16": ("UTF-16 编码文件", "UTF-16 file"),
+    "file_encoding": ("文件编码无法识别", "unknown encoding"),
+    "csv_quote": ("引号未配对", "unclosed quote"),
+    "csv_malformed": ("CSV 格式错误", "malformed CSV"),
+    "header_missing": ("缺少必需的列", "required column missing"),
+    "header_separator": ("分隔符不是逗号", "not comma-separated"),
+    "header_duplicate": ("列名重复", "column named twice"),
+    "lock_file": ("Excel 临时锁定文件", "Excel lock file"),
+    "file_not_regular": ("不是普通文件", "not a regular file"),
+    "file_outside": ("指向数据目录之外的链接", "link outside the data folder"),
+    "folder_not_read": ("子文件夹未读取", "folder not read"),
+    "file_not_read": ("非台账文件未读取", "file not read"),
+    "file_format_not_read": ("文件格式不支持", "file format not read"),
+    "sheet_empty": ("空工作表", "empty sheet"),
+    "sheet_not_a_table": ("图表页或宏表", "chart or macro sheet"),
+    "not_a_ledger": ("不是台账", "not a ledger"),
+    "ledger_ambiguous": ("无法确定台账类型", "ledger ambiguous"),
+    "title_rows": ("跳过的标题行", "title rows skipped"),
+    "footer_rows": ("跳过的合计或签名行", "total rows skipped"),
+    "required_missing": ("必填项为空", "required value empty"),
+    "in_province_missing": ("未填是否省内就业", "in-province not given"),
+    "id_scientific": ("身份证号被显示为科学计数法", "ID in scientific notation"),
+    "id_15digit": ("15位旧身份证号", "old 15-digit ID"),
+    "id_format": ("身份证号格式不对", "malformed ID"),
+    "id_checksum": ("身份证号校验码不对", "ID check character wrong"),
+    "id_birthdate": ("身份证号出生日期不对", "impossible birth date in ID"),
+    "township_unknown": ("乡镇不在名单中", "township not on the list"),
+    "id_region_unknown": ("身份证地区码未知", "unknown ID region code"),
+    "uscc_format": ("信用代码格式不对", "malformed credit code"),
+    "uscc_checksum": ("信用代码校验码不对", "credit code check character wrong"),
+    "date_format": ("日期无法识别", "unreadable date"),
+    "date_invalid": ("日期不存在", "impossible date"),
+    "date_order": ("日期先后颠倒", "dates out of order"),
+    "bool_invalid": ("是/否无法识别", "unreadable yes/no"),
+    "level_invalid": ("等级无法识别", "unreadable level"),
+    "size_invalid": ("企业规模无法识别", "unreadable enterprise size"),
+    "kind_invalid": ("补贴类型无法识别", "unreadable subsidy kind"),
+    "competition_level_invalid": ("竞赛级别无法识别", "unreadable competition level"),
+    "int_invalid": ("整数无法识别", "unreadable whole number"),
+    "amount_invalid": ("金额无法识别", "unreadable amount"),
+    "duplicate": ("重复记录", "duplicate record"),
+    "targets_missing": ("目标任务文件不存在", "targets file missing"),
+    "targets_unreadable": ("目标任务文件无法读取", "targets file unreadable"),
+    "targets_yaml": ("目标任务文件格式错误", "targets file not valid YAML"),
+    "targets_invalid": ("目标任务文件有误", "targets file invalid"),
+    "targets_township_sum": ("乡镇目标之和与全县不一致", "township targets do not add up"),
 }
 
 # The metrics' names where targets.yaml gives none (its `metrics:` section names the county's own).
@@ -447,29 +714,53 @@ METRIC_NAMES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "high_skilled": (("其中：新增高技能人才", "人"), ("of which high-skilled", "persons")),
     "employment": (("城镇新增就业", "人"), ("Urban new employment", "persons")),
     "certified_employment": (("持证就业率", "比例"), ("Hired with a certificate", "share")),
+    # SPEC §7: a targets.yaml written before the competitions ledger names none of these
+    "competitions": (("职业技能竞赛", "场"), ("Skills competitions", "competitions")),
+    "competition_participants": (("竞赛参赛", "人次"), ("Competition participants", "person-times")),
+    "competition_winners": (("竞赛获奖", "人"), ("Competition award winners", "persons")),
 }
 
 # Usage errors of the command line.
 USAGE: dict[str, tuple[str, str]] = {
-    "as_of": ("--as-of 的值“{value}”不是有效日期（例如 2022-03-31）",
-              "--as-of '{value}' is not a valid date (e.g. 2022-03-31)"),
-    "encoding": ("--encoding 的值“{value}”不是已知的编码（可用 utf-8、gb18030、gbk）",
-                 "--encoding '{value}' is not a known encoding (try utf-8, gb18030, gbk)"),
-    "year_or_period": ("请给出 --year（如 2022）或 --period（如 2021-2025）中的一个",
-                       "give exactly one of --year (e.g. 2022) or --period (e.g. 2021-2025)"),
-    "period": ("--period 的值“{value}”应为年份区间，例如 2021-2025",
-               "--period '{value}' must be a span of years, e.g. 2021-2025"),
+    "output_format": (
+        "-o 的文件 {value} 应以 .csv、.xlsx、.json 或 .md 结尾",
+        "-o {value}: the file must end in .csv, .xlsx, .json or .md",
+    ),
+    "export_format": (
+        "--export 的文件 {value} 应以 .csv 或 .xlsx 结尾",
+        "--export {value}: the file must end in .csv or .xlsx",
+    ),
+    "as_of": (
+        "--as-of 的值“{value}”不是有效日期（例如 2022-03-31）",
+        "--as-of '{value}' is not a valid date (e.g. 2022-03-31)",
+    ),
+    "encoding": (
+        "--encoding 的值“{value}”不是已知的编码（可用 utf-8、gb18030、gbk）",
+        "--encoding '{value}' is not a known encoding (try utf-8, gb18030, gbk)",
+    ),
+    "year_or_period": (
+        "请给出 --year（如 2022）或 --period（如 2021-2025）中的一个",
+        "give exactly one of --year (e.g. 2022) or --period (e.g. 2021-2025)",
+    ),
+    "period": (
+        "--period 的值“{value}”应为年份区间，例如 2021-2025",
+        "--period '{value}' must be a span of years, e.g. 2021-2025",
+    ),
     "employer_and_agency": ("--employer 和 --agency 只能给出一个", "give --employer or --agency, not both"),
     "full_ids_alone": ("--full-ids 只能与 --export 一起使用", "--full-ids only goes with --export"),
     "cannot_write": ("无法写入 {value}：{detail}", "cannot write {value}: {detail}"),
-    "write_into_data": ("不能写到数据目录 {detail} 里（{value}）：下次运行会把它当作台账读取；请换一个位置",
-                        "{value} is inside the data folder {detail}, where it would be read as a ledger next time; "
-                        "write it elsewhere"),
+    "write_into_data": (
+        "不能写到数据目录 {detail} 里（{value}）：下次运行会把它当作台账读取；请换一个位置",
+        "{value} is inside the data folder {detail}, where it would be read as a ledger next time; "
+        "write it elsewhere",
+    ),
     "out_is_file": ("--out {value} 是一个文件，不是文件夹", "--out {value} is a file, not a folder"),
     "cannot_create": ("无法创建文件夹 {value}：{detail}", "cannot create the folder {value}: {detail}"),
     "cannot_write_to": ("无法写入 {value}：{detail}", "cannot write to {value}: {detail}"),
-    "internal": ("jishu 内部错误（{value}）；设置 JISHU_DEBUG=1 可查看详情，请报告此问题",
-                 "jishu: internal error ({value}); set JISHU_DEBUG=1 for details and report it"),
+    "internal": (
+        "jishu 内部错误（{value}）；设置 JISHU_DEBUG=1 可查看详情，请报告此问题",
+        "jishu: internal error ({value}); set JISHU_DEBUG=1 for details and report it",
+    ),
 }
 
 
@@ -517,7 +808,9 @@ class Words:
             return column
         from jishu.schema import LEDGERS
 
-        ledger = LEDGERS.get(where) or next((lg for lg in LEDGERS.values() if where.lower().startswith(lg.name)), None)
+        ledger = LEDGERS.get(where) or next(
+            (lg for lg in LEDGERS.values() if where.lower().startswith(lg.name)), None
+        )
         names = {c.name: c.zh for c in ledger.columns} if ledger else {}
         return "+".join(names.get(part, part) for part in column.split("+"))
 
@@ -542,19 +835,33 @@ class Words:
             column = self.ledger(p.column)
         elif p.reason and p.reason in WORDS:
             detail = word(p.reason, self.lang, detail=detail)
-        return message(p.code, self.lang, file=p.file, line=p.line, column=column, value=p.value or "",
-                       detail=detail)
+        return message(
+            p.code, self.lang, file=p.file, line=p.line, column=column, value=p.value or "", detail=detail
+        )
 
     def finding(self, f: Finding, min_months: int, min_insured_months: int) -> tuple[str, str]:
         """(short name, sentence) of an audit finding."""
         short, template = FINDINGS[f.code][lang_index(self.lang)]
         reasons = self.reasons(tuple(f.reasons), min_months, min_insured_months) if f.reasons else ""
         return short, template.format(
-            paid_date=f.paid_date, due_date=f.due_date, hire_date=f.hire_date, months=min_months, reasons=reasons,
-            first_payee=(f"{f.first_payee_name}（{f.first_payee}）" if self.lang != "en" else
-                         f"{f.first_payee_name} ({f.first_payee})") if f.first_payee_name else f.first_payee,
-            first_paid_date=f.first_paid_date, amount=_money(f.amount),
-            paid_total=_money(f.paid_total), cap=_money(f.cap), rate=_money(f.rate))
+            paid_date=f.paid_date,
+            due_date=f.due_date,
+            hire_date=f.hire_date,
+            months=min_months,
+            reasons=reasons,
+            first_payee=(
+                f"{f.first_payee_name}（{f.first_payee}）"
+                if self.lang != "en"
+                else f"{f.first_payee_name} ({f.first_payee})"
+            )
+            if f.first_payee_name
+            else f.first_payee,
+            first_paid_date=f.first_paid_date,
+            amount=_money(f.amount),
+            paid_total=_money(f.paid_total),
+            cap=_money(f.cap),
+            rate=_money(f.rate),
+        )
 
     def reasons(self, codes: tuple[str, ...], min_months: int, min_insured_months: int) -> str:
         """The rules a hire fails, in words (kept: a province's audit says the same few things often)."""
@@ -567,6 +874,26 @@ class Words:
 
     def finding_name(self, code: str) -> str:
         return FINDINGS[code][lang_index(self.lang)][0]
+
+    def problem_name(self, code: str) -> str:
+        """A problem code's short name (a code without one is named by its severity, never shown raw)."""
+        from jishu.model import severity_of
+
+        named = PROBLEM_NAMES.get(code)
+        return named[lang_index(self.lang)] if named else word(severity_of(code), self.lang)
+
+    def day(self, day) -> str:
+        """A date as the report's language writes it: 2022年3月31日, 31 Mar 2022."""
+        return word(
+            "day",
+            self.lang,
+            year=day.year,
+            month=day.month,
+            day=day.day,
+            month_en=["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
+                day.month - 1
+            ],
+        )
 
     def one_line(self, p: Problem) -> str:
         """`file · sheet line N: message`, for stderr."""

@@ -38,6 +38,7 @@ class BaseModel(_PydanticModel):
 
     model_config = ConfigDict(defer_build=True)
 
+
 # ---------------------------------------------------------------- problems
 
 PROBLEM_SCHEMA = pa.schema(
@@ -52,7 +53,10 @@ PROBLEM_SCHEMA = pa.schema(
         ("code", pa.string()),
         ("severity", pa.string()),
         ("detail", pa.string()),  # a language-free fact for the message: a date, a count, an OS error
-        ("reason", pa.string()),  # a finer reason (an i18n key such as "is_folder"; date_order: the other column)
+        (
+            "reason",
+            pa.string(),
+        ),  # a finer reason (an i18n key such as "is_folder"; date_order: the other column)
         ("ref_file", pa.string()),  # the row this one refers to (a duplicate's first occurrence)
         ("ref_sheet", pa.string()),
         ("ref_line", pa.int64()),
@@ -157,6 +161,11 @@ class Counts(BaseModel):
     duplicates: int = 0
 
 
+# Each ledger's data-through date: its latest record date on or before the as-of date (None: no record
+# yet). Every report carries it, so that a reader knows how far the figures go.
+DataThrough = dict[str, dt.date | None]
+
+
 # ---------------------------------------------------------------- periods
 
 PERIOD_KEY = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
@@ -238,8 +247,14 @@ class ProgressReport(BaseModel):
     metrics: list[Metric]
     data: dict[str, Counts]
     rejected: int
+    finished: bool = False  # the period ended on or before the as-of date: a missed target is missed
+    data_through: DataThrough | None = None
     by: str | None = None
     groups: list[Group] | None = None
+    ranking: str | None = None  # --by township: what ranks the townships (mean_rate | skilled)
+    # SPEC §7 by competition level (national, provincial, city, county) → the three competition metrics;
+    # left out of the JSON without the competitions ledger (absent, not zero)
+    levels: dict[str, dict[str, int]] | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 # ---------------------------------------------------------------- subsidies (SPEC §4)
@@ -269,6 +284,7 @@ class PayeeSummary(BaseModel):
     payee: Payee
     as_of: dt.date
     year: int | None = None
+    data_through: DataThrough | None = None
     rate: int
     cap: int | None
     min_months: int
@@ -307,6 +323,7 @@ class LiabilityMonth(BaseModel):
 class SubsidyOverview(BaseModel):
     as_of: dt.date
     year: int | None = None
+    data_through: DataThrough | None = None
     payees: list[PayeeSummary]
     totals: dict[str, KindTotals]
     liability: list[LiabilityMonth]
@@ -357,6 +374,7 @@ class Terms(BaseModel):
 
 class AuditReport(BaseModel):
     as_of: dt.date
+    data_through: DataThrough | None = None
     payouts: int  # payouts checked (paid by the as-of date)
     terms: dict[str, Terms]
     findings: list[Finding]
@@ -383,6 +401,7 @@ class CheckReport(BaseModel):
     ok: bool
     problems: list[Problem]
     data: dict[str, Counts]
+    data_through: DataThrough | None = None
 
     @property
     def unusable(self) -> bool:
@@ -406,6 +425,7 @@ class ProblemCount(BaseModel):
 
 class DataQuality(BaseModel):
     ledgers: dict[str, Counts]
+    data_through: DataThrough | None = None
     rejected: int
     duplicates: int
     warnings: int
@@ -432,6 +452,24 @@ class TownshipRow(BaseModel):
     rate: dict[str, float | None]
 
 
+class TrendPoint(BaseModel):
+    """The figures counted from the period's start to `date` (a month's last day, or the as-of date),
+    and the time progress at that date."""
+
+    date: dt.date
+    time_progress: float
+    actual: dict[str, int | float]  # cumulative counts, per metric (shares are not in the trend)
+    rate: dict[str, float | None]  # actual ÷ target; None when the metric has no target in the period
+
+
+class Trend(BaseModel):
+    """Progress month by month, cumulative, computed from the ledgers themselves (so the first night
+    already has it); history.csv keeps what each night said."""
+
+    period: str
+    points: list[TrendPoint]
+
+
 class SummaryReport(BaseModel):
     schema_version: int
     generated_at: dt.datetime
@@ -443,3 +481,4 @@ class SummaryReport(BaseModel):
     subsidy: SubsidySection
     audit: AuditSection
     data_quality: DataQuality
+    trend: Trend | None = None  # the current year's, month by month

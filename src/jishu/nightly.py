@@ -1,6 +1,6 @@
 """`jishu summary`: the nightly job. Computes one SummaryReport and writes it to disk, cron-safe.
 
-Files in --out DIR: summary-<as-of>.json / .md / .html, latest.json and history.csv. Each is written
+Files in --out DIR: summary-<as-of>.json / .md / .txt / .html, latest.json and history.csv. Each is written
 to a temporary file in DIR, flushed to disk and renamed into place, so a run killed at any moment
 leaves only whole files; a lock file in DIR keeps overlapping runs from interleaving.
 """
@@ -33,9 +33,11 @@ from jishu.model import (
     SubsidySection,
     SummaryReport,
     TownshipRow,
+    Trend,
+    TrendPoint,
 )
 from jishu.rules.audit import audit_books
-from jishu.rules.progress import progress
+from jishu.rules.progress import SHARES, progress
 from jishu.rules.subsidy import books, overview
 from jishu.rules.townships import unknown_townships
 from jishu.targets import Targets
@@ -55,8 +57,11 @@ def build(ledgers: Ledgers, targets: Targets) -> SummaryReport:
     plan_report = progress(ledgers, targets, plan)
     townships = [
         TownshipRow(
-            rank=g.rank, township=g.key, score=g.score,
-            actual={m.key: m.actual for m in g.metrics}, rate={m.key: m.rate for m in g.metrics},
+            rank=g.rank,
+            township=g.key,
+            score=g.score,
+            actual={m.key: m.actual for m in g.metrics},
+            rate={m.key: m.rate for m in g.metrics},
         )
         for g in year_report.groups or []
     ]
@@ -70,6 +75,7 @@ def build(ledgers: Ledgers, targets: Targets) -> SummaryReport:
     codes = Counter(zip(problems["code"].to_pylist(), severities))
     quality = DataQuality(
         ledgers=ledgers.counts(),
+        data_through=ledgers.data_through(),
         rejected=ledgers.rejected,
         duplicates=sum(c.duplicates for c in ledgers.counts().values()),
         warnings=severities.count("warning"),
@@ -86,7 +92,39 @@ def build(ledgers: Ledgers, targets: Targets) -> SummaryReport:
         subsidy=SubsidySection(totals=money.totals, liability=money.liability),
         audit=AuditSection(payouts=checked.payouts, totals=checked.totals),
         data_quality=quality,
+        trend=trend(ledgers, targets, year),
     )
+
+
+def trend(ledgers: Ledgers, targets: Targets, period: Period) -> Trend:
+    """Each metric's cumulative count (and its rate of the target) at the end of every month from the
+    period's start to the as-of date, the last point on the as-of date itself, with the time progress
+    at each (SPEC §3's window and rate, taken month by month). Shares (持证就业率) are not cumulative
+    counts and are left out."""
+    monthly = progress(ledgers, targets, period, by="month")
+    end = monthly.window.end
+    targets_of = {m.key: m.target for m in monthly.metrics if m.key not in SHARES}
+    counted = {
+        g.key: {m.key: m.actual or 0 for m in g.metrics if m.key in targets_of} for g in monthly.groups or []
+    }
+    running = dict.fromkeys(targets_of, 0)
+    points = []
+    month = period.start
+    while month <= end:
+        following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        day = min(following - dt.timedelta(days=1), end)
+        for key, n in counted.get(f"{month.year}-{month.month:02d}", {}).items():
+            running[key] += n
+        points.append(
+            TrendPoint(
+                date=day,
+                time_progress=round(((day - period.start).days + 1) / period.days, 4),
+                actual=dict(running),
+                rate={k: round(running[k] / t, 4) if t else None for k, t in targets_of.items()},
+            )
+        )
+        month = following
+    return Trend(period=period.label, points=points)
 
 
 # ---------------------------------------------------------------- writing, cron-safe
@@ -142,12 +180,18 @@ def history_rows(report: SummaryReport) -> list[dict]:
     rows = []
     for section in (report.year, report.plan):
         for m in section.metrics:
-            rows.append({
-                "as_of": report.as_of.isoformat(), "period": section.period.label, "metric": m.key,
-                "target": "" if m.target is None else m.target, "actual": "" if m.actual is None else m.actual,
-                "rate": "" if m.rate is None else m.rate, "time_progress": section.time_progress,
-                "status": m.status or "",
-            })
+            rows.append(
+                {
+                    "as_of": report.as_of.isoformat(),
+                    "period": section.period.label,
+                    "metric": m.key,
+                    "target": "" if m.target is None else m.target,
+                    "actual": "" if m.actual is None else m.actual,
+                    "rate": "" if m.rate is None else m.rate,
+                    "time_progress": section.time_progress,
+                    "status": m.status or "",
+                }
+            )
     return rows
 
 
@@ -202,8 +246,10 @@ def read_history(folder: Path, log) -> list[dict]:
     except (Damaged, UnicodeDecodeError, OSError) as exc:
         aside = folder / f"history.csv.damaged-{dt.datetime.now().strftime('%Y%m%dT%H%M%S')}"
         os.replace(path, aside)
-        log(f"warning: history.csv could not be read ({exc}); moved aside as {aside.name} and rebuilt "
-            "from the summary-*.json files")
+        log(
+            f"warning: history.csv could not be read ({exc}); moved aside as {aside.name} and rebuilt "
+            "from the summary-*.json files"
+        )
         return rebuilt_history(folder)
 
 
@@ -238,7 +284,7 @@ def write_all(folder: Path, report: SummaryReport, words: Words, log) -> list[Pa
     when all of them are on disk are they renamed into place, latest.json last. A failure (a full disk)
     leaves every earlier file as it was and no temporary file behind."""
     from jishu import files
-    from jishu.render import Style, html, json, localise
+    from jishu.render import Style, html, json, localise, summary
 
     files.remove_own_temporaries(folder)
     history = merged_history(read_history(folder, log), report)
@@ -247,8 +293,9 @@ def write_all(folder: Path, report: SummaryReport, words: Words, log) -> list[Pa
     as_json = json.render(shown, words, Style()).encode("utf-8")
     outputs = [
         (folder / f"{stem}.json", as_json),
-        (folder / f"{stem}.md", html.markdown(shown, words).encode("utf-8")),
-        (folder / f"{stem}.html", html.html(shown, parse_history(history), words).encode("utf-8")),
+        (folder / f"{stem}.md", summary.markdown(shown, words).encode("utf-8")),
+        (folder / f"{stem}.txt", summary.text(shown, words).encode("utf-8")),
+        (folder / f"{stem}.html", html.html(shown, words).encode("utf-8")),
         (folder / "history.csv", history.encode("utf-8")),
     ]
     if _is_latest(folder / "latest.json", report.as_of, log):

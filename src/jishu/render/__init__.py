@@ -2,7 +2,7 @@
 
 `RENDERERS` is the one table every command uses: a format's name → a function
 `(report, words, style) → str`. A new format is one module and one entry here; language comes from
-`i18n.Words`, and every value shown passes through `render.safe`.
+`i18n.Words`, and every value shown passes through `jishu.safe`.
 """
 
 from __future__ import annotations
@@ -44,6 +44,38 @@ RENDERERS: dict[str, Callable[[BaseModel, Words, Style], str]] = {
 }
 
 
+def _sheets_as(writer: str) -> Callable[[BaseModel, Words], bytes]:
+    def write(report: BaseModel, words: Words) -> bytes:
+        from jishu.render import sheets
+
+        parts = sheets.sheets(localise(report, words), words)
+        if writer == "xlsx":
+            from jishu.render import xlsx
+
+            return xlsx.workbook(parts)
+        return sheets.excel_csv(parts)
+
+    return write
+
+
+def _text_as(fmt: str) -> Callable[[BaseModel, Words], bytes]:
+    def write(report: BaseModel, words: Words) -> bytes:
+        text = render(report, fmt, words)
+        return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+    return write
+
+
+# `-o FILE`: the format is the file's extension (SPEC §5). CSV and xlsx are laid out for Excel: headers
+# in the report's language, 序号 and 合计 where clerks total, IDs as text.
+FILE_WRITERS: dict[str, Callable[[BaseModel, Words], bytes]] = {
+    ".csv": _sheets_as("csv"),
+    ".xlsx": _sheets_as("xlsx"),
+    ".json": _text_as("json"),
+    ".md": _text_as("markdown"),
+}
+
+
 def render(report: BaseModel, fmt: str, words: Words, style: Style = Style()) -> str:
     """The report in a format and a language."""
     return RENDERERS[fmt](localise(report, words), words, style)
@@ -55,12 +87,16 @@ def localise(report: BaseModel, words: Words) -> BaseModel:
     from jishu.model import AuditReport, CheckReport
 
     if isinstance(report, CheckReport):  # shallow copies: a province's check lists millions of problems
-        return report.model_copy(update={"problems": [p.model_copy(update={"message": words.message(p)})
-                                                      for p in report.problems]})
+        return report.model_copy(
+            update={"problems": [p.model_copy(update={"message": words.message(p)}) for p in report.problems]}
+        )
     if isinstance(report, AuditReport):
+
         def said(f):
             terms = report.terms[f.kind]
-            return f.model_copy(update={"message": words.finding(f, terms.min_months, terms.min_insured_months)[1]})
+            return f.model_copy(
+                update={"message": words.finding(f, terms.min_months, terms.min_insured_months)[1]}
+            )
 
         return report.model_copy(update={"findings": [said(f) for f in report.findings]})
     report = report.model_copy(deep=True)

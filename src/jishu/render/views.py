@@ -41,8 +41,17 @@ def metric_name(m: Metric) -> str:
 
 
 def progress_title(report: ProgressReport, words: Words) -> str:
-    return (f"{words('period')} {report.period.label}  {words('as_of')} {report.as_of}  "
-            f"{words('time_progress')} {percent(report.time_progress)}")
+    """The period, the date it is counted to (its last day once it has ended) and the time progress."""
+    ended = words("period_ended") if report.finished else ""
+    return (
+        f"{words('period')} {report.period.label}{ended}  {words('as_of')} {report.window.end}  "
+        f"{words('time_progress')} {percent(report.time_progress)}"
+    )
+
+
+def status_key(m: Metric, report: ProgressReport) -> str | None:
+    """The status as words show it: a target still behind once its period has ended is missed (未完成)."""
+    return "missed" if report.finished and m.status == "behind" else m.status
 
 
 def progress_header(report: ProgressReport, words: Words) -> list[str]:
@@ -53,8 +62,16 @@ def progress_header(report: ProgressReport, words: Words) -> list[str]:
 
 def progress_row(m: Metric, report: ProgressReport, words: Words) -> list[str]:
     """A metric's row; the status stays a code (each format shows it in its own way)."""
-    return [metric_name(m), metric_value(m, "target"), metric_value(m, "actual"), percent(m.rate),
-            percent(report.time_progress), m.status or "", metric_value(m, "remaining"), number(m.projection)]
+    return [
+        metric_name(m),
+        metric_value(m, "target"),
+        metric_value(m, "actual"),
+        percent(m.rate),
+        percent(report.time_progress),
+        status_key(m, report) or "",
+        metric_value(m, "remaining"),
+        number(m.projection),
+    ]
 
 
 def group_header(report: ProgressReport, words: Words) -> list[str]:
@@ -67,11 +84,66 @@ def group_cell(m: Metric) -> str:
     return text + (f" ({percent(m.rate)})" if m.rate is not None else "")
 
 
+def group_rows(report: ProgressReport, words: Words) -> list[list[str]]:
+    """The breakdown's rows, then the 合计 row: the county's own figures (a person or a competition in
+    two townships is counted once, as in the county's figure)."""
+    ranked = report.by == "township"
+    rows = [
+        ([str(g.rank or "—")] if ranked else [])
+        + [safe.text(g.name or g.key)]
+        + [group_cell(m) for m in g.metrics]
+        for g in report.groups or []
+    ]
+    total = (
+        ([""] if ranked else []) + [words("totals_row")] + [metric_value(m, "actual") for m in report.metrics]
+    )
+    return rows + [total]
+
+
+def ranking_note(report: ProgressReport, words: Words) -> str | None:
+    return words(f"ranking_{report.ranking}") if report.ranking else None
+
+
 def footer(report: ProgressReport, words: Words) -> list[str]:
-    lines = [words("footer_counts", ledger=words.ledger(name), **c.model_dump()) for name, c in report.data.items()]
+    lines = [counts_line(name, c, words, report.data_through) for name, c in report.data.items()]
     if report.rejected:
         lines.append(words("footer_rejected", n=report.rejected))
     return lines
+
+
+def counts_line(name: str, c, words: Words, through: dict | None = None) -> str:
+    """A ledger's reconciliation and how far its data goes."""
+    line = words("footer_counts", ledger=words.ledger(name), **c.model_dump())
+    if through is None or name not in through:
+        return line
+    sep = "；" if words.lang != "en" else "; "
+    day = through[name]
+    return line + sep + (words("data_through", date=day) if day else words("no_records"))
+
+
+def through_line(through: dict | None, words: Words) -> str | None:
+    """数据截至：each ledger's latest record date (for the reports without a counts footer)."""
+    if not through:
+        return None
+    sep = "；" if words.lang != "en" else "; "
+    return words(
+        "data_through",
+        date=sep.join(f"{words.ledger(n)} {d or words('no_records')}" for n, d in through.items()),
+    )
+
+
+def level_header(report: ProgressReport, words: Words) -> list[str]:
+    """The competitions-by-level table (SPEC §7): the level, then the competition metrics."""
+    keys = next(iter(report.levels.values())) if report.levels else {}
+    return [words("competition_level")] + [words.metric(k)[0] for k in keys]
+
+
+def level_rows(report: ProgressReport, words: Words) -> list[list[str]]:
+    """One row per competition level (国家级 … 县级); none without the competitions ledger."""
+    return [
+        [words(f"level_{level}")] + [number(n) for n in values.values()]
+        for level, values in (report.levels or {}).items()
+    ]
 
 
 # ---------------------------------------------------------------- subsidies
@@ -106,26 +178,60 @@ def hire_state(h, words: Words) -> str:
 
 
 def hire_cells(h, report: PayeeSummary, words: Words) -> list[str]:
-    return [safe.text(h.person), safe.text(h.name or ""), str(h.hire_date), str(h.due_date), hire_state(h, words),
-            number(h.amount), reason_words(h.reasons, report, words)]
+    return [
+        safe.text(h.person),
+        safe.text(h.name or ""),
+        str(h.hire_date),
+        str(h.due_date),
+        hire_state(h, words),
+        number(h.amount),
+        reason_words(h.reasons, report, words),
+    ]
 
 
-OVERVIEW_COLUMNS = ["kind", "employer_id", "payee", "eligible_n", "amount_eligible", "already_paid", "amount_due",
-                    "audit_flags"]
+OVERVIEW_COLUMNS = [
+    "kind",
+    "employer_id",
+    "payee",
+    "eligible_n",
+    "amount_eligible",
+    "already_paid",
+    "amount_due",
+    "audit_flags",
+]
 LIABILITY_COLUMNS = ["due_month", "kind", "hires_n", "amount"]
 
 
 def overview_rows(report: SubsidyOverview, words: Words) -> list[list[str]]:
-    return [[words(f"kind_{p.payee.kind}"), safe.code(p.payee.id), safe.text(p.payee.name), number(p.eligible),
-             number(p.amount_eligible), number(p.already_paid), number(p.amount_due), number(p.audit_flags)]
-            for p in report.payees]
+    return [
+        [
+            words(f"kind_{p.payee.kind}"),
+            safe.code(p.payee.id),
+            safe.text(p.payee.name),
+            number(p.eligible),
+            number(p.amount_eligible),
+            number(p.already_paid),
+            number(p.amount_due),
+            number(p.audit_flags),
+        ]
+        for p in report.payees
+    ]
 
 
 def totals_rows(report: SubsidyOverview, words: Words) -> list[list[str]]:
-    return [[words(f"kind_{k}"), "", words("totals"), number(t.eligible), number(t.amount_eligible),
-             number(t.already_paid), number(t.amount_due),
-             number(sum(p.audit_flags or 0 for p in report.payees if p.payee.kind == k))]
-            for k, t in report.totals.items()]
+    return [
+        [
+            words(f"kind_{k}"),
+            "",
+            words("totals"),
+            number(t.eligible),
+            number(t.amount_eligible),
+            number(t.already_paid),
+            number(t.amount_due),
+            number(sum(p.audit_flags or 0 for p in report.payees if p.payee.kind == k)),
+        ]
+        for k, t in report.totals.items()
+    ]
 
 
 def liability_rows(report: SubsidyOverview, words: Words) -> list[list[str]]:
@@ -150,8 +256,15 @@ def column_cell(p) -> str:
 
 
 def problem_cells(p, words: Words) -> list[str]:
-    return [where(p), str(p.line) if p.line is not None else "", column_cell(p), safe.text(p.value or ""), p.code,
-            words(p.severity), safe.text(p.message)]
+    return [
+        where(p),
+        str(p.line) if p.line is not None else "",
+        column_cell(p),
+        safe.text(p.value or ""),
+        p.code,
+        words(p.severity),
+        safe.text(p.message),
+    ]
 
 
 GROUPED = 5  # more equal problems than this in one column are shown as one line (the JSON lists each)
@@ -171,8 +284,20 @@ def problem_lines(problems, words: Words) -> list[tuple[str, list[str]]]:
         first = group[0]
         rows = words("first_rows", rows=", ".join(str(p.line) for p in group[:3]), n=len(group))
         values = "、".join(dict.fromkeys(safe.text(p.value or "") for p in group[:3]))
-        out.append((first.severity, [where(first), rows, column_cell(first), values, first.code, words(first.severity),
-                                     safe.text(first.message)]))
+        out.append(
+            (
+                first.severity,
+                [
+                    where(first),
+                    rows,
+                    column_cell(first),
+                    values,
+                    first.code,
+                    words(first.severity),
+                    safe.text(first.message),
+                ],
+            )
+        )
     return out
 
 
@@ -189,8 +314,15 @@ def finding_cells(f, report: AuditReport, words: Words) -> list[str]:
     terms = report.terms[f.kind]
     short, sentence = words.finding(f, terms.min_months, terms.min_insured_months)
     payee = f"{safe.text(f.payee.name)} ({safe.code(f.payee.id)})" if f.payee.name else safe.code(f.payee.id)
-    return [payee, safe.text(f.person), str(f.paid_date), safe.text(f.batch or ""), number(f.amount), short,
-            safe.text(sentence)]
+    return [
+        payee,
+        safe.text(f.person),
+        str(f.paid_date),
+        safe.text(f.batch or ""),
+        number(f.amount),
+        short,
+        safe.text(sentence),
+    ]
 
 
 def audit_totals_rows(report: AuditReport, words: Words) -> list[list[str]]:
@@ -202,5 +334,9 @@ def audit_summary(report: AuditReport, words: Words) -> str:
     if not report.findings:
         return words("audit_ok")
     t = report.totals
-    return words("audit_summary", findings=t.findings, payouts_flagged=t.payouts_flagged,
-                 amount=number(t.amount_at_risk))
+    return words(
+        "audit_summary",
+        findings=t.findings,
+        payouts_flagged=t.payouts_flagged,
+        amount=number(t.amount_at_risk),
+    )

@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 
 CODES = ("paid_no_hire", "paid_early", "paid_ineligible", "paid_twice", "over_cap", "amount_mismatch")
 # The rules of §4 a paid hire must still pass (rule 3 is `paid_early`, rule 6 `paid_twice`).
-KEPT_RULES = {"employer": ("not_sme", "no_certificate", "left_early", "insurance_short"),
-              "agency": ("out_of_province", "no_certificate", "left_early", "insurance_short")}
+KEPT_RULES = {
+    "employer": ("not_sme", "no_certificate", "left_early", "insurance_short"),
+    "agency": ("out_of_province", "no_certificate", "left_early", "insurance_short"),
+}
 
 
 @dataclass
@@ -53,9 +55,16 @@ class Payouts:
 
 def payouts_of(ledgers: Ledgers, book: Book) -> Payouts:
     table = paid_out(ledgers, book.kind)
-    payee = pc.index_in(table["payee_id"], value_set=pa.array(book.payees, pa.string()))  # every payee is there
-    return Payouts(table, payee.to_numpy(zero_copy_only=False).astype(np.int64), table["person_id"].to_numpy(),
-                   days(table["paid_date"]), table["amount"].to_numpy())
+    payee = pc.index_in(
+        table["payee_id"], value_set=pa.array(book.payees, pa.string())
+    )  # every payee is there
+    return Payouts(
+        table,
+        payee.to_numpy(zero_copy_only=False).astype(np.int64),
+        table["person_id"].to_numpy(),
+        days(table["paid_date"]),
+        table["amount"].to_numpy(),
+    )
 
 
 def match(payouts: Payouts, book: Book) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -69,14 +78,21 @@ def match(payouts: Payouts, book: Book) -> tuple[np.ndarray, np.ndarray, np.ndar
     if n == 0 or len(book.person) == 0:
         return hire, early, ineligible
     pairs = pa.table({"payee": payouts.payee, "person": payouts.person, "payout": np.arange(n)}).join(
-        pa.table({"payee": book.code.astype(np.int64), "person": book.person,
-                  "hire": np.arange(len(book.person))}), ["payee", "person"], join_type="inner")
+        pa.table(
+            {"payee": book.code.astype(np.int64), "person": book.person, "hire": np.arange(len(book.person))}
+        ),
+        ["payee", "person"],
+        join_type="inner",
+    )
     p, h = pairs["payout"].to_numpy(), pairs["hire"].to_numpy()
     hired_before = book.day[h] <= payouts.paid_day[p]
     p, h = p[hired_before], h[hired_before]
     pair_early = payouts.paid_day[p] < book.ev.due_date[h]
-    pair_ineligible = np.any([book.ev.fails[code][h] for code in KEPT_RULES[book.kind]], axis=0) if len(h) else (
-        np.zeros(0, dtype=bool))
+    pair_ineligible = (
+        np.any([book.ev.fails[code][h] for code in KEPT_RULES[book.kind]], axis=0)
+        if len(h)
+        else (np.zeros(0, dtype=bool))
+    )
     failed = pair_early.astype(np.int64) + pair_ineligible
     employer = codes_of(book.ev.hires.table["employer_id"])[0][h]
     best = first_in_group(p, (failed, book.day[h].astype(np.int64), employer))
@@ -106,8 +122,9 @@ def over_cap(payouts: Payouts, cap: int | None) -> np.ndarray:
     smaller person_id): the one that crosses it and every one after it."""
     if cap is None:
         return np.zeros(len(payouts.person), dtype=bool)
-    total = running_sum_in_group(payouts.payee, (payouts.paid_day.astype(np.int64), rank_codes(payouts.person)),
-                                 payouts.fen)
+    total = running_sum_in_group(
+        payouts.payee, (payouts.paid_day.astype(np.int64), rank_codes(payouts.person)), payouts.fen
+    )
     return total > cap * 100
 
 
@@ -161,40 +178,80 @@ def findings(examined: Examined) -> list[Finding]:
     if len(flagged) == 0:
         return []
     person_rank = rank_codes(payouts.person)
-    flagged = flagged[order_by(payouts.payee[flagged], payouts.paid_day[flagged].astype(np.int64),
-                               person_rank[flagged])]
-    at, which = np.nonzero(np.stack([found[code][flagged] for code in CODES], axis=1))  # payout order, then code
+    flagged = flagged[
+        order_by(payouts.payee[flagged], payouts.paid_day[flagged].astype(np.int64), person_rank[flagged])
+    ]
+    at, which = np.nonzero(
+        np.stack([found[code][flagged] for code in CODES], axis=1)
+    )  # payout order, then code
     rows = flagged[at]
     has_hire = hire[rows] >= 0
     hired = np.where(has_hire, hire[rows], 0)
     payees = np.array(book.payees, dtype=object)[payouts.payee[rows]].tolist()
     no_day = [None] * len(rows)
-    hire_days = np.where(has_hire, book.day[hired], np.datetime64("NaT")).astype(object).tolist() if len(book.day) else no_day
-    due_days = (np.where(has_hire, book.ev.due_date[hired], np.datetime64("NaT")).astype(object).tolist()
-                if len(book.day) else no_day)
+    hire_days = (
+        np.where(has_hire, book.day[hired], np.datetime64("NaT")).astype(object).tolist()
+        if len(book.day)
+        else no_day
+    )
+    due_days = (
+        np.where(has_hire, book.ev.due_date[hired], np.datetime64("NaT")).astype(object).tolist()
+        if len(book.day)
+        else no_day
+    )
     codes = [CODES[c] for c in which.tolist()]
-    reasons = [[r for r in KEPT_RULES[book.kind] if book.ev.fails[r][h]] if c == "paid_ineligible" else []
-               for c, h in zip(codes, hired.tolist())]
+    reasons = [
+        [r for r in KEPT_RULES[book.kind] if book.ev.fails[r][h]] if c == "paid_ineligible" else []
+        for c, h in zip(codes, hired.tolist())
+    ]
     twice = found["paid_twice"][rows]
     first = _first_payers(payouts, book) if twice.any() else {}
     firsts = [first[p] if t else (None, None) for p, t in zip(payouts.person[rows].tolist(), twice.tolist())]
     over = found["over_cap"][rows]
-    totals = running_sum_in_group(payouts.payee, (payouts.paid_day.astype(np.int64), person_rank), payouts.fen)[rows]
+    totals = running_sum_in_group(
+        payouts.payee, (payouts.paid_day.astype(np.int64), person_rank), payouts.fen
+    )[rows]
     columns = zip(
-        payees, masked_ids(payouts.person[rows]), payouts.paid_day[rows].astype(object).tolist(),
-        payouts.table["batch"].take(pa.array(rows)).to_pylist(), [yuan(f) for f in payouts.fen[rows].tolist()],
-        codes, reasons, hire_days, due_days, firsts, over.tolist(), totals.tolist())
+        payees,
+        masked_ids(payouts.person[rows]),
+        payouts.paid_day[rows].astype(object).tolist(),
+        payouts.table["batch"].take(pa.array(rows)).to_pylist(),
+        [yuan(f) for f in payouts.fen[rows].tolist()],
+        codes,
+        reasons,
+        hire_days,
+        due_days,
+        firsts,
+        over.tolist(),
+        totals.tolist(),
+    )
     cap, rate, kind = book.policy.cap, book.policy.rate, book.kind
-    return _FINDINGS.validate_python([
-        {"payee": {"id": payee, "name": book.names.get(payee, "")}, "kind": kind, "person": person,
-         "paid_date": paid, "batch": batch, "amount": amount, "code": code, "reasons": why, "hire_date": hire_day,
-         "due_date": due, "first_payee": first_payee if code == "paid_twice" else None,
-         "first_paid_date": first_day if code == "paid_twice" else None,
-         "first_payee_name": book.names.get(first_payee, "") if code == "paid_twice" else None,
-         "paid_total": yuan(total) if crossed and code == "over_cap" else None,
-         "cap": cap if code == "over_cap" else None, "rate": rate if code == "amount_mismatch" else None}
-        for payee, person, paid, batch, amount, code, why, hire_day, due, (first_payee, first_day), crossed, total
-        in columns])
+    return _FINDINGS.validate_python(
+        [
+            {
+                "payee": {"id": payee, "name": book.names.get(payee, "")},
+                "kind": kind,
+                "person": person,
+                "paid_date": paid,
+                "batch": batch,
+                "amount": amount,
+                "code": code,
+                "reasons": why,
+                "hire_date": hire_day,
+                "due_date": due,
+                "first_payee": first_payee if code == "paid_twice" else None,
+                "first_paid_date": first_day if code == "paid_twice" else None,
+                "first_payee_name": book.names.get(first_payee, "") if code == "paid_twice" else None,
+                "paid_total": yuan(total) if crossed and code == "over_cap" else None,
+                "cap": cap if code == "over_cap" else None,
+                "rate": rate if code == "amount_mismatch" else None,
+            }
+            for payee, person, paid, batch, amount, code, why, hire_day, due, (
+                first_payee,
+                first_day,
+            ), crossed, total in columns
+        ]
+    )
 
 
 _FINDINGS = TypeAdapter(list[Finding])
@@ -203,8 +260,10 @@ _FINDINGS = TypeAdapter(list[Finding])
 def _first_payers(payouts: Payouts, book: Book) -> dict[int, tuple[str, object]]:
     """Each person's first employer payout: (payee, paid_date)."""
     first = first_in_group(payouts.person, (payouts.paid_day.astype(np.int64), payouts.payee))
-    return {int(payouts.person[i]): (book.payees[payouts.payee[i]], payouts.paid_day[i].astype(object))
-            for i in np.flatnonzero(first).tolist()}
+    return {
+        int(payouts.person[i]): (book.payees[payouts.payee[i]], payouts.paid_day[i].astype(object))
+        for i in np.flatnonzero(first).tolist()
+    }
 
 
 def flags(ledgers: Ledgers, of: dict[str, Book]) -> dict[str, dict[str, int]]:
@@ -216,15 +275,28 @@ def audit_books(ledgers: Ledgers, of: dict[str, Book]) -> AuditReport:
     """The audit of every payout made by the ledgers' date, by the books of both kinds."""
     examined = {kind: examine(ledgers, book) for kind, book in of.items()}
     found = [f for e in examined.values() for f in findings(e)]
-    terms = {kind: Terms(rate=b.policy.rate, cap=b.policy.cap, min_months=b.policy.min_months,
-                         min_insured_months=b.policy.min_insured_months) for kind, b in of.items()}
+    terms = {
+        kind: Terms(
+            rate=b.policy.rate,
+            cap=b.policy.cap,
+            min_months=b.policy.min_months,
+            min_insured_months=b.policy.min_insured_months,
+        )
+        for kind, b in of.items()
+    }
     by_code = {code: int(sum(e.found[code].sum() for e in examined.values())) for code in CODES}
     flagged_fen = sum(int(e.payouts.fen[e.flagged].sum()) for e in examined.values())
     return AuditReport(
-        as_of=ledgers.as_of, payouts=sum(len(e.hire) for e in examined.values()), terms=terms, findings=found,
-        totals=AuditTotals(by_code=by_code, findings=len(found),
-                           payouts_flagged=sum(int(e.flagged.sum()) for e in examined.values()),
-                           amount_at_risk=yuan(flagged_fen)),
+        as_of=ledgers.as_of,
+        payouts=sum(len(e.hire) for e in examined.values()),
+        terms=terms,
+        findings=found,
+        totals=AuditTotals(
+            by_code=by_code,
+            findings=len(found),
+            payouts_flagged=sum(int(e.flagged.sum()) for e in examined.values()),
+            amount_at_risk=yuan(flagged_fen),
+        ),
         flagged={kind: e.per_payee() for kind, e in examined.items()},
     )
 

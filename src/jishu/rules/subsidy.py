@@ -47,10 +47,24 @@ if TYPE_CHECKING:
 
 KINDS = ("employer", "agency")
 # The reason codes in rule order (SPEC §4), for each kind.
-EMPLOYER_REASONS = ("not_sme", "no_certificate", "too_recent", "left_early", "insurance_short",
-                    "already_subsidized", "cap_reached")
-AGENCY_REASONS = ("out_of_province", "no_certificate", "too_recent", "left_early", "insurance_short",
-                  "already_subsidized", "cap_reached")
+EMPLOYER_REASONS = (
+    "not_sme",
+    "no_certificate",
+    "too_recent",
+    "left_early",
+    "insurance_short",
+    "already_subsidized",
+    "cap_reached",
+)
+AGENCY_REASONS = (
+    "out_of_province",
+    "no_certificate",
+    "too_recent",
+    "left_early",
+    "insurance_short",
+    "already_subsidized",
+    "cap_reached",
+)
 
 
 @dataclass
@@ -77,8 +91,14 @@ def hires_of(ledgers: Ledgers, kind: str) -> Hires:
     person = table["person_id"].to_numpy()
     hire_date = days(table["hire_date"])
     separation = days(table["separation_date"]) if table.num_rows else np.zeros(0, "datetime64[D]")
-    return Hires(table, person, hire_date, separation, table["insured_months"].to_numpy(),
-                 held_at(ledgers, person, hire_date))
+    return Hires(
+        table,
+        person,
+        hire_date,
+        separation,
+        table["insured_months"].to_numpy(),
+        held_at(ledgers, person, hire_date),
+    )
 
 
 # ---------------------------------------------------------------- the rules (SPEC §4)
@@ -88,7 +108,9 @@ def employer_rules(hires: Hires, policy: EmployerPolicy, as_of: dt.date) -> dict
     """Employer subsidy rules 1-5: for each reason code, the hires that fail that rule."""
     due = add_months(hires.hire_date, policy.min_months)
     sizes = pa.array(list(policy.sizes), pa.string())
-    sme = pc.fill_null(pc.is_in(hires.table["employer_size"], value_set=sizes), False).to_numpy(zero_copy_only=False)
+    sme = pc.fill_null(pc.is_in(hires.table["employer_size"], value_set=sizes), False).to_numpy(
+        zero_copy_only=False
+    )
     return {
         "not_sme": ~sme,  # 1. a medium, small or micro enterprise (中小微企业)
         "no_certificate": ~hires.held,  # 2. held a certificate at hire
@@ -111,16 +133,23 @@ def agency_rules(hires: Hires, policy: AgencyPolicy, as_of: dt.date) -> dict[str
     }
 
 
-def already_subsidized(passes_1_5: np.ndarray, one_subsidy_per: np.ndarray, hire_day: np.ndarray,
-                       employer: np.ndarray) -> np.ndarray:
+def already_subsidized(
+    passes_1_5: np.ndarray, one_subsidy_per: np.ndarray, hire_day: np.ndarray, employer: np.ndarray
+) -> np.ndarray:
     """Rule 6: the hire has an earlier hire in its group (earlier hire_date, ties: smaller employer_id)
     that passes rules 1-5. Employer subsidy: one per person, at any employer; agency subsidy: one per
     person per agency."""
     return earlier_in_group(one_subsidy_per, (hire_day, employer), passes_1_5)
 
 
-def apply_cap(passes_1_6: np.ndarray, payee: np.ndarray, hire_day: np.ndarray, person: np.ndarray,
-              rate: int, cap: int | None) -> np.ndarray:
+def apply_cap(
+    passes_1_6: np.ndarray,
+    payee: np.ndarray,
+    hire_day: np.ndarray,
+    person: np.ndarray,
+    rate: int,
+    cap: int | None,
+) -> np.ndarray:
     """The cap: hires that pass rules 1-6 are paid `rate` each, oldest first (ties: smaller
     person_id), until the payee's total reaches `cap`; the hires beyond it are `cap_reached`
     (a hire whose full rate would take the total past the cap is not paid in part)."""
@@ -152,8 +181,13 @@ class Evaluation:
         return [code for code, failed in self.fails.items() if failed[i]]
 
 
-def evaluate(ledgers: Ledgers, policy: EmployerPolicy | AgencyPolicy, kind: str, as_of: dt.date,
-             ignore_recent: bool = False) -> Evaluation:
+def evaluate(
+    ledgers: Ledgers,
+    policy: EmployerPolicy | AgencyPolicy,
+    kind: str,
+    as_of: dt.date,
+    ignore_recent: bool = False,
+) -> Evaluation:
     """Every rule for every hire of one kind (SPEC §4). `ignore_recent`: as if every hire had lasted
     (rule 3 left out), for the upcoming liability."""
     hires = hires_of(ledgers, kind)
@@ -171,8 +205,9 @@ def evaluate(ledgers: Ledgers, policy: EmployerPolicy | AgencyPolicy, kind: str,
     fails["cap_reached"] = apply_cap(passes_1_6, payee, day, person, policy.rate, policy.cap)
     eligible = passes_1_6 & ~fails["cap_reached"]
     amount = np.where(eligible, policy.rate * 100, 0).astype(np.int64)
-    return Evaluation(kind, hires, payee, payee_ids, fails, eligible, amount,
-                      add_months(hires.hire_date, policy.min_months))
+    return Evaluation(
+        kind, hires, payee, payee_ids, fails, eligible, amount, add_months(hires.hire_date, policy.min_months)
+    )
 
 
 def paid_out(ledgers: Ledgers, kind: str) -> pa.Table:
@@ -228,10 +263,19 @@ class Book:
         # Whether the hire's person already has a payout of this kind from this payee.
         self.paid = np.zeros(hires.num_rows, dtype=bool)
         if hires.num_rows and payouts.num_rows:
-            rows = pa.table({"payee_id": hires[self.id_column], "person_id": hires["person_id"],
-                             "row": pa.array(np.arange(hires.num_rows))})
-            pairs = payouts.select(["payee_id", "person_id"]).group_by(["payee_id", "person_id"]).aggregate([])
-            self.paid[rows.join(pairs, ["payee_id", "person_id"], join_type="left semi")["row"].to_numpy()] = True
+            rows = pa.table(
+                {
+                    "payee_id": hires[self.id_column],
+                    "person_id": hires["person_id"],
+                    "row": pa.array(np.arange(hires.num_rows)),
+                }
+            )
+            pairs = (
+                payouts.select(["payee_id", "person_id"]).group_by(["payee_id", "person_id"]).aggregate([])
+            )
+            self.paid[
+                rows.join(pairs, ["payee_id", "person_id"], join_type="left semi")["row"].to_numpy()
+            ] = True
         self.names = self._latest_names()
         self._ledgers = ledgers
 
@@ -274,7 +318,9 @@ class Book:
         eligible = np.bincount(code, weights=self.ev.eligible[mask], minlength=k).astype(np.int64)
         eligible_fen = np.bincount(code, weights=self.ev.amount[mask], minlength=k).astype(np.int64)
         unpaid = mask & ~self.paid
-        unpaid_fen = np.bincount(self.code[unpaid], weights=self.ev.amount[unpaid], minlength=k).astype(np.int64)
+        unpaid_fen = np.bincount(self.code[unpaid], weights=self.ev.amount[unpaid], minlength=k).astype(
+            np.int64
+        )
         cap = self.policy.cap
         out = []
         if only is not None and only not in self.payees:  # nothing of it exists yet as of that date
@@ -287,28 +333,48 @@ class Book:
             paid_fen = int(self.paid_fen.get(payee, 0))
             left = cap_left(cap, paid_fen)
             due_fen = int(unpaid_fen[i]) if left is None else min(int(unpaid_fen[i]), left)
-            out.append(PayeeSummary(
-                payee=Payee(id=payee, name=self.names.get(payee, ""), kind=self.kind), as_of=self.as_of,
-                year=year, rate=self.policy.rate, cap=cap, min_months=self.policy.min_months,
-                min_insured_months=self.policy.min_insured_months, hires_listed=int(listed[i]),
-                eligible=int(eligible[i]), ineligible=int(listed[i] - eligible[i]),
-                amount_eligible=yuan(int(eligible_fen[i])), already_paid=yuan(paid_fen), amount_due=yuan(due_fen),
-                cap_remaining=None if left is None else yuan(left),
-            ))
+            out.append(
+                PayeeSummary(
+                    payee=Payee(id=payee, name=self.names.get(payee, ""), kind=self.kind),
+                    as_of=self.as_of,
+                    year=year,
+                    rate=self.policy.rate,
+                    cap=cap,
+                    min_months=self.policy.min_months,
+                    min_insured_months=self.policy.min_insured_months,
+                    hires_listed=int(listed[i]),
+                    eligible=int(eligible[i]),
+                    ineligible=int(listed[i] - eligible[i]),
+                    amount_eligible=yuan(int(eligible_fen[i])),
+                    already_paid=yuan(paid_fen),
+                    amount_due=yuan(due_fen),
+                    cap_remaining=None if left is None else yuan(left),
+                )
+            )
         return out
 
     def lines(self, idx: np.ndarray) -> list[HireLine]:
         if len(idx) == 0:
             return []
         t = self.ev.hires.table.take(pa.array(idx, pa.int64()))
-        cols = {c: t[c].to_pylist() for c in ("name", "hire_date", "employer_id", "employer_name", "agency_id")}
+        cols = {
+            c: t[c].to_pylist() for c in ("name", "hire_date", "employer_id", "employer_name", "agency_id")
+        }
         masked = masked_ids(self.person[idx])
         return [
-            HireLine(person=masked[j], name=cols["name"][j], hire_date=cols["hire_date"][j],
-                     employer_id=cols["employer_id"][j], employer_name=cols["employer_name"][j],
-                     agency_id=cols["agency_id"][j], due_date=self.ev.due_date[i].astype(dt.date),
-                     eligible=bool(self.ev.eligible[i]), reasons=self.ev.reasons(i),
-                     amount=yuan(int(self.ev.amount[i])), paid=bool(self.paid[i]))
+            HireLine(
+                person=masked[j],
+                name=cols["name"][j],
+                hire_date=cols["hire_date"][j],
+                employer_id=cols["employer_id"][j],
+                employer_name=cols["employer_name"][j],
+                agency_id=cols["agency_id"][j],
+                due_date=self.ev.due_date[i].astype(dt.date),
+                eligible=bool(self.ev.eligible[i]),
+                reasons=self.ev.reasons(i),
+                amount=yuan(int(self.ev.amount[i])),
+                paid=bool(self.paid[i]),
+            )
             for j, i in enumerate(idx.tolist())
         ]
 
@@ -329,9 +395,17 @@ class Book:
                 if fen > left[p]:
                     continue
                 left[p] -= fen
-            out.append(PayoutLine(payee_id=p, payee_name=self.names.get(p, ""), kind=self.kind,
-                                  person_id=int(self.person[i]), name=names[j], hire_date=hired[j],
-                                  amount=yuan(fen)))
+            out.append(
+                PayoutLine(
+                    payee_id=p,
+                    payee_name=self.names.get(p, ""),
+                    kind=self.kind,
+                    person_id=int(self.person[i]),
+                    name=names[j],
+                    hire_date=hired[j],
+                    amount=yuan(fen),
+                )
+            )
         return out
 
     def find(self, query: str) -> str:
@@ -340,8 +414,12 @@ class Book:
         (its report then lists nothing yet)."""
         every = self._ledgers["hires"].filter(pa.array(is_given(self._ledgers["hires"][self.id_column])))
         known = set(self.payees) | set(every[self.id_column].unique().to_pylist())
-        known |= set(self._ledgers["payouts"].filter(pc.equal(self._ledgers["payouts"]["kind"], self.kind))[
-            "payee_id"].unique().to_pylist())
+        known |= set(
+            self._ledgers["payouts"]
+            .filter(pc.equal(self._ledgers["payouts"]["kind"], self.kind))["payee_id"]
+            .unique()
+            .to_pylist()
+        )
         text = unicodedata.normalize("NFKC", query).strip()
         if text.upper() in known:
             return text.upper()
@@ -356,11 +434,14 @@ class Book:
         if len(by_name) == 1:
             return by_name[0]
         if by_name:
-            raise PayeeNotFound(query, self.kind, [(p, self.names.get(p, "")) for p in by_name[:5]], ambiguous=True)
+            raise PayeeNotFound(
+                query, self.kind, [(p, self.names.get(p, "")) for p in by_name[:5]], ambiguous=True
+            )
         labels = {name: payee for payee, name in all_names if name} | {p: p for p in known}
         close = difflib.get_close_matches(text, list(labels), n=5, cutoff=0.3)
-        raise PayeeNotFound(query, self.kind, [(labels[c], self.names.get(labels[c], "")) for c in close],
-                            ambiguous=False)
+        raise PayeeNotFound(
+            query, self.kind, [(labels[c], self.names.get(labels[c], "")) for c in close], ambiguous=False
+        )
 
     def report(self, payee: str, year: int | None = None) -> PayeeReport:
         summary = self.summaries(year, only=payee)[0]
@@ -379,11 +460,15 @@ def liability(book: Book, year: int | None = None) -> list[LiabilityMonth]:
     rows = (future.due_date > np.datetime64(book.as_of, "D")) & future.eligible
     if year is not None:
         rows &= future.hires.hire_date.astype("datetime64[Y]").astype(np.int64) + 1970 == year
-    months, inverse = np.unique(future.due_date[rows].astype("datetime64[M]").astype(str), return_inverse=True)
+    months, inverse = np.unique(
+        future.due_date[rows].astype("datetime64[M]").astype(str), return_inverse=True
+    )
     count = np.bincount(inverse, minlength=len(months))
     fen = np.bincount(inverse, weights=future.amount[rows], minlength=len(months)).astype(np.int64)
-    return [LiabilityMonth(month=str(m), kind=book.kind, hires=int(c), amount=yuan(int(f)))
-            for m, c, f in zip(months.tolist(), count.tolist(), fen.tolist())]
+    return [
+        LiabilityMonth(month=str(m), kind=book.kind, hires=int(c), amount=yuan(int(f)))
+        for m, c, f in zip(months.tolist(), count.tolist(), fen.tolist())
+    ]
 
 
 # ---------------------------------------------------------------- reports
@@ -393,8 +478,9 @@ def books(ledgers: Ledgers, policy: SubsidyPolicy) -> dict[str, Book]:
     return {kind: Book(ledgers, policy, kind) for kind in KINDS}
 
 
-def overview(of: dict[str, Book], year: int | None = None,
-             flagged: dict[str, dict[str, int]] | None = None) -> SubsidyOverview:
+def overview(
+    of: dict[str, Book], year: int | None = None, flagged: dict[str, dict[str, int]] | None = None
+) -> SubsidyOverview:
     """Every employer and agency: eligible, already paid and due; totals per kind; upcoming liability;
     with `flagged` (the audit's count per kind and payee), how many of each payee's payouts the audit flags."""
     payees: list[PayeeSummary] = []
@@ -427,8 +513,9 @@ def subsidy(ledgers: Ledgers, policy: SubsidyPolicy, year: int | None = None) ->
     return overview(of, year, flags(ledgers, of))
 
 
-def payee_report(ledgers: Ledgers, policy: SubsidyPolicy, query: str, kind: str = "employer",
-                 year: int | None = None) -> PayeeReport:
+def payee_report(
+    ledgers: Ledgers, policy: SubsidyPolicy, query: str, kind: str = "employer", year: int | None = None
+) -> PayeeReport:
     """One employer's or agency's hires with every reason (raises PayeeNotFound)."""
     book = Book(ledgers, policy, kind)
     return book.report(book.find(query), year)

@@ -58,6 +58,16 @@ def unknown_townships(ledgers: Ledgers, targets: Targets) -> pa.Table:
         matches = {v: "、".join(close_matches(v, targets)) for v in set(values)}
         for value, f, line in zip(values, files.tolist(), lines.tolist()):
             file, sheet = data.files[f] if f < len(data.files) else ("", "")
-            rows.append({"file": file, "sheet": sheet, "line": line, "column": "township", "value": value,
-                         "code": "township_unknown", "detail": matches[value], "ledger": name})
+            rows.append(
+                {
+                    "file": file,
+                    "sheet": sheet,
+                    "line": line,
+                    "column": "township",
+                    "value": value,
+                    "code": "township_unknown",
+                    "detail": matches[value],
+                    "ledger": name,
+                }
+            )
     return problem_table(rows)
