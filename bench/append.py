@@ -3,13 +3,14 @@ the cache against --no-cache, and DuckDB over the same files; numbers compared w
 
     python bench/append.py city [province] [--repeat 3] [--percent 1]
 
-For each size, the generated ledgers (bench/generate.py, bench/out/<size>) are copied to a scratch folder
-(the appends must not touch them). Then, in one run, whole processes each time:
+For each size, the generated ledgers (bench/generate.py, bench/out/<size>) are put in a scratch folder
+(the last trainings file copied, since the appends go there; the others hard-linked). Then, in one run,
+whole processes each time:
   build    progress with an empty cache (it validates everything and writes the cache)
   no-cache progress --no-cache
   warm     progress again, nothing changed
-  append   PERCENT % more rows appended to the trainings file (rows of the file itself with new class
-           ids: new keys), then progress: the ledger is read from the cache and the new tail
+  append   PERCENT % of the ledger's rows appended to the last trainings file (rows of the file itself
+           with new class ids: new keys), then progress: the ledger is read from the cache and the new tail
 After the appends the answer of the cached run is checked against --no-cache and DuckDB.
 Goals: append ≤ 2 × warm; build ≤ 1.2 × no-cache.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -31,13 +33,17 @@ sys.path.insert(0, str(HERE))
 from run import DUCKDB_SCRIPT, DUCKDB_SQL, jishu_cmd, jishu_counts, machine, run_measured  # noqa: E402
 
 
-def append_rows(path: Path, percent: float, round_: int) -> int:
-    """Append `percent` % of the file's rows: copies of its first rows with a class id never used (new keys)."""
+def append_rows(files: list[Path], percent: float, round_: int) -> int:
+    """Append `percent` % of the ledger's rows (over all its files) to its last file: copies of that file's
+    first rows with a class id never used (new keys), as a clerk's day adds to the file being kept."""
+    path = files[-1]
     with open(path, "rb") as handle:
         header = handle.readline().decode("utf-8-sig").rstrip("\r\n").split(",")
         sample = [handle.readline() for _ in range(20000)]
-    with open(path, "rb") as handle:
-        total = sum(1 for _ in handle) - 1
+    total = 0
+    for f in files:
+        with open(f, "rb") as handle:
+            total += sum(1 for _ in handle) - 1
     wanted = max(int(total * percent / 100), 1)
     at = header.index("class_id")
     lines = []
@@ -71,17 +77,23 @@ def main() -> None:
         with tempfile.TemporaryDirectory(dir=HERE / "out") as scratch:
             data = Path(scratch) / size
             data.mkdir()
-            for f in source.glob("*.csv"):
-                shutil.copyfile(f, data / f.name)
+            trainings = sorted(source.glob("trainings*.csv"))
+            for f in source.glob("*.csv"):  # only the file that grows is copied; the rest are hard links
+                (shutil.copyfile if f == trainings[-1] else os.link)(f, data / f.name)
+            trainings = [data / f.name for f in trainings]
             cache = data / ".jishu-cache"
             builds, nocache, warm, grown, appended = [], [], [], [], 0
             for _ in range(args.repeat):
+                # each run starts with nothing left for the kernel to write back (the copy, the last
+                # cache): otherwise a run pays for the one before it
                 shutil.rmtree(cache, ignore_errors=True)
+                subprocess.run(["sync"], check=False)
                 builds.append(run_measured(jishu_cmd(data))[0])
+                subprocess.run(["sync"], check=False)
                 nocache.append(run_measured(jishu_cmd(data, "--no-cache"))[0])
             for i in range(args.repeat):
                 warm.append(run_measured(jishu_cmd(data))[0])
-                appended += append_rows(data / "trainings.csv", args.percent, i)
+                appended += append_rows(trainings, args.percent, i)
                 grown.append(run_measured(jishu_cmd(data))[0])
             cached = jishu_counts(run_measured(jishu_cmd(data))[2])
             fresh = jishu_counts(run_measured(jishu_cmd(data, "--no-cache"))[2])

@@ -74,7 +74,7 @@ def run_measured(
     return elapsed, usage.ru_maxrss * 1024, out.decode()
 
 
-def jishu_cmd(data: Path, *extra: str) -> list[str]:
+def jishu_cmd(data: Path, *extra: str, targets: Path = TARGETS) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -87,7 +87,7 @@ def jishu_cmd(data: Path, *extra: str) -> list[str]:
         "--data",
         str(data),
         "--targets",
-        str(TARGETS),
+        str(targets),
         "--format",
         "json",
         *extra,
@@ -111,13 +111,14 @@ def measure(size: str, data: Path, repeat: int, cache: Path, compare: Path | Non
         other = dict(os.environ, JISHU_CACHE=f"{cache}-compare", PYTHONPATH=str(compare / "src"))
         shutil.rmtree(other["JISHU_CACHE"], ignore_errors=True)
         runs |= {"compare_cold": [], "compare_warm": []}
-        run_measured(jishu_cmd(data), other)
+        old_targets = compare / "targets.yaml"  # an older jishu may not read today's targets.yaml
+        run_measured(jishu_cmd(data, targets=old_targets), other)
     for _ in range(repeat):
         if compare is not None:
-            t, m, out = run_measured(jishu_cmd(data, "--no-cache"), other)
+            t, m, out = run_measured(jishu_cmd(data, "--no-cache", targets=old_targets), other)
             runs["compare_cold"].append((t, m))
             counts["compare_cold"] = jishu_counts(out)
-            t, m, out = run_measured(jishu_cmd(data), other)
+            t, m, out = run_measured(jishu_cmd(data, targets=old_targets), other)
             runs["compare_warm"].append((t, m))
             counts["compare_warm"] = jishu_counts(out)
         t, m, _ = run_measured([sys.executable, "-c", IMPORTS])

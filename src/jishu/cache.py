@@ -276,6 +276,10 @@ class Cache:
     def _ledger_entry(self, ledger: schema.Ledger) -> Path:
         return self.root / f"ledger-{ledger.name}-{hashlib.sha256(self.encoding.encode()).hexdigest()[:8]}"
 
+    def had_ledger(self, ledger: schema.Ledger) -> bool:
+        """Whether the ledger has an entry, current or stale."""
+        return (self._ledger_entry(ledger) / "meta.json").is_file()
+
     def ledger_stamp(self, paths: list[Path]) -> list[dict]:
         return [self.stamp(p) | {"path": str(p.resolve())} for p in paths]
 

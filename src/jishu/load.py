@@ -414,7 +414,11 @@ def load(
             notices += cached.notices  # of its files, not read this time
         else:
             to_read.append(name)
-    tables, file_notices, read, hits = _read_files(folder, to_read, encoding, store, needs, unusable)
+    rebuilt = {name for name in to_read if store and store.had_ledger(schema.LEDGERS[name])}
+    with _Assembly(as_of, store, folder, assembled, needs) as assembly:
+        tables, file_notices, read, hits = _read_files(
+            folder, to_read, encoding, store, needs, unusable, rebuilt, assembly.ready
+        )
     notices += file_notices
     for name in to_read:
         ledger = schema.LEDGERS[name]
@@ -428,16 +432,6 @@ def load(
                     "detail": str(data_dir),
                 }
             )
-    optional_absent = {
-        name
-        for name in to_read
-        if schema.LEDGERS[name].optional
-        and not tables[name]
-        and not folder.named[name]
-        and not schema.LEDGERS[name].shown_when_absent
-    }
-    unusable_files = {u["file"] for u in unusable}
-    _assemble(to_read, tables, as_of, store, folder, assembled, optional_absent, unusable_files, file_notices)
     unusable, notices = _unechoed(unusable, folder.outside), _unechoed(notices, folder.outside)
     if unusable and not keep_going:
         raise LedgersUnusable(problem_table(unusable))
@@ -458,12 +452,22 @@ def load(
 
 
 def _read_files(
-    folder: Folder, to_read: list[str], encoding: str | None, store, needs: Needs, unusable: list[dict]
-) -> tuple[dict[str, list[ValidatedFile]], list[dict], int, int]:
+    folder: Folder,
+    to_read: list[str],
+    encoding: str | None,
+    store,
+    needs: Needs,
+    unusable: list[dict],
+    rebuilt: set[str],
+    ready: Callable[[str, list[ValidatedFile], list[dict], list[dict]], None],
+) -> tuple[dict[str, int], list[dict], int, int]:
     """Read (or take from the cache) every file that may hold a table of the ledgers to read; the
     notices of files whose headers tell their ledger are wanted in any case (they may be no ledger).
-    Returns the validated tables of each ledger, in file and sheet order, the notices, and how many
-    files were read and taken from the cache."""
+    `rebuilt`: the ledgers whose entry in the cache was there but stale (see _own_entry). `ready(name,
+    tables, notices, unusable)` hears of each ledger as soon as its last file is read, so that it is
+    assembled while the next files are read.
+    Returns how many tables each ledger has, the notices, and how many files were read and taken from
+    the cache."""
     # Without the cache (which keeps every column for any later command), only what the command needs
     # is held after checking, with what assembling needs: lines, keys, persons (birth dates), hashes.
     keep = (
@@ -474,18 +478,31 @@ def _read_files(
             for name in schema.LEDGERS
         }
     )
-    paths = set(folder.unnamed) | {p for name in to_read for p in folder.named[name]}
+    paths = sorted(
+        set(folder.unnamed) | {p for name in to_read for p in folder.named[name]}, key=lambda p: p.name
+    )
+    last = {name: folder.of(name)[-1] if folder.of(name) else None for name in to_read}
     tables: dict[str, list[ValidatedFile]] = {name: [] for name in to_read}
     notices: list[dict] = []
     read = hits = 0
-    for path in sorted(paths, key=lambda p: p.name):
+
+    found = dict.fromkeys(to_read, 0)
+
+    def tell(done: Path | None) -> None:
+        for name in to_read:
+            if last[name] == done:  # handed over whole: held here no longer (a province's peak memory)
+                found[name] = len(tables[name])
+                ready(name, tables.pop(name), list(notices), list(unusable))
+
+    tell(None)
+    for path in paths:
         entry = store.get(path) if store else None
         if entry is None:
             stamp = store.stamp(path) if store else None
             entry, bad = read_file(path, encoding, keep)
             unusable += bad
             read += 1
-            if store and not bad and not _alone(folder, path, entry):
+            if store and not bad and _own_entry(folder, path, entry, rebuilt):
                 store.put(path, entry, stamp)
         else:
             hits += 1
@@ -493,48 +510,73 @@ def _read_files(
         for name, validated in entry.tables:
             if name in tables:
                 tables[name].append(validated)
-    return tables, notices, read, hits
+        tell(path)
+    return found, notices, read, hits
 
 
-def _alone(folder: Folder, path: Path, entry: FileEntry) -> bool:
-    """Whether a file is the only file of each ledger it holds tables of: then its ledger's own entry
-    in the cache holds all it has (and its appends), and a second entry would only double the writing."""
-    return bool(entry.tables) and all(folder.of(name) == [path] for name, _ in entry.tables)
+def _own_entry(folder: Folder, path: Path, entry: FileEntry, rebuilt: set[str]) -> bool:
+    """Whether a file gets an entry of its own in the cache, beside its ledger's entry (which holds all
+    of it, and its appends). An entry of its own saves reading the file again when another file of its
+    ledger changes other than by an append; writing it doubles the cache writing of the run that
+    builds it (a province's 1.6 GB). So it is written when the ledger's entry was there and stale (its
+    files do change that way), never for a ledger's only file, and always for a file named for no
+    ledger or holding none: its entry is what tells the next run which ledger its header fits."""
+    if not entry.tables or path in folder.unnamed:
+        return True
+    return any(name in rebuilt and folder.of(name) != [path] for name, _ in entry.tables)
 
 
-def _assemble(
-    to_read: list[str],
-    tables: dict,
-    as_of: dt.date,
-    store,
-    folder: Folder,
-    assembled: dict[str, Assembled],
-    absent: set[str],
-    unusable: set[str],
-    notices: list[dict],
-) -> None:
-    """Assemble each ledger read from its tables (on a background thread each, while the next is
-    assembled), and keep it in the cache when every file of it was usable (the names in `unusable`
-    were not): a warm run must find an unusable file unusable again."""
+class _Assembly:
+    """Each ledger assembled on a background thread as soon as its files are read (while the next
+    ledger's files are read), and kept in the cache when every file of it was usable: a warm run must
+    find an unusable file unusable again. The results land in `assembled` when the block ends."""
 
-    def finish(name: str) -> Assembled:
-        whole = assemble(schema.LEDGERS[name], tables[name], as_of)
-        named = {p.name for p in folder.named[name]}
+    def __init__(self, as_of: dt.date, store, folder: Folder, assembled: dict[str, Assembled], needs: Needs):
+        self.as_of, self.store, self.folder, self.assembled, self.needs = (
+            as_of,
+            store,
+            folder,
+            assembled,
+            needs,
+        )
+        self.background = ThreadPoolExecutor(max_workers=2)
+        self.jobs: dict = {}
+
+    def ready(self, name: str, tables: list[ValidatedFile], notices: list[dict], unusable: list[dict]):
+        ledger = schema.LEDGERS[name]
+        if ledger.optional and not tables and not self.folder.named[name] and not ledger.shown_when_absent:
+            return  # an optional ledger that is not there: its metrics are left out, not shown as 0
+        bad = {u["file"] for u in unusable}
+        self.jobs[name] = self.background.submit(self._finish, name, tables, notices, bad)
+
+    def _finish(
+        self, name: str, tables: list[ValidatedFile], notices: list[dict], bad: set[str]
+    ) -> Assembled:
+        whole = assemble(schema.LEDGERS[name], tables, self.as_of)
+        named = {p.name for p in self.folder.named[name]}
         whole.notices = [n for n in notices if n.get("file") in named]
-        paths = folder.of(name)
-        usable = not any(p.name in unusable for p in paths)
-        if store and whole.late == 0 and usable:
+        paths = self.folder.of(name)
+        usable = not any(p.name in bad for p in paths)
+        if self.store and whole.late == 0 and usable:
             if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
                 whole.earliest = earliest_certificates(whole.table)
-            stamp = store.ledger_stamp(paths)
-            store.put_ledger(schema.LEDGERS[name], stamp, whole, _tail(store, paths, tables[name], stamp))
-        whole.table = whole.table.drop_columns(["key_hash"])
+            stamp = self.store.ledger_stamp(paths)
+            self.store.put_ledger(schema.LEDGERS[name], stamp, whole, _tail(self.store, paths, tables, stamp))
+        if self.needs.columns is None:
+            whole.table = whole.table.drop_columns(["key_hash"])
+        else:  # what the command uses, as a warm run reads it (the rest was only for the cache)
+            used = set(self.needs.columns.get(name, []))
+            whole.table = whole.table.select([c for c in whole.table.column_names if c in used])
         return whole
 
-    with ThreadPoolExecutor(max_workers=2) as background:
-        jobs = {name: background.submit(finish, name) for name in to_read if name not in absent}
-        for name, job in jobs.items():
-            assembled[name] = job.result()
+    def __enter__(self) -> _Assembly:
+        return self
+
+    def __exit__(self, failed, *_) -> None:
+        with self.background:  # every thread joined, whatever happened (SPEC §6)
+            if failed is None:
+                for name in sorted(self.jobs, key=list(schema.LEDGERS).index):
+                    self.assembled[name] = self.jobs[name].result()
 
 
 # ---------------------------------------------------------------- appends (issue 16)
