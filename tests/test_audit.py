@@ -230,3 +230,35 @@ def test_already_paid_never_goes_down_from_month_end_to_month_end(tmp_path):
         del os.environ["JISHU_CACHE"]
     assert all(a <= b for earlier, later in itertools.pairwise(totals) for a, b in zip(earlier, later))
     assert totals[11] == (0, 0) and totals[-1][0] > 2_000_000  # nothing paid before 2023's first batch
+
+
+def test_findings_of_every_code_hold_up_as_the_model_says():
+    """The audit constructs its findings without validating each (a province's audit makes half a
+    million); here every code's findings are validated against the model, field by field."""
+    from jishu.model import Finding
+
+    hires = [
+        hire(A, E1, "2022-01-10"),
+        hire(B, E1, "2022-01-10", employer_size="大型"),
+        hire(C, E2, "2022-01-10"),
+        hire(C, E1, "2022-01-10"),
+    ]
+    payouts = [
+        paid(E1, A, "2022-03-01"),  # paid_early
+        paid(E1, B, "2022-08-01"),  # paid_ineligible (not an SME)
+        paid(E2, C, "2022-08-01"),
+        paid(E1, C, "2022-09-01", amount="100"),  # paid_twice, amount_mismatch
+        paid(E3, D_, "2022-08-01"),  # paid_no_hire
+    ]
+    report = audit(ledgers("2023-12-31", hires, payouts), POLICY)
+    assert {f.code for f in report.findings} >= {
+        "paid_early",
+        "paid_ineligible",
+        "paid_twice",
+        "amount_mismatch",
+        "paid_no_hire",
+    }
+    for f in report.findings:
+        again = Finding.model_validate(f.model_dump())
+        assert again == f
+        assert all(type(getattr(again, k)) is type(getattr(f, k)) for k in Finding.model_fields), f

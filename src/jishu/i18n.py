@@ -7,6 +7,7 @@ Templates use str.format fields: {file}, {line}, {column}, {value}, {detail}. Re
 
 from __future__ import annotations
 
+import string
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -648,6 +649,16 @@ FINDINGS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("wrong amount", "the amount is {amount} yuan; the rate is {rate} yuan"),
     ),
 }
+_MONEY_FIELDS = ("amount", "paid_total", "cap", "rate")
+# The fields each finding's sentences name (in either language).
+_FINDING_FIELDS = {
+    code: tuple(
+        dict.fromkeys(
+            name for _, template in both for _, name, _, _ in string.Formatter().parse(template) if name
+        )
+    )
+    for code, both in FINDINGS.items()
+}
 
 # A short name for each problem code, for summaries that count problems instead of listing them.
 PROBLEM_NAMES: dict[str, tuple[str, str]] = {
@@ -840,28 +851,32 @@ class Words:
         )
 
     def finding(self, f: Finding, min_months: int, min_insured_months: int) -> tuple[str, str]:
-        """(short name, sentence) of an audit finding."""
+        """(short name, sentence) of an audit finding. Only the fields its sentence names are put into
+        words: a province's audit says half a million of these."""
         short, template = FINDINGS[f.code][lang_index(self.lang)]
-        reasons = self.reasons(tuple(f.reasons), min_months, min_insured_months) if f.reasons else ""
-        return short, template.format(
-            paid_date=f.paid_date,
-            due_date=f.due_date,
-            hire_date=f.hire_date,
-            months=min_months,
-            reasons=reasons,
-            first_payee=(
-                f"{f.first_payee_name}（{f.first_payee}）"
-                if self.lang != "en"
-                else f"{f.first_payee_name} ({f.first_payee})"
-            )
-            if f.first_payee_name
-            else f.first_payee,
-            first_paid_date=f.first_paid_date,
-            amount=_money(f.amount),
-            paid_total=_money(f.paid_total),
-            cap=_money(f.cap),
-            rate=_money(f.rate),
-        )
+        said = {}
+        for name in _FINDING_FIELDS[f.code]:
+            if name == "reasons":
+                said[name] = (
+                    self.reasons(tuple(f.reasons), min_months, min_insured_months) if f.reasons else ""
+                )
+            elif name == "months":
+                said[name] = min_months
+            elif name == "first_payee":
+                said[name] = (
+                    (
+                        f"{f.first_payee_name}（{f.first_payee}）"
+                        if self.lang != "en"
+                        else f"{f.first_payee_name} ({f.first_payee})"
+                    )
+                    if f.first_payee_name
+                    else f.first_payee
+                )
+            elif name in _MONEY_FIELDS:
+                said[name] = _money(getattr(f, name))
+            else:
+                said[name] = getattr(f, name)
+        return short, template.format_map(said)
 
     def reasons(self, codes: tuple[str, ...], min_months: int, min_insured_months: int) -> str:
         """The rules a hire fails, in words (kept: a province's audit says the same few things often)."""

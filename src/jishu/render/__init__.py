@@ -92,10 +92,10 @@ def localise(report: BaseModel, words: Words) -> BaseModel:
         )
     if isinstance(report, AuditReport):
 
-        def said(f):
+        def said(f):  # a shallow copy with its message (made: a province's audit has half a million)
             terms = report.terms[f.kind]
-            return f.model_copy(
-                update={"message": words.finding(f, terms.min_months, terms.min_insured_months)[1]}
+            return type(f).made(
+                **(f.__dict__ | {"message": words.finding(f, terms.min_months, terms.min_insured_months)[1]})
             )
 
         return report.model_copy(update={"findings": [said(f) for f in report.findings]})
