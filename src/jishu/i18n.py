@@ -787,6 +787,7 @@ class Words:
         self.lang = "en" if lang == "en" else "zh"
         self.metrics = metrics or {}
         self._said: dict = {}
+        self._findings: dict = {}  # (code, terms, the fields its sentence names) → (name, sentence)
 
     def __call__(self, key: str, **fields: object) -> str:
         return word(key, self.lang, **fields)
@@ -851,8 +852,25 @@ class Words:
         )
 
     def finding(self, f: Finding, min_months: int, min_insured_months: int) -> tuple[str, str]:
-        """(short name, sentence) of an audit finding. Only the fields its sentence names are put into
-        words: a province's audit says half a million of these."""
+        """(short name, sentence) of an audit finding. A province's audit says half a million of these,
+        mostly the same few sentences: each is put into words once, by the fields it names."""
+        values = f.__dict__
+        key = (f.code, min_months, min_insured_months) + tuple(
+            (values["first_payee"], values["first_payee_name"])
+            if name == "first_payee"
+            else tuple(values["reasons"])
+            if name == "reasons"
+            else values.get(name)
+            for name in _FINDING_FIELDS[f.code]
+        )
+        said = self._findings.get(key)
+        if said is None:
+            if len(self._findings) > 100_000:
+                self._findings.clear()
+            said = self._findings[key] = self._finding(f, min_months, min_insured_months)
+        return said
+
+    def _finding(self, f: Finding, min_months: int, min_insured_months: int) -> tuple[str, str]:
         short, template = FINDINGS[f.code][lang_index(self.lang)]
         said = {}
         for name in _FINDING_FIELDS[f.code]:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from jishu.fast.runtime import many_objects
+
 if TYPE_CHECKING:  # the command line reads RENDERERS for its options: nothing heavy is imported here
     from pydantic import BaseModel
 
@@ -87,18 +89,19 @@ def localise(report: BaseModel, words: Words) -> BaseModel:
     from jishu.model import AuditReport, CheckReport
 
     if isinstance(report, CheckReport):  # shallow copies: a province's check lists millions of problems
-        return report.model_copy(
-            update={"problems": [p.model_copy(update={"message": words.message(p)}) for p in report.problems]}
-        )
+        with many_objects():
+            said = [p.model_copy(update={"message": words.message(p)}) for p in report.problems]
+        return report.model_copy(update={"problems": said})
     if isinstance(report, AuditReport):
 
         def said(f):  # a shallow copy with its message (made: a province's audit has half a million)
             terms = report.terms[f.kind]
-            return type(f).made(
-                **(f.__dict__ | {"message": words.finding(f, terms.min_months, terms.min_insured_months)[1]})
-            )
+            message = words.finding(f, terms.min_months, terms.min_insured_months)[1]
+            return type(f).made_from(tuple((f.__dict__ | {"message": message}).values()))
 
-        return report.model_copy(update={"findings": [said(f) for f in report.findings]})
+        with many_objects():
+            findings = [said(f) for f in report.findings]
+        return report.model_copy(update={"findings": findings})
     report = report.model_copy(deep=True)
     for progress in _progress_reports(report):
         for m in progress.metrics + [m for g in progress.groups or [] for m in g.metrics]:

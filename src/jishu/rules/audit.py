@@ -25,6 +25,7 @@ from jishu.fast.arrays import (
     running_sum_in_group,
 )
 from jishu.fast.lazy import pc
+from jishu.fast.runtime import many_objects
 from jishu.model import AuditReport, AuditTotals, Finding, PayeeRef, Terms
 from jishu.rules.subsidy import Book, books, paid_out
 from jishu.values import masked_ids, yuan
@@ -225,30 +226,33 @@ def findings(examined: Examined) -> list[Finding]:
         totals.tolist(),
     )
     cap, rate, kind = book.policy.cap, book.policy.rate, book.kind
-    # Every value here is jishu's own, typed by the arrays it comes from (tests/test_audit.py validates
-    # these findings against the model), so they are constructed without validating each one again: a
-    # province's audit makes half a million.
-    refs = {
-        payee: PayeeRef.model_construct(id=payee, name=book.names.get(payee, "")) for payee in set(payees)
-    }
+    # Every value here is jishu's own, typed by the arrays it comes from, so the findings are made without
+    # validating each one again (a province's audit makes half a million), in the model's field order;
+    # tests/test_audit.py validates every code's findings against the model.
+    refs = {payee: PayeeRef.made(id=payee, name=book.names.get(payee, "")) for payee in set(payees)}
+    made = Finding.made_from
+    twice_, over_, mismatch = "paid_twice", "over_cap", "amount_mismatch"
     return [
-        Finding.model_construct(
-            payee=refs[payee],
-            kind=kind,
-            person=person,
-            paid_date=paid,
-            batch=batch,
-            amount=amount,
-            code=code,
-            reasons=why,
-            hire_date=hire_day,
-            due_date=due,
-            first_payee=first_payee if code == "paid_twice" else None,
-            first_paid_date=first_day if code == "paid_twice" else None,
-            first_payee_name=book.names.get(first_payee, "") if code == "paid_twice" else None,
-            paid_total=yuan(total) if crossed and code == "over_cap" else None,
-            cap=cap if code == "over_cap" else None,
-            rate=rate if code == "amount_mismatch" else None,
+        made(
+            (
+                refs[payee],  # payee
+                kind,
+                person,
+                paid,  # paid_date
+                batch,
+                amount,
+                code,
+                why,  # reasons
+                None,  # message (display: put into words when rendered)
+                hire_day,  # hire_date
+                due,  # due_date
+                first_payee if code == twice_ else None,
+                book.names.get(first_payee, "") if code == twice_ else None,  # first_payee_name
+                first_day if code == twice_ else None,  # first_paid_date
+                yuan(total) if crossed and code == over_ else None,  # paid_total
+                cap if code == over_ else None,
+                rate if code == mismatch else None,
+            )
         )
         for payee, person, paid, batch, amount, code, why, hire_day, due, (
             first_payee,
@@ -274,7 +278,8 @@ def flags(ledgers: Ledgers, of: dict[str, Book]) -> dict[str, dict[str, int]]:
 def audit_books(ledgers: Ledgers, of: dict[str, Book]) -> AuditReport:
     """The audit of every payout made by the ledgers' date, by the books of both kinds."""
     examined = {kind: examine(ledgers, book) for kind, book in of.items()}
-    found = [f for e in examined.values() for f in findings(e)]
+    with many_objects():
+        found = [f for e in examined.values() for f in findings(e)]
     terms = {
         kind: Terms(
             rate=b.policy.rate,
