@@ -112,9 +112,16 @@ class SheetTable(Table):
                 wanted.code, header_row, wanted.detail, wanted.value, wanted.column, wanted.reason, self.sheet
             )
         body = rows[header_row:]
+        across = len(body[0]) if body else 0
+        # the sheet's columns at once (C-level), when its rows are as wide as calamine gives them
+        cut = list(zip(*body)) if all(len(r) == across for r in body) else None
         columns: list[pa.Array | None] = [None] * len(header)
         for p, kind in wanted.items():
-            columns[p] = pa.array(column_text([r[p] if p < len(r) else "" for r in body], kind), pa.string())
+            if cut is not None:
+                cells = cut[p] if p < across else ("",) * len(body)
+            else:
+                cells = [r[p] if p < len(r) else "" for r in body]
+            columns[p] = _text_column(cells, kind)
         lead = pa.array([_lead(r) for r in body], pa.string())
         lines = np.arange(header_row + 1, header_row + 1 + len(body), dtype=np.int64)
         return RawTable(
@@ -142,9 +149,28 @@ def _lead(row: list) -> str:
     return ""
 
 
+def _text_column(cells, kind) -> pa.Array:
+    """A column's cells as a text array: as they are when every cell is text (pyarrow checks that, and
+    refuses a number or a date), in ISO form when every cell is a date cell, else each cell by its own type
+    (column_text)."""
+    try:
+        column = pa.array(cells, pa.string())
+        if column.null_count == 0:
+            return column
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    if all(c.__class__ is dt.date for c in cells):  # date cells only (no date-time, no serial): ISO text
+        return pa.array(cells, pa.date32()).cast(pa.string())
+    return pa.array(column_text(cells, kind), pa.string())
+
+
 def column_text(values: list, kind) -> list[str]:
     """A column's cells as text, each by its own type and the kind of column (module docstring)."""
-    return [v if v.__class__ is str else text_of(v, kind) for v in values]
+    date = dt.date
+    return [
+        v if v.__class__ is str else v.isoformat() if v.__class__ is date else text_of(v, kind)
+        for v in values
+    ]
 
 
 def text_of(value, kind=None) -> str:
