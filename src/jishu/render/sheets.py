@@ -3,7 +3,7 @@ total. A sheet is a title, headers in the report's language, rows of typed cells
 render/xlsx.py writes sheets as a workbook, `excel_csv` as CSV that Excel on Chinese Windows opens.
 
 Cells keep their type (numbers stay numbers, dates dates) except what must stay text in Excel: IDs,
-credit codes, codes (`Code`), so that Excel never turns 410122199001011234 into 4.10122E+17. Every
+credit codes, codes (`Code`), so that Excel never turns an 18-digit ID into 4.10122E+17. Every
 text passes through the sanitiser (jishu.safe).
 """
 
