@@ -532,13 +532,8 @@ class _Assembly:
     find an unusable file unusable again. The results land in `assembled` when the block ends."""
 
     def __init__(self, as_of: dt.date, store, folder: Folder, assembled: dict[str, Assembled], needs: Needs):
-        self.as_of, self.store, self.folder, self.assembled, self.needs = (
-            as_of,
-            store,
-            folder,
-            assembled,
-            needs,
-        )
+        self.as_of, self.store, self.folder, self.needs = as_of, store, folder, needs
+        self.assembled = assembled
         self.background = ThreadPoolExecutor(max_workers=2)
         self.jobs: dict = {}
 
