@@ -89,6 +89,14 @@ def test_encoding_override(tmp_path):
     assert isinstance(found, Unusable) and found.code == "file_encoding"
 
 
+def test_a_decoder_that_raises_a_bare_unicode_error_reports_the_file(tmp_path):
+    """punycode's decoder raises UnicodeError, not UnicodeDecodeError: still the file's problem, not a bug."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"person_id,name\n1,2\n")
+    found = read_table(path, "punycode")
+    assert isinstance(found, Unusable) and found.code == "file_encoding"
+
+
 def test_a_long_cell(tmp_path):
     path = tmp_path / "t.csv"
     big = "长" * 2_000_000  # about 6 MB in UTF-8

@@ -150,9 +150,17 @@ def _encoding(encoding: str | None, words) -> str | None:
 
     try:
         "a".encode(encoding)  # refuses codecs that are not text encodings (rot13, base64)
-        return codecs.lookup(encoding).name
-    except LookupError:
+        name = codecs.lookup(encoding).name
+    except (LookupError, UnicodeError):  # "undefined" refuses even to encode
         usage(words, "encoding", value=encoding)
+    if name in _NOT_CHARSETS:
+        usage(words, "encoding", value=encoding)
+    return name
+
+
+# Text codecs that are not character sets a file is saved in: domain-name labels and a codec that
+# refuses everything. Their decoders raise where a charset reports a byte (even with errors="replace").
+_NOT_CHARSETS = frozenset({"punycode", "idna", "undefined"})
 
 
 def _problems_to_stderr(table, words) -> None:

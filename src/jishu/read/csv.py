@@ -55,8 +55,8 @@ def decode(data: bytes, encoding: str | None) -> tuple[bytes, str] | Unusable:
     if encoding:
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            return Unusable("file_encoding", line=_line_of(data, exc.start), detail=encoding)
+        except UnicodeError as exc:  # a decoder may raise the plain UnicodeError, with no position
+            return Unusable("file_encoding", line=_line_of(data, getattr(exc, "start", 0)), detail=encoding)
         out, used = text.removeprefix("\ufeff").encode("utf-8"), encoding
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(data):
         return Unusable("file_utf16")
@@ -685,7 +685,10 @@ class CsvTable(Table):
 
 def _head_text(data: bytes, encoding: str | None) -> str:
     if encoding:
-        return data.decode(encoding, errors="replace")
+        try:
+            return data.decode(encoding, errors="replace")
+        except UnicodeError:
+            return ""  # no head to look at; `read` reports the file
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", errors="replace")
     try:
