@@ -203,6 +203,16 @@ def test_a_quote_after_the_first_64_kb(tmp_path, late):
     assert raw.lines.tolist()[-2:] == [10_002, 10_003 + late.count("\n")]
 
 
+def test_a_lone_carriage_return_in_a_cell_is_a_clear_problem(tmp_path):
+    """A CR outside quotes inside a line (found by the CLI fuzz run): the file's problem, in words, not a crash."""
+    from jishu.read import DATES
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"person_id,hire_date,name\n1,2022-03-01,a\rb\n2,2022-03-02,c\n")
+    found = read_table(path, select=lambda header: {0: False, 1: DATES})
+    assert isinstance(found, Unusable) and (found.code, found.reason) == ("csv_malformed", "csv_lone_cr")
+
+
 @pytest.mark.parametrize("late", ["", '9,"甲\n乙",x\n'])
 def test_gb18030_files_are_read_like_utf8_ones(tmp_path, late):
     """Excel on Chinese Windows saves GB18030: once transcoded, such a file is read the same way as a

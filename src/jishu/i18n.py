@@ -442,6 +442,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "引号后面应紧跟逗号或换行",
         "a closing quote must be followed by a comma or a line end",
     ),
+    "csv_lone_cr": (
+        "单元格中有一个单独的回车符（CR），不在引号内；请在 Excel 中删除该单元格里的换行后重新保存",
+        "a cell holds a lone carriage return (CR) outside quotes; remove the line break in that cell in Excel and save again",
+    ),
     # the nightly summary: the page, the WeChat brief (.txt) and the Markdown
     "summary_title": ("{county}「人人持证、技能河南」进度", "{county} skills programme progress"),
     "brief_title": ("{county}「人人持证、技能河南」进度简报", "{county} skills programme: progress brief"),

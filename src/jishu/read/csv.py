@@ -430,10 +430,13 @@ def _iso_dates_at_start(head: bytes, positions: list[int]) -> bool:
     if not positions:
         return False
     lines = head.decode("utf-8", errors="replace").split("\n")[1:-1]  # no header, no cut-off last line
-    for row in csv.reader(lines):
-        for p in positions:
-            if p < len(row) and row[p].strip() and not _ISO_DATE.fullmatch(row[p]):
-                return False
+    try:
+        for row in csv.reader(lines):
+            for p in positions:
+                if p < len(row) and row[p].strip() and not _ISO_DATE.fullmatch(row[p]):
+                    return False
+    except csv.Error:  # a lone carriage return in a cell: the general way reads it
+        return False
     return True
 
 
@@ -604,6 +607,8 @@ def _read_slow(data: bytes, used: str, path: str, header_line: int = 1) -> RawTa
             return Unusable("csv_quote", line=start)
         if "expected after" in str(exc):
             return Unusable("csv_malformed", line=start, reason="csv_quote_after")
+        if "new-line character" in str(exc):
+            return Unusable("csv_malformed", line=start, reason="csv_lone_cr")
         return Unusable("csv_malformed", line=start, detail=str(exc))
     if not rows:
         return Unusable("file_empty")
