@@ -34,7 +34,7 @@ import pyarrow as pa
 
 from jishu import __version__, schema
 from jishu.assemble import Assembled
-from jishu.files import TEMP_PREFIX, remove_own_temporaries
+from jishu.files import TEMP_PREFIX, cache_root, remove_own_temporaries
 from jishu.load import FileEntry
 from jishu.model import PROBLEM_SCHEMA, Counts
 from jishu.validate import ValidatedFile
@@ -43,19 +43,7 @@ from jishu.validate import ValidatedFile
 # 5: problems with sheet, reason and the row referred to; 6: an entry per file with every table of it;
 # 7: stamps with change time and inode; 8: the competitions ledger (a `competitions*` file was no ledger before)
 CACHE_SCHEMA = 8
-FOLDER_NAME = ".jishu-cache"
 LEGACY_TEMP_PREFIX = ".tmp-"  # entries being written, before schema 7 (the cache folder is jishu's own)
-
-
-def cache_root(data_dir: Path) -> Path | None:
-    env = os.environ.get("JISHU_CACHE")
-    if env:
-        return Path(env)
-    data_dir = Path(data_dir).resolve()
-    if os.access(data_dir, os.W_OK):
-        return data_dir / FOLDER_NAME
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jishu"
-    return base / hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
 
 
 def _digest(column: pa.ChunkedArray) -> str:

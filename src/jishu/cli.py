@@ -123,13 +123,31 @@ def usage(words, key: str, **fields) -> NoReturn:
     fail(words.usage(key, **fields), words)
 
 
-def prepare(data: Path, as_of: str | None, encoding: str | None, words) -> tuple[dt.date, str | None]:
-    """What every command that reads ledgers does first: process settings, the as-of date and the
-    encoding, checked."""
+def prepare(
+    data: Path, as_of: str | None, encoding: str | None, no_cache: bool, words
+) -> tuple[dt.date, str | None]:
+    """What every command that reads ledgers does first: the workbooks parsed ahead when the cache will
+    not serve them, process settings, the as-of date and the encoding, checked."""
     from jishu.fast.runtime import prepare as tune
 
+    if no_cache or not _cache_has_entries(data):
+        from jishu.fast import prefetch
+
+        prefetch.start(data)
     tune(data)
     return _as_of(as_of, words), _encoding(encoding, words)
+
+
+def _cache_has_entries(data: Path) -> bool:
+    """Whether the data folder's cache holds anything (a first run, and a run after the cache was
+    removed, read every file)."""
+    from jishu.files import cache_root
+
+    try:
+        with os.scandir(cache_root(data)) as entries:
+            return any(True for _ in entries)
+    except OSError:
+        return False
 
 
 def _as_of(text: str | None, words) -> dt.date:
@@ -284,7 +302,7 @@ def progress(
     """How far each target is against the time elapsed (序时进度)."""
     words = _words(lang)
     output_checked(output, words)
-    day, encoding = prepare(data, as_of, encoding, words)
+    day, encoding = prepare(data, as_of, encoding, no_cache, words)
     the_period = _period(year, period, words)
     plan = load_targets(targets, words)
     from jishu.rules import progress as rules
@@ -327,7 +345,7 @@ def check(
     """Validate the targets file and every ledger; list every problem (exit 1 when there are errors)."""
     words = _words(lang)
     output_checked(output, words)
-    day, encoding = prepare(data, as_of, encoding, words)
+    day, encoding = prepare(data, as_of, encoding, no_cache, words)
     from jishu.checking import check as run
 
     with activity(words("reading", data=data), format.value != "json"):
@@ -364,7 +382,7 @@ def subsidy(
     output_checked(output, words)
     if export is not None and export.suffix.lower() not in (".csv", ".xlsx"):
         usage(words, "export_format", value=export)
-    day, encoding = prepare(data, as_of, encoding, words)
+    day, encoding = prepare(data, as_of, encoding, no_cache, words)
     plan = load_targets(targets, words)
     words = _words(lang, plan)
     from jishu.rules import subsidy as rules
@@ -458,7 +476,7 @@ def audit(
     """Payouts the subsidy rules do not support (SPEC §4.1); exit 1 when there are findings."""
     words = _words(lang)
     output_checked(output, words)
-    day, encoding = prepare(data, as_of, encoding, words)
+    day, encoding = prepare(data, as_of, encoding, no_cache, words)
     plan = load_targets(targets, words)
     from jishu.rules import audit as rules
     from jishu.rules.subsidy import needs
@@ -486,7 +504,7 @@ def summary(
 ) -> None:
     """The nightly job: write DIR/summary-<as-of>.json, .md, .txt and .html, latest.json and history.csv."""
     words = _words(lang)
-    day, encoding = prepare(data, as_of, encoding, words)
+    day, encoding = prepare(data, as_of, encoding, no_cache, words)
     if out.exists() and not out.is_dir():
         usage(words, "out_is_file", value=out)
     try:

@@ -9,6 +9,7 @@ Temporary files carry jishu's own prefix, and jishu removes only those.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import stat
@@ -16,6 +17,19 @@ import tempfile
 from pathlib import Path
 
 TEMP_PREFIX = ".jishu-tmp-"
+FOLDER_NAME = ".jishu-cache"  # the cache's folder inside a data folder (cache.py)
+
+
+def cache_root(data_dir: Path) -> Path:
+    """Where the data folder's cache is (cache.py's docstring says why there)."""
+    env = os.environ.get("JISHU_CACHE")
+    if env:
+        return Path(env)
+    data_dir = Path(data_dir).resolve()
+    if os.access(data_dir, os.W_OK):
+        return data_dir / FOLDER_NAME
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jishu"
+    return base / hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:

@@ -132,8 +132,7 @@ def scan(data_dir: Path) -> Folder:
     SPEC §6: only regular files are read (a FIFO, socket or device gets a notice and is never opened);
     a dangling symlink, or one that cannot be followed, is `file_unreadable`; a symlink to a file
     outside the data folder is read, but that file's content is never echoed (Folder.outside)."""
-    from jishu.cache import FOLDER_NAME
-    from jishu.files import TEMP_PREFIX
+    from jishu.files import FOLDER_NAME, TEMP_PREFIX
     from jishu.read import OTHER_SHEETS
 
     folder = Folder({name: [] for name in schema.LEDGERS}, [], [], [])

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from jishu.fast.prefetch import MAX_WORKBOOK_BYTES, WORKBOOK_SUFFIXES
+
 # Kinds of column a validator asks a reader for (select): read as text, DATES (read as dates where
 # the source can: ISO dates in CSV, date cells in workbooks), IDS (a number cell has lost digits).
 DATES = "dates"
@@ -156,10 +158,7 @@ def _workbook(path: Path, encoding: str | None) -> Opened | Unusable:
 
 READERS: dict[str, Callable[[Path, str | None], Opened | Unusable]] = {
     ".csv": _csv,
-    ".xlsx": _workbook,
-    ".xlsm": _workbook,
-    ".xls": _workbook,
-    ".ods": _workbook,
+    **dict.fromkeys(WORKBOOK_SUFFIXES, _workbook),  # .xlsx .xlsm .xls .ods
 }
 # Spreadsheets jishu does not read, with the hint to save them as one it reads (a notice, not silence).
 OTHER_SHEETS = {
@@ -184,9 +183,9 @@ def reader_for(path: Path) -> Callable[[Path, str | None], Opened | Unusable] | 
 
 
 # The largest file each kind of reader takes (SPEC §6: bounds per reader). A CSV file is read in
-# blocks, so only the bound on a record (read/csv.py) limits memory; a workbook is unpacked whole.
+# blocks, so only the bound on a record (read/csv.py) limits memory; a workbook is unpacked whole
+# (MAX_WORKBOOK_BYTES, in fast/prefetch.py, which parses workbooks ahead within the same bound).
 MAX_BYTES = {".csv": 8 << 30}
-MAX_WORKBOOK_BYTES = 200 << 20
 
 
 def open_tables(path: Path, encoding: str | None = None) -> Opened | Unusable:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from jishu.fast import prefetch
 from jishu.read import DATES, IDS, Notice, Opened, RawTable, Table, Unusable
 from jishu.read.shape import HEAD_ROWS
 
@@ -43,7 +44,7 @@ def open_workbook(path: Path) -> Opened | Unusable:
 
     try:
         with open(path, "rb") as handle:
-            book = CalamineWorkbook.from_filelike(handle)
+            book, parsed = prefetch.taken(handle) or (CalamineWorkbook.from_filelike(handle), {})
     except PasswordError:
         return Unusable("file_unreadable", reason="workbook_password")
     except CalamineError:
@@ -64,6 +65,7 @@ def open_workbook(path: Path) -> Opened | Unusable:
                 meta.visible != SheetVisibleEnum.Visible,
                 book=book,
                 hidden_columns=hidden_columns.get(meta.name, set()),
+                parsed=parsed.get(index),
             )
         )
     return opened
@@ -73,13 +75,15 @@ def open_workbook(path: Path) -> Opened | Unusable:
 class SheetTable(Table):
     book: object = None
     hidden_columns: set = field(default_factory=set)
+    parsed: object = None  # the sheet as parsed ahead (fast/prefetch.py), until its rows are taken
     _rows: list | None = None
 
     @property
     def rows(self) -> list[list]:
         """Every row of the sheet, typed cells, row i being Excel's row i + 1 (empty rows kept)."""
         if self._rows is None:
-            self._rows = self.book.get_sheet_by_index(self.index).to_python(skip_empty_area=False)
+            sheet = self.parsed or self.book.get_sheet_by_index(self.index)
+            self._rows, self.parsed = sheet.to_python(skip_empty_area=False), None
         return self._rows
 
     def head(self) -> list[tuple[int, list[str]]]:

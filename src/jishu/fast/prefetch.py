@@ -1,0 +1,105 @@
+"""Workbooks parsed ahead: a cold run starts calamine on the data folder's workbooks on a thread of its
+own while the command line and pyarrow are still being imported.
+
+calamine's parse of a sheet (`get_sheet_by_index`, 0.33 s of a 60,000-row sheet) releases the GIL, and
+a cold run spends about as long importing before it reads its first file; run side by side, the two
+overlap (bench/workbook_speed.py). Only the parse is done ahead: what a file says (a password, not a
+workbook, an unreadable sheet) is still found and said where the file is read, which parses again when
+nothing was parsed ahead.
+
+Safety (SPEC §6) is that of reading the file: only regular files that are not symlinks are opened
+ahead (O_NOFOLLOW, O_NONBLOCK: a FIFO swapped in is never waited on), at most MAX_WORKBOOK_BYTES of
+them, and a parse is used only for a file whose device, inode, size, modification and change times
+are those of the file read then (what the cache trusts as "unchanged"). Anything that goes wrong ahead
+is dropped without a word. This module imports nothing heavy: it runs before pyarrow is loaded.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+MAX_WORKBOOK_BYTES = 200 << 20  # a workbook is unpacked whole: the bound per file (SPEC §6)
+
+# (device, inode, size, mtime_ns, ctime_ns) of a file → its parse, (the workbook, {sheet index: sheet}),
+# and the room it takes in its folder's batch
+_ahead: dict[tuple, tuple[Future, threading.Semaphore]] = {}
+AHEAD = 2  # at most this many files of a folder parsed and not yet taken: large workbooks are not all held
+
+
+def identity(status: os.stat_result) -> tuple:
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+def start(folder: Path) -> None:
+    """Parse the folder's workbooks (in name order, as they are read) on a background thread."""
+    try:
+        with os.scandir(folder) as entries:
+            found = sorted(
+                (entry.name, identity(entry.stat(follow_symlinks=False)))
+                for entry in entries
+                if entry.name.lower().endswith(WORKBOOK_SUFFIXES)
+                and not entry.name.startswith(("~$", "."))
+                and entry.is_file(follow_symlinks=False)
+            )
+    except OSError:
+        return
+    work = [
+        (os.path.join(folder, name), key, Future()) for name, key in found if key[2] <= MAX_WORKBOOK_BYTES
+    ]
+    if not work:
+        return
+    room = threading.Semaphore(AHEAD)
+    for _, key, future in work:
+        _ahead[key] = (future, room)
+    threading.Thread(target=_parse_all, args=(work, room), name="jishu-workbooks-ahead", daemon=True).start()
+
+
+def _parse_all(work: list[tuple[str, tuple, Future]], room: threading.Semaphore) -> None:
+    for path, key, future in work:
+        room.acquire()
+        if not future.set_running_or_notify_cancel():  # the file was read before its turn came
+            room.release()
+            continue
+        try:
+            future.set_result(_parse(path, key))
+        except BaseException:  # noqa: BLE001 - a panic in calamine included: the file is read again, and said
+            future.set_result(None)
+
+
+def _parse(path: str, key: tuple):
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or identity(status) != key:
+            return None
+        data = handle.read(MAX_WORKBOOK_BYTES + 1)
+    if len(data) != key[2]:
+        return None
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    del data
+    sheets = {
+        index: book.get_sheet_by_index(index)
+        for index, meta in enumerate(book.sheets_metadata)
+        if meta.typ == SheetTypeEnum.WorkSheet
+    }
+    return book, sheets
+
+
+def taken(handle) -> tuple | None:
+    """The parse made ahead of the open file `handle`, if it is that very file (else None). Each parse
+    is handed out once; one under way is waited for, one not begun is called off (never waited on: the
+    thread may be waiting for room that files never taken hold)."""
+    future, room = _ahead.pop(identity(os.fstat(handle.fileno())), (None, None))
+    if future is None or future.cancel():
+        return None
+    found = future.result()
+    room.release()
+    return found
