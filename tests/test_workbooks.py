@@ -7,6 +7,7 @@ which was written from the SPEC alone; the same rows as CSV and as workbooks mus
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import shutil
@@ -24,7 +25,10 @@ from clerk_workbooks import (
 )
 from conftest import FIXTURES, TARGETS, ledger_folder, run
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_oracle_progress import scenario, write_scenario
+
+from jishu.read import DATES, IDS
 
 SMALL = FIXTURES / "golden" / "small"
 
@@ -313,3 +317,53 @@ def test_a_non_ledger_workbook_and_an_ambiguous_header(tmp_path):
     codes = {(p["file"], p["code"]) for p in found["problems"] if p["severity"] == "notice"}
     assert {("通讯录.xlsx", "not_a_ledger"), ("汇总.csv", "ledger_ambiguous")} <= codes
     assert credit_code()  # the helper's credit codes are valid (used by reshape_folder)
+
+
+CELLS = st.one_of(
+    st.none(),
+    st.text(alphabet=" \t\u3000合计制表人abc1", max_size=4),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.booleans(),
+    st.dates(min_value=dt.date(1900, 1, 1)),
+    st.datetimes(min_value=dt.datetime(1900, 1, 1)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.lists(CELLS, min_size=1, max_size=3), min_size=1, max_size=8),
+    kind=st.sampled_from([None, False, True, DATES, IDS]),
+)
+def test_cells_taken_a_column_at_a_time_read_as_each_cell_alone(rows, kind):
+    """The column-at-once ways of turning cells into text agree with the cell-by-cell ones."""
+    from jishu.read.workbook import _lead, _leads, _text_column, column_text
+
+    width = max(len(r) for r in rows)
+    rows = [r + [None] * (width - len(r)) for r in rows]
+    first = [r[0] for r in rows]
+    assert _leads(rows, first).to_pylist() == [_lead(r) for r in rows]
+    assert _text_column(first, kind).to_pylist() == column_text(first, kind)
+
+
+def test_a_crafted_infinite_number_in_an_id_column_is_a_problem_not_a_crash(tmp_path):
+    """calamine reads <v>inf</v> as a number; in an ID column it is shown as typed and rejected."""
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["身份证号", "姓名", "班级编号", "开班日期", "结业日期", "是否补贴性培训"])
+    book.active.append([12345, "张三", "ZM1", "2022-03-01", "2022-03-05", "是"])
+    book.save(plain)
+    data = tmp_path / "data"
+    data.mkdir()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(data / "trainings.xlsx", "w") as crafted:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b"<v>12345</v>" in content
+                content = content.replace(b"<v>12345</v>", b"<v>inf</v>")
+            crafted.writestr(item, content)
+    code, report = check_json(data)
+    assert code == 2
+    assert any(p["code"] == "id_format" and p["value"] == "inf" for p in report["problems"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -126,7 +127,7 @@ class SheetTable(Table):
             else:
                 cells = [r[p] if p < len(r) else "" for r in body]
             columns[p] = _text_column(cells, kind)
-        lead = pa.array([_lead(r) for r in body], pa.string())
+        lead = _leads(body, cut[0] if cut and across else [r[0] if r else None for r in body])
         lines = np.arange(header_row + 1, header_row + 1 + len(body), dtype=np.int64)
         return RawTable(
             header,
@@ -138,6 +139,18 @@ class SheetTable(Table):
             sheet=self.sheet,
             lead=lead,
         )
+
+
+def _leads(body: list[list], first) -> pa.Array:
+    """Each row's first cell that is not empty, as text (as _lead gives it): from the first column
+    where that cell is text or a number (序号), from the rest of the row where it is empty."""
+    lead = [
+        v.strip() if v.__class__ is str else _number(v) if v.__class__ is float or v.__class__ is int else ""
+        for v in first
+    ]
+    for i in [i for i, text in enumerate(lead) if not text]:
+        lead[i] = _lead(body[i])
+    return pa.array(lead, pa.string())
 
 
 def _lead(row: list) -> str:
@@ -154,18 +167,16 @@ def _lead(row: list) -> str:
 
 
 def _text_column(cells, kind) -> pa.Array:
-    """A column's cells as a text array: as they are when every cell is text (pyarrow checks that, and
-    refuses a number or a date), in ISO form when every cell is a date cell, else each cell by its own type
-    (column_text)."""
-    try:
+    """A column's cells as a text array: as they are when every cell is text or empty, in ISO form when
+    every cell is a date cell or empty, else each cell by its own type (column_text)."""
+    kinds = set(map(type, cells)) - {type(None)}  # an empty cell is ""
+    if kinds <= {str}:
         column = pa.array(cells, pa.string())
-        if column.null_count == 0:
-            return column
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        pass
-    if all(c.__class__ is dt.date for c in cells):  # date cells only (no date-time, no serial): ISO text
-        return pa.array(cells, pa.date32()).cast(pa.string())
-    return pa.array(column_text(cells, kind), pa.string())
+    elif kinds == {dt.date}:  # date cells only (no date-time, no serial): ISO text
+        column = pa.array(cells, pa.date32()).cast(pa.string())
+    else:
+        return pa.array(column_text(cells, kind), pa.string())
+    return column.fill_null("") if column.null_count else column
 
 
 def column_text(values: list, kind) -> list[str]:
@@ -221,8 +232,8 @@ def _serial_date(value: float) -> str:
 def _as_excel_shows(value: float) -> str:
     """A number in an ID column: Excel keeps 15 significant digits, so an 18-digit ID has lost its last
     digits; shown as Excel shows it (4.10122199001011E+17). Up to 15 digits it is whole (a 15-digit ID)."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
+    if not math.isfinite(value) or (float(value).is_integer() and abs(value) < 1e15):
+        return _number(value)  # whole, or not a number at all (a crafted inf or nan cell)
     mantissa, exponent = f"{float(value):.14E}".split("E")
     return f"{mantissa.rstrip('0').rstrip('.')}E{'+' if int(exponent) >= 0 else '-'}{abs(int(exponent))}"
 
