@@ -119,7 +119,7 @@ class SheetTable(Table):
         body = rows[header_row:]
         across = len(body[0]) if body else 0
         # the sheet's columns at once (C-level), when its rows are as wide as calamine gives them
-        cut = list(zip(*body)) if all(len(r) == across for r in body) else None
+        cut = list(zip(*body)) if set(map(len, body)) <= {across} else None
         columns: list[pa.Array | None] = [None] * len(header)
         for p, kind in wanted.items():
             if cut is not None:
@@ -168,11 +168,18 @@ def _lead(row: list) -> str:
 
 def _text_column(cells, kind) -> pa.Array:
     """A column's cells as a text array: as they are when every cell is text or empty, in ISO form when
-    every cell is a date cell or empty, else each cell by its own type (column_text)."""
+    every cell is a date cell or empty (None or ""), else each cell by its own type (column_text)."""
     kinds = set(map(type, cells)) - {type(None)}  # an empty cell is ""
     if kinds <= {str}:
         column = pa.array(cells, pa.string())
-    elif kinds == {dt.date}:  # date cells only (no date-time, no serial): ISO text
+    elif kinds <= {dt.date, str}:  # date cells (no date-time, no serial) and maybe text: ISO text
+        text = [i for i, c in enumerate(cells) if c.__class__ is str]
+        if any(cells[i] for i in text):  # text that is not empty: each cell by its own type
+            return pa.array(column_text(cells, kind), pa.string())
+        if text:
+            cells = list(cells)
+            for i in text:
+                cells[i] = None
         column = pa.array(cells, pa.date32()).cast(pa.string())
     else:
         return pa.array(column_text(cells, kind), pa.string())
