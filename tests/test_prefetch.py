@@ -4,13 +4,17 @@ of, only regular files are opened ahead, and reading never waits on a parse that
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import openpyxl
+import pytest
 from conftest import TARGETS, resident_id, run
 
+from jishu import cli
 from jishu.fast import prefetch
 from jishu.read.workbook import open_workbook
 
@@ -93,17 +97,57 @@ def test_reading_never_waits_on_a_parse_not_begun(tmp_path, monkeypatch):
     assert found["sheet"].rows == [["身份证号"], ["c"]]
 
 
-def test_the_parse_ahead_changes_nothing_a_run_says(tmp_path, monkeypatch):
-    """Through the command line, cold: the same report with and without workbooks parsed ahead."""
+def clerk_folder(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     data.mkdir()
     header = ["身份证号", "姓名", "班级编号", "开班日期", "结业日期", "是否补贴性培训"]
     for name, seq in (("培训台账.xlsx", 1), ("trainings_2.xlsx", 2)):
         row = [resident_id(seq=seq), "张三", f"ZM{seq}", "2022-03-01", "2022-03-05", "是"]
         workbook(data / name, [["中牟县培训台账"], header, row, [resident_id(seq=seq), "x"], ["合计"]])
+    return data
+
+
+def test_the_parse_ahead_changes_nothing_a_run_says(tmp_path):
+    """Cold, the same report with and without the workbooks parsed ahead; the parses are taken."""
+    data = clerk_folder(tmp_path)
     args = ["check", "--format", "json", "--no-cache", "--data", str(data), "--targets", str(TARGETS)]
+    plain = run(args)  # Typer's runner calls the command itself: nothing is parsed ahead
+    cli._parse_ahead(args)
+    keys = {prefetch.identity(p.stat()) for p in data.glob("*.xlsx")}
+    assert keys <= set(prefetch._ahead)
     ahead = run(args)
-    monkeypatch.setattr(prefetch, "start", lambda folder: None)
-    plain = run(args)
+    assert not keys & set(prefetch._ahead)  # both taken
     assert (ahead.exit_code, ahead.stdout) == (plain.exit_code, plain.stdout)
     assert "title_rows" in plain.stdout and "ZM2" not in plain.stdout
+    real = subprocess.run(
+        [sys.executable, "-m", "jishu", *args], capture_output=True, env=dict(os.environ, JISHU_LANG="zh")
+    )
+    assert (real.returncode, real.stdout.decode()) == (plain.exit_code, plain.stdout)
+
+
+@pytest.mark.parametrize(
+    "args,env,parsed",
+    [
+        (["progress", "--year", "2022", "--data", "{data}"], {}, True),
+        (["check", "--data={data}", "--no-cache"], {}, True),
+        (["audit"], {"JISHU_DATA": "{data}"}, True),
+        (["progress", "--data", "{data}", "--help"], {}, False),
+        (["--version"], {"JISHU_DATA": "{data}"}, False),
+        (["check", "--data", "{data}"], {"JISHU_CACHE": "{cache}"}, False),  # a warm cache serves them
+        (["check", "--data", "{data}", "--no-cache"], {"JISHU_CACHE": "{cache}"}, True),
+    ],
+)
+def test_which_runs_parse_ahead(tmp_path, monkeypatch, args, env, parsed):
+    data = clerk_folder(tmp_path)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "an-entry").mkdir()
+    for name, value in {"JISHU_DATA": None, "JISHU_CACHE": str(tmp_path / "empty"), **env}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value.format(data=data, cache=cache))
+    cli._parse_ahead([a.format(data=data) for a in args])
+    keys = {prefetch.identity(p.stat()) for p in data.glob("*.xlsx")}
+    assert (keys <= set(prefetch._ahead)) is parsed
+    settled(data)
