@@ -21,6 +21,7 @@ import math
 import re
 import zipfile
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -118,16 +119,17 @@ class SheetTable(Table):
             )
         body = rows[header_row:]
         across = len(body[0]) if body else 0
-        # the sheet's columns at once (C-level), when its rows are as wide as calamine gives them
-        cut = list(zip(*body)) if set(map(len, body)) <= {across} else None
+        even = set(map(len, body)) <= {across}  # rows as wide as calamine gives them: columns at C level
+
+        def column(p: int) -> list:
+            if even:
+                return list(map(itemgetter(p), body)) if p < across else [""] * len(body)
+            return [r[p] if p < len(r) else "" for r in body]
+
         columns: list[pa.Array | None] = [None] * len(header)
         for p, kind in wanted.items():
-            if cut is not None:
-                cells = cut[p] if p < across else ("",) * len(body)
-            else:
-                cells = [r[p] if p < len(r) else "" for r in body]
-            columns[p] = _text_column(cells, kind)
-        lead = _leads(body, cut[0] if cut and across else [r[0] if r else None for r in body])
+            columns[p] = _text_column(column(p), kind)
+        lead = _leads(body, column(0))
         lines = np.arange(header_row + 1, header_row + 1 + len(body), dtype=np.int64)
         return RawTable(
             header,
@@ -144,11 +146,17 @@ class SheetTable(Table):
 def _leads(body: list[list], first) -> pa.Array:
     """Each row's first cell that is not empty, as text (as _lead gives it): from the first column
     where that cell is text or a number (序号), from the rest of the row where it is empty."""
-    lead = [
-        v.strip() if v.__class__ is str else _number(v) if v.__class__ is float or v.__class__ is int else ""
-        for v in first
-    ]
-    for i in [i for i, text in enumerate(lead) if not text]:
+    lead = [v.strip() if v.__class__ is str else v if v.__class__ is float else "" for v in first]
+    at = [i for i, v in enumerate(lead) if v.__class__ is float]
+    if at:  # numbers: whole ones (序号 1, 2, …) turned into text at once, as _number does one by one
+        numbers = np.array(itemgetter(*at)(lead) if len(at) > 1 else [lead[at[0]]], dtype=np.float64)
+        whole = np.isfinite(numbers) & (numbers == np.trunc(numbers)) & (np.abs(numbers) < 1e15)
+        texts = pa.array(numbers[whole].astype(np.int64)).cast(pa.string()).to_pylist()
+        for i, text in zip(np.asarray(at)[whole].tolist(), texts, strict=True):
+            lead[i] = text
+        for i in np.asarray(at)[~whole].tolist():
+            lead[i] = _number(lead[i])
+    for i in [i for i, text in enumerate(lead) if not text]:  # empty, or a cell of another type
         lead[i] = _lead(body[i])
     return pa.array(lead, pa.string())
 
