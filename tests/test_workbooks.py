@@ -367,3 +367,33 @@ def test_a_crafted_infinite_number_in_an_id_column_is_a_problem_not_a_crash(tmp_
     code, report = check_json(data)
     assert code == 2
     assert any(p["code"] == "id_format" and p["value"] == "inf" for p in report["problems"])
+
+
+def test_a_workbook_with_a_sheet_cut_short_is_unusable_in_words(tmp_path):
+    """The workbook opens, but one sheet's XML ends in the middle (a copy interrupted): exit 2 naming the
+    file and the sheet, not an internal error; the same when the sheet was parsed ahead."""
+    import zipfile
+
+    from jishu import cli
+
+    plain = tmp_path / "plain.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "白沙镇"
+    book.active.append(["身份证号", "姓名", "班级编号", "开班日期", "结业日期", "是否补贴性培训"])
+    book.active.append([resident_id(), "张三", "ZM1", "2022-03-01", "2022-03-05", "是"])
+    book.save(plain)
+    data = tmp_path / "data"
+    data.mkdir()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(data / "trainings.xlsx", "w") as cut:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content[: len(content) // 2]
+            cut.writestr(item, content)
+    for ahead in (False, True):
+        if ahead:
+            cli._parse_ahead(["check", "--no-cache", "--data", str(data)])
+        code, report = check_json(data)
+        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
+        assert code == 2 and problem["code"] == "file_unreadable" and problem["sheet"] == "白沙镇"
+        assert "damaged" in problem["message"] or "损坏" in problem["message"]

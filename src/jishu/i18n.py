@@ -393,6 +393,11 @@ WORDS: dict[str, tuple[str, str]] = {
         "工作簿设有打开密码，无法读取；请取消密码后另存",
         "the workbook is protected by a password; save it without one",
     ),
+    "sheet_damaged": (
+        "工作簿中有工作表已损坏，无法读取（{detail}）；请在 Excel/WPS 中打开后另存，或从备份恢复",
+        "a sheet of the workbook is damaged and cannot be read ({detail}); open it in Excel/WPS and save it "
+        "again, or restore it from a backup",
+    ),
     # pydantic error types in targets.yaml (others fall back to pydantic's English message)
     "pyd_extra_forbidden": (
         "未知的键（拼写错误或不支持的设置）",

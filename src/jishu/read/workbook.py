@@ -88,9 +88,17 @@ class SheetTable(Table):
             self._rows, self.parsed = sheet.to_python(skip_empty_area=False), None
         return self._rows
 
-    def head(self) -> list[tuple[int, list[str]]]:
+    def head(self) -> list[tuple[int, list[str]]] | Unusable:
+        from python_calamine import CalamineError
+
+        try:
+            rows = self.rows
+        except CalamineError as exc:  # the workbook opened, but this sheet's part is damaged (cut short)
+            return Unusable(
+                "file_unreadable", reason="sheet_damaged", detail=type(exc).__name__, sheet=self.sheet
+            )
         out = []
-        for i, row in enumerate(self.rows):
+        for i, row in enumerate(rows):
             cells = [text_of(v) for v in row]
             if any(c.strip() for c in cells):
                 out.append((i + 1, cells))
