@@ -397,3 +397,46 @@ def test_a_workbook_with_a_sheet_cut_short_is_unusable_in_words(tmp_path):
         (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
         assert code == 2 and problem["code"] == "file_unreadable" and problem["sheet"] == "白沙镇"
         assert "damaged" in problem["message"] or "损坏" in problem["message"]
+
+
+def test_an_xls_cut_short_anywhere_is_unusable_in_words(tmp_path):
+    """An .xls copied only in part: calamine refuses it, and at some lengths panics (pyo3's PanicException,
+    a BaseException). Every length is file_unreadable (exit 2), parsed ahead or not, never a crash."""
+    import io
+
+    import python_calamine
+    import xlwt
+
+    from jishu import cli
+    from jishu.fast.prefetch import calamine_failed
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("白沙镇")
+    header = ["身份证号", "姓名", "班级编号", "开班日期", "结业日期", "是否补贴性培训"]
+    for i, row in enumerate(
+        [header] + [[resident_id(), "张三", "ZM1", "2022-03-01", "2022-03-05", "是"]] * 40
+    ):
+        for j, value in enumerate(row):
+            sheet.write(i, j, value)
+    whole = io.BytesIO()
+    book.save(whole)
+    data = tmp_path / "data"
+    data.mkdir()
+    panics = 0
+    for size in range(512, len(whole.getvalue()), 512):
+        cut = whole.getvalue()[:size]
+        try:
+            python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(cut)).get_sheet_by_index(0).to_python()
+        except BaseException as exc:  # noqa: BLE001 - what calamine does with it, for the record
+            assert calamine_failed(exc)
+            panics += type(exc).__name__ == "PanicException"
+        (data / "trainings.xls").write_bytes(cut)
+        for ahead in (False, True):
+            if ahead:
+                cli._parse_ahead(["check", "--no-cache", "--data", str(data)])
+            code, report = check_json(data)
+            assert code == 2
+            assert any(
+                p["file"] == "trainings.xls" and p["code"] == "file_unreadable" for p in report["problems"]
+            )
+    assert panics, "no length made calamine panic: the test no longer covers panics"

@@ -592,6 +592,11 @@ def _run() -> int:
     except Exception as exc:  # noqa: BLE001 - a fault of jishu itself, not of the input
         _internal_error(exc)
         return 70
+    except BaseException as exc:  # a panic in a Rust extension (pyo3's PanicException) is no Exception
+        if isinstance(exc, GeneratorExit):
+            raise
+        _internal_error(exc)
+        return 70
 
 
 def _command():

@@ -68,8 +68,21 @@ def _parse_all(work: list[tuple[str, tuple, Future]], room: threading.Semaphore)
             continue
         try:
             future.set_result(_parse(path, key))
-        except BaseException:  # noqa: BLE001 - a panic in calamine included: the file is read again, and said
-            future.set_result(None)
+        except BaseException as exc:  # noqa: BLE001 - never raised on this thread
+            # what calamine says of these bytes is handed to the reader as its own (parsing again would
+            # only say it again, and a panic prints Rust's note twice); anything else: read again there
+            if calamine_failed(exc):
+                future.set_exception(exc)
+            else:
+                future.set_result(None)
+
+
+def calamine_failed(exc: BaseException) -> bool:
+    """Whether calamine refused a file: its own errors, and its panics on some damaged ones (pyo3 raises
+    PanicException, a BaseException so that `except Exception` does not swallow it; told by name)."""
+    from python_calamine import CalamineError
+
+    return isinstance(exc, CalamineError) or type(exc).__name__ == "PanicException"
 
 
 def _parse(path: str, key: tuple):
@@ -85,21 +98,26 @@ def _parse(path: str, key: tuple):
         return None
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     del data
-    sheets = {
-        index: book.get_sheet_by_index(index)
-        for index, meta in enumerate(book.sheets_metadata)
-        if meta.typ == SheetTypeEnum.WorkSheet
-    }
+    sheets = {}
+    for index, meta in enumerate(book.sheets_metadata):
+        if meta.typ == SheetTypeEnum.WorkSheet:
+            try:
+                sheets[index] = book.get_sheet_by_index(index)
+            except BaseException as exc:  # a damaged sheet: said of that sheet when it is read
+                if not calamine_failed(exc):
+                    raise
+                sheets[index] = exc
     return book, sheets
 
 
 def taken(handle) -> tuple | None:
-    """The parse made ahead of the open file `handle`, if it is that very file (else None). Each parse
-    is handed out once; one under way is waited for, one not begun is called off (never waited on: the
+    """The parse made ahead of the open file `handle`, if it is that very file (else None); a sheet that
+    calamine refused is its exception, raised when its rows are asked for. Each parse is handed out once; one under way is waited for, one not begun is called off (never waited on: the
     thread may be waiting for room that files never taken hold)."""
     future, room = _ahead.pop(identity(os.fstat(handle.fileno())), (None, None))
     if future is None or future.cancel():
         return None
-    found = future.result()
-    room.release()
-    return found
+    try:
+        return future.result()  # calamine's refusal of the file is raised here, as if parsed here
+    finally:
+        room.release()

@@ -53,6 +53,10 @@ def open_workbook(path: Path) -> Opened | Unusable:
         return Unusable("file_unreadable", reason="not_a_workbook", detail=path.suffix)
     except OSError as exc:
         return Unusable("file_unreadable", detail=exc.strerror or type(exc).__name__)
+    except BaseException as exc:  # calamine panics on some damaged .xls files
+        if not prefetch.calamine_failed(exc):
+            raise
+        return Unusable("file_unreadable", reason="not_a_workbook", detail=path.suffix)
     opened = Opened()
     hidden_columns = _hidden_columns(path)
     for index, meta in enumerate(book.sheets_metadata):
@@ -84,16 +88,19 @@ class SheetTable(Table):
     def rows(self) -> list[list]:
         """Every row of the sheet, typed cells, row i being Excel's row i + 1 (empty rows kept)."""
         if self._rows is None:
+            if isinstance(self.parsed, BaseException):  # refused when parsed ahead: said here
+                raise self.parsed
             sheet = self.parsed or self.book.get_sheet_by_index(self.index)
             self._rows, self.parsed = sheet.to_python(skip_empty_area=False), None
         return self._rows
 
     def head(self) -> list[tuple[int, list[str]]] | Unusable:
-        from python_calamine import CalamineError
 
         try:
             rows = self.rows
-        except CalamineError as exc:  # the workbook opened, but this sheet's part is damaged (cut short)
+        except BaseException as exc:  # the workbook opened, but this sheet's part is damaged (cut short)
+            if not prefetch.calamine_failed(exc):
+                raise
             return Unusable(
                 "file_unreadable", reason="sheet_damaged", detail=type(exc).__name__, sheet=self.sheet
             )
