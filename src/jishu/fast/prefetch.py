@@ -3,15 +3,15 @@ own while the command line and pyarrow are still being imported.
 
 calamine's parse of a sheet (`get_sheet_by_index`, 0.33 s of a 60,000-row sheet) releases the GIL, and
 a cold run spends about as long importing before it reads its first file; run side by side, the two
-overlap (bench/workbook_speed.py). Only the parse is done ahead: what a file says (a password, not a
-workbook, an unreadable sheet) is still found and said where the file is read, which parses again when
-nothing was parsed ahead.
+overlap (bench/workbook_speed.py). Only the parse is done ahead: what calamine says of a file (a
+password, not a workbook, a damaged sheet) is handed to the reader, which says it in its own words as if
+it had parsed the file itself; a file not parsed ahead is parsed there.
 
 Safety (SPEC §6) is that of reading the file: only regular files that are not symlinks are opened
 ahead (O_NOFOLLOW, O_NONBLOCK: a FIFO swapped in is never waited on), at most MAX_WORKBOOK_BYTES of
 them, and a parse is used only for a file whose device, inode, size, modification and change times
 are those of the file read then (what the cache trusts as "unchanged"). Anything that goes wrong ahead
-is dropped without a word. This module imports nothing heavy: it runs before pyarrow is loaded.
+is dropped without a word (the reader opens the file again). This module imports nothing heavy: it runs before pyarrow is loaded.
 """
 
 from __future__ import annotations
@@ -112,8 +112,9 @@ def _parse(path: str, key: tuple):
 
 def taken(handle) -> tuple | None:
     """The parse made ahead of the open file `handle`, if it is that very file (else None); a sheet that
-    calamine refused is its exception, raised when its rows are asked for. Each parse is handed out once; one under way is waited for, one not begun is called off (never waited on: the
-    thread may be waiting for room that files never taken hold)."""
+    calamine refused is its exception, raised when its rows are asked for. Each parse is handed out
+    once; one under way is waited for, one not begun is called off (never waited on: the thread may be
+    waiting for room that files never taken hold)."""
     future, room = _ahead.pop(identity(os.fstat(handle.fileno())), (None, None))
     if future is None or future.cancel():
         return None

@@ -95,7 +95,6 @@ class SheetTable(Table):
         return self._rows
 
     def head(self) -> list[tuple[int, list[str]]] | Unusable:
-
         try:
             rows = self.rows
         except BaseException as exc:  # the workbook opened, but this sheet's part is damaged (cut short)
