@@ -2,11 +2,14 @@
 loading its cells (the library jishu reads workbooks with) and openpyxl (the common alternative), and
 the same rows as CSV, cold and warm, in one run, whole processes each time.
 
-    python bench/workbook_speed.py [--repeat 5]
+    python bench/workbook_speed.py [--repeat 5] [--compare OLD_CHECKOUT]
 
 The workbooks come from bench/workbooks.py (generated when missing): a clerk's trainings ledger with a
 title row, a 填报单位 line, 序号, Chinese headers, date cells, a 合计 row and a footer, as Excel saves it
 (shared strings), in one sheet and in 15 (one per township).
+
+With `--compare DIR` (another checkout, e.g. `git worktree add /tmp/old main`), that checkout's jishu is
+timed too, cold and warm, in the same rounds (its `src` first on PYTHONPATH, its own cache).
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def csv_twin(book: Path) -> Path:
     return data
 
 
-def jishu(data: Path, *extra: str) -> list[str]:
+def jishu(data: Path, *extra: str, targets: Path = TARGETS) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -87,7 +90,7 @@ def jishu(data: Path, *extra: str) -> list[str]:
         "--data",
         str(data),
         "--targets",
-        str(TARGETS),
+        str(targets),
         "--format",
         "json",
         *extra,
@@ -99,6 +102,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--compare", type=Path, help="another checkout of jishu, timed in the same rounds")
     args = parser.parse_args()
     books = {"1 sheet": OUT / "trainings_1sheet_sst.xlsx", "15 sheets": OUT / "trainings_15sheets.xlsx"}
     if not all(p.exists() for p in books.values()):
@@ -108,13 +112,21 @@ def main() -> None:
         data, twin = folder_with(book, label.replace(" ", "")), csv_twin(book)
         env = dict(os.environ, JISHU_CACHE=str(HERE / "out" / f"cache-workbook-{label.replace(' ', '')}"))
         twin_env = dict(os.environ, JISHU_CACHE=str(HERE / "out" / "cache-workbook-csv"))
-        for e in (env, twin_env):
+        other = None
+        if args.compare is not None:
+            other = dict(
+                env, JISHU_CACHE=f"{env['JISHU_CACHE']}-compare", PYTHONPATH=str(args.compare / "src")
+            )
+        for e in (env, twin_env, *([other] if other else [])):
             shutil.rmtree(e["JISHU_CACHE"], ignore_errors=True)
         run_measured(jishu(data), env)
         run_measured(jishu(twin), twin_env)
+        old_targets = args.compare / "targets.yaml" if args.compare else TARGETS
+        if other:
+            run_measured(jishu(data, targets=old_targets), other)
+        kinds = ["imports", "calamine", "openpyxl", "jishu_cold", "jishu_warm", "csv_cold", "csv_warm"]
         runs: dict[str, list[float]] = {
-            k: []
-            for k in ("imports", "calamine", "openpyxl", "jishu_cold", "jishu_warm", "csv_cold", "csv_warm")
+            k: [] for k in kinds + (["compare_cold", "compare_warm"] if other else [])
         }
         for i in range(args.repeat):
             runs["imports"].append(run_measured([sys.executable, "-c", IMPORTS])[0])
@@ -125,6 +137,11 @@ def main() -> None:
             runs["jishu_warm"].append(run_measured(jishu(data), env)[0])
             runs["csv_cold"].append(run_measured(jishu(twin, "--no-cache"), twin_env)[0])
             runs["csv_warm"].append(run_measured(jishu(twin), twin_env)[0])
+            if other:
+                runs["compare_cold"].append(
+                    run_measured(jishu(data, "--no-cache", targets=old_targets), other)[0]
+                )
+                runs["compare_warm"].append(run_measured(jishu(data, targets=old_targets), other)[0])
         median = {k: statistics.median(v) for k, v in runs.items()}
         same = (
             json.loads(run_measured(jishu(data, "--no-cache"), env)[2])["metrics"]
@@ -148,6 +165,18 @@ def main() -> None:
             f"| {r['csv_cold']:.2f} | {r['csv_warm']:.2f} | {r['imports']:.2f} | {r['cold_vs_calamine']:.2f} "
             f"| {r['warm_vs_csv_warm']:.2f} | {'yes' if r['same_numbers'] else 'NO'} |"
         )
+    if args.compare is not None:
+        print(f"\nCompared with {args.compare} in the same rounds:\n")
+        print(
+            "| workbook | this cold s | compared cold s | this warm s | compared warm s | this cold / calamine "
+            "| compared cold / calamine |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for label, r in results.items():
+            print(
+                f"| {label} | {r['jishu_cold']:.2f} | {r['compare_cold']:.2f} | {r['jishu_warm']:.2f} "
+                f"| {r['compare_warm']:.2f} | {r['cold_vs_calamine']:.2f} | {r['compare_cold'] / r['calamine']:.2f} |"
+            )
     (HERE / "out" / "workbook_speed.json").write_text(
         json.dumps({"machine": machine(), "results": results}, indent=2)
     )
