@@ -440,3 +440,31 @@ def test_an_xls_cut_short_anywhere_is_unusable_in_words(tmp_path):
                 p["file"] == "trainings.xls" and p["code"] == "file_unreadable" for p in report["problems"]
             )
     assert panics, "no length made calamine panic: the test no longer covers panics"
+
+
+def test_a_sheet_spanning_too_many_cells_is_not_given_to_calamine(tmp_path):
+    """One value in A1 and one in XFD1048576: calamine would lay out 17 billion cells and the failed
+    allocation would abort the process. The sheet is refused first, named, with what to do."""
+    from jishu import cli
+
+    data = tmp_path / "data"
+    data.mkdir()
+    book = openpyxl.Workbook()
+    book.active.title = "白沙镇"
+    book.active.append(["身份证号", "姓名", "班级编号", "开班日期", "结业日期", "是否补贴性培训"])
+    book.active.append([resident_id(), "张三", "ZM1", "2022-03-01", "2022-03-05", "是"])
+    book.active["XFD1048576"] = "x"
+    book.save(data / "trainings.xlsx")
+    for ahead in (False, True):
+        if ahead:
+            cli._parse_ahead(["check", "--no-cache", "--data", str(data)])
+        code, report = check_json(data)
+        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
+        assert code == 2 and problem["sheet"] == "白沙镇" and "17,179,869,184" in problem["message"]
+    book.active["XFD1048576"] = None
+    book.active["Z60000"] = "a ledger's size is read"
+    book.save(data / "trainings.xlsx")
+    code, report = check_json(data)
+    assert not [
+        p for p in report["problems"] if p["file"] == "trainings.xlsx" and p["code"] == "file_unreadable"
+    ]

@@ -393,6 +393,12 @@ WORDS: dict[str, tuple[str, str]] = {
         "工作簿设有打开密码，无法读取；请取消密码后另存",
         "the workbook is protected by a password; save it without one",
     ),
+    "sheet_too_large": (
+        "工作表从第一个单元格到最后一个单元格跨 {detail} 个单元格（行数×列数），超过 5,000 万的上限，未读取；"
+        "请删除表格右侧或下方远处的多余内容后另存",
+        "the sheet spans {detail} cells from its first to its last (rows × columns), over the limit of 50 million, "
+        "and was not read; delete what stands far to the right or below the table and save again",
+    ),
     "sheet_damaged": (
         "工作簿中有工作表已损坏，无法读取（{detail}）；请在 Excel/WPS 中打开后另存，或从备份恢复",
         "a sheet of the workbook is damaged and cannot be read ({detail}); open it in Excel/WPS and save it "

@@ -23,8 +23,9 @@ import threading
 from concurrent.futures import Future
 from pathlib import Path
 
+from jishu.bounds import MAX_WORKBOOK_BYTES, SheetTooLarge, oversized_sheets
+
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-MAX_WORKBOOK_BYTES = 200 << 20  # a workbook is unpacked whole: the bound per file (SPEC §6)
 
 # (device, inode, size, mtime_ns, ctime_ns) of a file → its parse, (the workbook, {sheet index: sheet}),
 # and the room it takes in its folder's batch
@@ -96,11 +97,14 @@ def _parse(path: str, key: tuple):
         data = handle.read(MAX_WORKBOOK_BYTES + 1)
     if len(data) != key[2]:
         return None
+    too_large = oversized_sheets(io.BytesIO(data))
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     del data
     sheets = {}
     for index, meta in enumerate(book.sheets_metadata):
-        if meta.typ == SheetTypeEnum.WorkSheet:
+        if meta.name in too_large:
+            sheets[index] = SheetTooLarge(too_large[meta.name])
+        elif meta.typ == SheetTypeEnum.WorkSheet:
             try:
                 sheets[index] = book.get_sheet_by_index(index)
             except BaseException as exc:  # a damaged sheet: said of that sheet when it is read

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from jishu.fast.prefetch import MAX_WORKBOOK_BYTES, WORKBOOK_SUFFIXES
+from jishu.bounds import MAX_WORKBOOK_BYTES
+from jishu.fast.prefetch import WORKBOOK_SUFFIXES
 
 # Kinds of column a validator asks a reader for (select): read as text, DATES (read as dates where
 # the source can: ISO dates in CSV, date cells in workbooks), IDS (a number cell has lost digits).
@@ -184,7 +185,7 @@ def reader_for(path: Path) -> Callable[[Path, str | None], Opened | Unusable] | 
 
 # The largest file each kind of reader takes (SPEC §6: bounds per reader). A CSV file is read in
 # blocks, so only the bound on a record (read/csv.py) limits memory; a workbook is unpacked whole
-# (MAX_WORKBOOK_BYTES, in fast/prefetch.py, which parses workbooks ahead within the same bound).
+# (MAX_WORKBOOK_BYTES, in bounds.py, with the bound on a sheet's cells).
 MAX_BYTES = {".csv": 8 << 30}
 
 

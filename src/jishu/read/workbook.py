@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from jishu import bounds
 from jishu.fast import prefetch
 from jishu.read import DATES, IDS, Notice, Opened, RawTable, Table, Unusable
 from jishu.read.shape import HEAD_ROWS
@@ -46,7 +47,18 @@ def open_workbook(path: Path) -> Opened | Unusable:
 
     try:
         with open(path, "rb") as handle:
-            book, parsed = prefetch.taken(handle) or (CalamineWorkbook.from_filelike(handle), {})
+            parsed_ahead = prefetch.taken(handle)
+            if parsed_ahead is None:
+                too_large = bounds.oversized_sheets(handle)
+                handle.seek(0)
+                book = CalamineWorkbook.from_filelike(handle)
+                parsed = {
+                    i: bounds.SheetTooLarge(too_large[meta.name])
+                    for i, meta in enumerate(book.sheets_metadata)
+                    if meta.name in too_large
+                }
+            else:
+                book, parsed = parsed_ahead
     except PasswordError:
         return Unusable("file_unreadable", reason="workbook_password")
     except CalamineError:
@@ -97,6 +109,10 @@ class SheetTable(Table):
     def head(self) -> list[tuple[int, list[str]]] | Unusable:
         try:
             rows = self.rows
+        except bounds.SheetTooLarge as exc:  # never given to calamine (bounds.py)
+            return Unusable(
+                "file_unreadable", reason="sheet_too_large", detail=f"{exc.span:,}", sheet=self.sheet
+            )
         except BaseException as exc:  # the workbook opened, but this sheet's part is damaged (cut short)
             if not prefetch.calamine_failed(exc):
                 raise
