@@ -468,3 +468,20 @@ def test_a_sheet_spanning_too_many_cells_is_not_given_to_calamine(tmp_path):
     assert not [
         p for p in report["problems"] if p["file"] == "trainings.xlsx" and p["code"] == "file_unreadable"
     ]
+
+
+def test_an_xls_that_makes_calamine_abort_is_tried_in_a_child_first(tmp_path):
+    """tests/fixtures/damaged/xls_huge_reservation.xls (a generated .xls with bytes changed, found by
+    fuzzing) makes calamine 0.9 reserve 300 GB and abort the process. jishu tries an .xls in a child
+    process first: the file is file_unreadable (exit 2), parsed ahead or not, and the run goes on."""
+    from jishu import cli
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(FIXTURES / "damaged" / "xls_huge_reservation.xls", data / "trainings.xls")
+    for ahead in (False, True):
+        if ahead:
+            cli._parse_ahead(["check", "--no-cache", "--data", str(data)])
+        code, report = check_json(data)
+        assert code == 2
+        assert [p["code"] for p in report["problems"] if p["file"] == "trainings.xls"] == ["file_unreadable"]

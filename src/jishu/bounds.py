@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
+import sys
 import zipfile
 
 MAX_WORKBOOK_BYTES = 200 << 20  # a workbook is unpacked whole: the bound per file
@@ -77,3 +79,50 @@ def _span(xml: bytes) -> int:
     rows = max(map(int, _ROW.findall(xml)), default=0)
     columns = 26 if _WIDE.search(xml) is None else max(map(_column_number, _WIDE_CELL.findall(xml)))
     return rows * columns
+
+
+# --------------------------------------------------------------------------- .xls: a trial in a child process
+
+_CFB = bytes.fromhex("d0cf11e0a1b11ae1")  # the old binary workbook (.xls, also when named otherwise)
+# The child reads the workbook from its stdin, within an address-space bound, and loads every sheet as
+# the reader will: calamine's panics and errors end it with 1 (the reader says them), an abort by signal.
+_TRIAL = """
+import io, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
+import python_calamine as c
+try:
+    book = c.CalamineWorkbook.from_filelike(io.BytesIO(sys.stdin.buffer.read()))
+    for i, meta in enumerate(book.sheets_metadata):
+        if meta.typ == c.SheetTypeEnum.WorkSheet:
+            book.get_sheet_by_index(i).to_python(skip_empty_area=False)
+except BaseException:
+    sys.exit(1)
+"""
+TRIAL_SECONDS = 120
+
+
+class WouldAbort(Exception):
+    """calamine ended the trial of this workbook by a signal: it is not given to calamine here."""
+
+
+def is_old_binary(head: bytes) -> bool:
+    return head.startswith(_CFB)
+
+
+def aborts_calamine(data: bytes) -> bool:
+    """Whether calamine, loading this old binary workbook, ends the process: some damaged .xls files make
+    it reserve hundreds of GB, and Rust aborts when that fails, past any handler. The trial runs in a
+    child process (a fresh interpreter, 0.1 s plus the parse); an .xls is small and rare, so this is paid
+    only for it."""
+    try:
+        trial = subprocess.run(
+            [sys.executable, "-I", "-c", _TRIAL],
+            input=data,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=TRIAL_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return True
+    return trial.returncode < 0

@@ -23,6 +23,7 @@ import threading
 from concurrent.futures import Future
 from pathlib import Path
 
+from jishu import bounds
 from jishu.bounds import MAX_WORKBOOK_BYTES, SheetTooLarge, oversized_sheets
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -72,7 +73,7 @@ def _parse_all(work: list[tuple[str, tuple, Future]], room: threading.Semaphore)
         except BaseException as exc:  # noqa: BLE001 - never raised on this thread
             # what calamine says of these bytes is handed to the reader as its own (parsing again would
             # only say it again, and a panic prints Rust's note twice); anything else: read again there
-            if calamine_failed(exc):
+            if calamine_failed(exc) or isinstance(exc, bounds.WouldAbort):
                 future.set_exception(exc)
             else:
                 future.set_result(None)
@@ -95,8 +96,10 @@ def _parse(path: str, key: tuple):
         if not stat.S_ISREG(status.st_mode) or identity(status) != key:
             return None
         data = handle.read(MAX_WORKBOOK_BYTES + 1)
-    if len(data) != key[2]:
-        return None
+        if len(data) != key[2]:
+            return None
+        if bounds.is_old_binary(data) and bounds.aborts_calamine(data):
+            raise bounds.WouldAbort
     too_large = oversized_sheets(io.BytesIO(data))
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     del data

@@ -49,6 +49,10 @@ def open_workbook(path: Path) -> Opened | Unusable:
         with open(path, "rb") as handle:
             parsed_ahead = prefetch.taken(handle)
             if parsed_ahead is None:
+                if bounds.is_old_binary(handle.read(8)):
+                    handle.seek(0)
+                    if bounds.aborts_calamine(handle.read(bounds.MAX_WORKBOOK_BYTES)):
+                        raise bounds.WouldAbort
                 too_large = bounds.oversized_sheets(handle)
                 handle.seek(0)
                 book = CalamineWorkbook.from_filelike(handle)
@@ -61,7 +65,7 @@ def open_workbook(path: Path) -> Opened | Unusable:
                 book, parsed = parsed_ahead
     except PasswordError:
         return Unusable("file_unreadable", reason="workbook_password")
-    except CalamineError:
+    except (CalamineError, bounds.WouldAbort):
         return Unusable("file_unreadable", reason="not_a_workbook", detail=path.suffix)
     except OSError as exc:
         return Unusable("file_unreadable", detail=exc.strerror or type(exc).__name__)
