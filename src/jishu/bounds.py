@@ -7,7 +7,9 @@ raise on it), before any Python handler can say a word. So the extent of each sh
 given to calamine. The scan reads the row numbers and looks for cell references of two or more letters
 (column AA on): 0.08 s for a 60,000-row sheet, half of it decompressing. It trusts the references Excel,
 WPS and the common libraries write (`<row r="…">`, `<c r="…">`); a sheet crafted without them can still
-reach calamine's limits. Light: this module runs on the parse-ahead thread, before pyarrow is loaded.
+reach calamine's limits. An old binary workbook (.xls) hides such sizes deep in its records, so it is
+loaded once in a child process first (`aborts_calamine`). Light: this module runs on the parse-ahead
+thread, before pyarrow is loaded.
 """
 
 from __future__ import annotations
