@@ -40,8 +40,24 @@ class SheetTooLarge(Exception):
         self.span = span
 
 
-def _tags(xml: str, name: str) -> list[dict[str, str]]:
+def tags(xml: str, name: str) -> list[dict[str, str]]:
+    """The attributes of every <name …> tag (in any order, with or without a namespace prefix)."""
     return [dict(_ATTRIBUTE.findall(found)) for found in re.findall(_TAG.pattern.format(name), xml, re.S)]
+
+
+def sheet_parts(book: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """An .xlsx/.xlsm workbook's sheets, in order: (name, the zip member holding its XML), from
+    xl/workbook.xml and its relationships (KeyError when the workbook has none)."""
+    workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = {r.get("Id"): r.get("Target", "") for r in tags(rels, "Relationship")}
+    parts = []
+    for sheet in tags(workbook, "sheet"):
+        target = targets.get(sheet.get("r:id"), "").lstrip("/")
+        parts.append(
+            (html.unescape(sheet.get("name", "")), target if target.startswith("xl/") else f"xl/{target}")
+        )
+    return parts
 
 
 def _column_number(letters: bytes) -> int:
@@ -58,19 +74,12 @@ def oversized_sheets(source) -> dict[str, int]:
         if not zipfile.is_zipfile(source):
             return {}
         with zipfile.ZipFile(source) as book:
-            workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-            targets = {r.get("Id"): r.get("Target", "") for r in _tags(rels, "Relationship")}
-            out = {}
-            for sheet in _tags(workbook, "sheet"):
-                target = targets.get(sheet.get("r:id"), "").lstrip("/")
-                member = target if target.startswith("xl/") else f"xl/{target}"
-                if member not in book.NameToInfo:
-                    continue
-                span = _span(book.read(member))
-                if span > MAX_SHEET_CELLS:
-                    out[html.unescape(sheet.get("name", ""))] = span
-            return out
+            spans = {
+                name: _span(book.read(member))
+                for name, member in sheet_parts(book)
+                if member in book.NameToInfo
+            }
+            return {name: span for name, span in spans.items() if span > MAX_SHEET_CELLS}
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, RuntimeError, EOFError):
         return {}  # not an Office Open XML workbook, or a damaged one: calamine says what it is
 

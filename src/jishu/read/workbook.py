@@ -16,9 +16,7 @@ column as text" hint), a whole number `12`, a yes/no cell `true`/`false`.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
-import re
 import zipfile
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -289,14 +287,6 @@ def _as_excel_shows(value: float) -> str:
 
 # ---------------------------------------------------------------- hidden columns (xlsx, xlsm)
 
-_TAG = r"<{}\b([^>]*)>"
-_ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
-
-
-def _tags(xml: str, name: str) -> list[dict[str, str]]:
-    """The attributes of every <name …> tag (in any order)."""
-    return [dict(_ATTRIBUTE.findall(found)) for found in re.findall(_TAG.format(name), xml, re.S)]
-
 
 def _hidden_columns(path: Path) -> dict[str, set[int]]:
     """Per sheet, the columns hidden in Excel (0 = A), from the sheet's <cols> (SPEC §2: hidden
@@ -306,20 +296,15 @@ def _hidden_columns(path: Path) -> dict[str, set[int]]:
     out: dict[str, set[int]] = {}
     try:
         with zipfile.ZipFile(path) as book:
-            workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-            relations = {r.get("Id"): r.get("Target", "") for r in _tags(rels, "Relationship")}
-            for sheet_tag in _tags(workbook, "sheet"):
-                target = relations.get(sheet_tag.get("r:id"), "").lstrip("/")
-                member = target if target.startswith("xl/") else f"xl/{target}"
+            for name, member in bounds.sheet_parts(book):
                 with book.open(member) as sheet:
                     start = sheet.read(1 << 16).decode("utf-8", "replace").split("<sheetData", 1)[0]
                 hidden = set()
-                for found in _tags(start, "col"):
+                for found in bounds.tags(start, "col"):
                     if found.get("hidden") in ("1", "true"):
                         hidden.update(range(int(found["min"]) - 1, int(found["max"])))
                 if hidden:
-                    out[html.unescape(sheet_tag.get("name", ""))] = hidden
+                    out[name] = hidden
     except (KeyError, ValueError, OSError, zipfile.BadZipFile):
         return {}
     return out
