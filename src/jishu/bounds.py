@@ -28,7 +28,7 @@ MAX_SHEET_CELLS = 50_000_000
 _ROW = re.compile(rb'<row r="(\d+)"')  # Excel, WPS and the libraries write r first, unprefixed
 _WIDE = re.compile(rb'<c r="[A-Z]{2}')
 _WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,})\d')
-_TAG = re.compile(r"<(?:\w+:)?{}\b([^>]*)>")
+_TAG = r"<(?:\w+:)?{}\b([^>]*)>"
 _ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
 
 
@@ -42,7 +42,7 @@ class SheetTooLarge(Exception):
 
 def tags(xml: str, name: str) -> list[dict[str, str]]:
     """The attributes of every <name …> tag (in any order, with or without a namespace prefix)."""
-    return [dict(_ATTRIBUTE.findall(found)) for found in re.findall(_TAG.pattern.format(name), xml, re.S)]
+    return [dict(_ATTRIBUTE.findall(found)) for found in re.findall(_TAG.format(name), xml, re.S)]
 
 
 def sheet_parts(book: zipfile.ZipFile) -> list[tuple[str, str]]:
