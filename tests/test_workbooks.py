@@ -346,24 +346,53 @@ def test_cells_taken_a_column_at_a_time_read_as_each_cell_alone(rows, kind):
     assert _text_column(first, kind).to_pylist() == column_text(first, kind)
 
 
-def test_a_crafted_infinite_number_in_an_id_column_is_a_problem_not_a_crash(tmp_path):
-    """calamine reads <v>inf</v> as a number; in an ID column it is shown as typed and rejected."""
+CLERK_HEADER = ["身份证号", "姓名", "班级编号", "开班日期", "结业日期", "是否补贴性培训"]
+
+
+def clerk_book(first_id: object = None) -> openpyxl.Workbook:
+    """A one-sheet trainings workbook (sheet 白沙镇) with one row."""
+    book = openpyxl.Workbook()
+    book.active.title = "白沙镇"
+    book.active.append(CLERK_HEADER)
+    book.active.append([first_id or resident_id(), "张三", "ZM1", "2022-03-01", "2022-03-05", "是"])
+    return book
+
+
+def with_sheet_xml(book: openpyxl.Workbook, path: Path, change) -> Path:
+    """The workbook saved to `path` with its first sheet's XML passed through `change` (bytes → bytes)."""
     import zipfile
 
-    plain = tmp_path / "plain.xlsx"
-    book = openpyxl.Workbook()
-    book.active.append(["身份证号", "姓名", "班级编号", "开班日期", "结业日期", "是否补贴性培训"])
-    book.active.append([12345, "张三", "ZM1", "2022-03-01", "2022-03-05", "是"])
+    plain = path.with_name(path.name + ".plain.xlsx")
     book.save(plain)
-    data = tmp_path / "data"
-    data.mkdir()
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(data / "trainings.xlsx", "w") as crafted:
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as crafted:
         for item in source.infolist():
             content = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                assert b"<v>12345</v>" in content
-                content = content.replace(b"<v>12345</v>", b"<v>inf</v>")
-            crafted.writestr(item, content)
+            crafted.writestr(
+                item, change(content) if item.filename == "xl/worksheets/sheet1.xml" else content
+            )
+    plain.unlink()
+    return path
+
+
+def checked_both_ways(data: Path) -> list[tuple[int, dict]]:
+    """check_json on a cold run, without and then with the workbooks parsed ahead (as the command line does)."""
+    from jishu import cli
+
+    found = [check_json(data)]
+    cli._parse_ahead(["check", "--no-cache", "--data", str(data)])
+    return found + [check_json(data)]
+
+
+def test_a_crafted_infinite_number_in_an_id_column_is_a_problem_not_a_crash(tmp_path):
+    """calamine reads <v>inf</v> as a number; in an ID column it is shown as typed and rejected."""
+
+    def infinite(xml: bytes) -> bytes:
+        assert b"<v>12345</v>" in xml
+        return xml.replace(b"<v>12345</v>", b"<v>inf</v>")
+
+    data = tmp_path / "data"
+    data.mkdir()
+    with_sheet_xml(clerk_book(12345), data / "trainings.xlsx", infinite)
     code, report = check_json(data)
     assert code == 2
     assert any(p["code"] == "id_format" and p["value"] == "inf" for p in report["problems"])
@@ -372,28 +401,10 @@ def test_a_crafted_infinite_number_in_an_id_column_is_a_problem_not_a_crash(tmp_
 def test_a_workbook_with_a_sheet_cut_short_is_unusable_in_words(tmp_path):
     """The workbook opens, but one sheet's XML ends in the middle (a copy interrupted): exit 2 naming the
     file and the sheet, not an internal error; the same when the sheet was parsed ahead."""
-    import zipfile
-
-    from jishu import cli
-
-    plain = tmp_path / "plain.xlsx"
-    book = openpyxl.Workbook()
-    book.active.title = "白沙镇"
-    book.active.append(["身份证号", "姓名", "班级编号", "开班日期", "结业日期", "是否补贴性培训"])
-    book.active.append([resident_id(), "张三", "ZM1", "2022-03-01", "2022-03-05", "是"])
-    book.save(plain)
     data = tmp_path / "data"
     data.mkdir()
-    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(data / "trainings.xlsx", "w") as cut:
-        for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                content = content[: len(content) // 2]
-            cut.writestr(item, content)
-    for ahead in (False, True):
-        if ahead:
-            cli._parse_ahead(["check", "--no-cache", "--data", str(data)])
-        code, report = check_json(data)
+    with_sheet_xml(clerk_book(), data / "trainings.xlsx", lambda xml: xml[: len(xml) // 2])
+    for code, report in checked_both_ways(data):
         (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
         assert code == 2 and problem["code"] == "file_unreadable" and problem["sheet"] == "白沙镇"
         assert "damaged" in problem["message"] or "损坏" in problem["message"]
@@ -407,14 +418,12 @@ def test_an_xls_cut_short_anywhere_is_unusable_in_words(tmp_path):
     import python_calamine
     import xlwt
 
-    from jishu import cli
     from jishu.fast.prefetch import calamine_failed
 
     book = xlwt.Workbook()
     sheet = book.add_sheet("白沙镇")
-    header = ["身份证号", "姓名", "班级编号", "开班日期", "结业日期", "是否补贴性培训"]
     for i, row in enumerate(
-        [header] + [[resident_id(), "张三", "ZM1", "2022-03-01", "2022-03-05", "是"]] * 40
+        [CLERK_HEADER] + [[resident_id(), "张三", "ZM1", "2022-03-01", "2022-03-05", "是"]] * 40
     ):
         for j, value in enumerate(row):
             sheet.write(i, j, value)
@@ -431,10 +440,7 @@ def test_an_xls_cut_short_anywhere_is_unusable_in_words(tmp_path):
             assert calamine_failed(exc)
             panics += type(exc).__name__ == "PanicException"
         (data / "trainings.xls").write_bytes(cut)
-        for ahead in (False, True):
-            if ahead:
-                cli._parse_ahead(["check", "--no-cache", "--data", str(data)])
-            code, report = check_json(data)
+        for code, report in checked_both_ways(data):
             assert code == 2
             assert any(
                 p["file"] == "trainings.xls" and p["code"] == "file_unreadable" for p in report["problems"]
@@ -445,20 +451,12 @@ def test_an_xls_cut_short_anywhere_is_unusable_in_words(tmp_path):
 def test_a_sheet_spanning_too_many_cells_is_not_given_to_calamine(tmp_path):
     """One value in A1 and one in XFD1048576: calamine would lay out 17 billion cells and the failed
     allocation would abort the process. The sheet is refused first, named, with what to do."""
-    from jishu import cli
-
     data = tmp_path / "data"
     data.mkdir()
-    book = openpyxl.Workbook()
-    book.active.title = "白沙镇"
-    book.active.append(["身份证号", "姓名", "班级编号", "开班日期", "结业日期", "是否补贴性培训"])
-    book.active.append([resident_id(), "张三", "ZM1", "2022-03-01", "2022-03-05", "是"])
+    book = clerk_book()
     book.active["XFD1048576"] = "x"
     book.save(data / "trainings.xlsx")
-    for ahead in (False, True):
-        if ahead:
-            cli._parse_ahead(["check", "--no-cache", "--data", str(data)])
-        code, report = check_json(data)
+    for code, report in checked_both_ways(data):
         (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
         assert code == 2 and problem["sheet"] == "白沙镇" and "17,179,869,184" in problem["message"]
     book.active["XFD1048576"] = None
@@ -474,14 +472,9 @@ def test_an_xls_that_makes_calamine_abort_is_tried_in_a_child_first(tmp_path):
     """tests/fixtures/damaged/xls_huge_reservation.xls (a generated .xls with bytes changed, found by
     fuzzing) makes calamine 0.9 reserve 300 GB and abort the process. jishu tries an .xls in a child
     process first: the file is file_unreadable (exit 2), parsed ahead or not, and the run goes on."""
-    from jishu import cli
-
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(FIXTURES / "damaged" / "xls_huge_reservation.xls", data / "trainings.xls")
-    for ahead in (False, True):
-        if ahead:
-            cli._parse_ahead(["check", "--no-cache", "--data", str(data)])
-        code, report = check_json(data)
+    for code, report in checked_both_ways(data):
         assert code == 2
         assert [p["code"] for p in report["problems"] if p["file"] == "trainings.xls"] == ["file_unreadable"]
