@@ -394,7 +394,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "the workbook is protected by a password; save it without one",
     ),
     "sheet_too_large": (
-        "工作表从第一个单元格到最后一个单元格跨 {detail} 个单元格（行数×列数），超过 5,000 万的上限，未读取；"
+        "工作表从第一个单元格到最后一个单元格跨 {detail} 个单元格（行数×列数），超过五千万的上限，未读取；"
         "请删除表格右侧或下方远处的多余内容后另存",
         "the sheet spans {detail} cells from its first to its last (rows × columns), over the limit of 50 million, "
         "and was not read; delete what stands far to the right or below the table and save again",
