@@ -136,3 +136,22 @@ def test_freed_memory_is_kept_only_for_large_ledgers(tmp_path, monkeypatch):
     monkeypatch.setenv("MIMALLOC_PURGE_DELAY", "250")  # the user's own setting wins
     cli.tune_allocators(tmp_path)
     assert os.environ["MIMALLOC_PURGE_DELAY"] == "250"
+
+
+def test_a_base_exception_from_an_extension_is_an_internal_error_not_a_traceback(monkeypatch, capsys):
+    """A Rust extension's panic arrives as pyo3's PanicException, a BaseException that `except Exception`
+    does not catch: it is still exit 70 with one line, never a traceback (SPEC §5)."""
+    from jishu import cli
+
+    class PanicException(BaseException):
+        pass
+
+    class Command:
+        def main(self, **_):
+            raise PanicException("index out of range")
+
+    monkeypatch.setattr(cli, "_command", lambda: Command())
+    monkeypatch.setattr(sys, "argv", ["jishu", "--version"])
+    assert cli._run() == 70
+    err = capsys.readouterr().err
+    assert "PanicException" in err and "Traceback" not in err
