@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pytest
 from clerk_workbooks import (
     credit_code,
     excel_lock_bytes,
@@ -467,6 +468,48 @@ def test_a_sheet_spanning_too_many_cells_is_not_given_to_calamine(tmp_path):
         p for p in report["problems"] if p["file"] == "trainings.xlsx" and p["code"] == "file_unreadable"
     ]
 
+
+
+
+@pytest.mark.parametrize(
+    "far",
+    [
+        '<c r="A400000000" t="inlineStr"><is><t>x</t></is></c>',  # a far row in a near <row r>
+        '<c r="xfd1048576" t="inlineStr"><is><t>x</t></is></c>',  # lower case: calamine reads it alike
+        "<c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c>",  # quoted the other way
+        '<c r = "XFD1048576" t="inlineStr"><is><t>x</t></is></c>',  # spaced
+        '<c\tr="XFD1048576" t="inlineStr"><is><t>x</t></is></c>',  # a tab before the attribute
+        '<c r="AAAAAAA2" t="inlineStr"><is><t>x</t></is></c>',  # a column far past XFD
+    ],
+)
+def test_every_spelling_of_a_far_cell_reference_is_measured(tmp_path, far):
+    """calamine places a cell by its own reference, however it is written: any spelling of a far one makes
+    the sheet too large, refused before calamine lays it out (a miss would abort this test run)."""
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def with_far_cell(xml: bytes) -> bytes:
+        assert xml.count(b"</row>") >= 2
+        return xml.replace(b"</row>", far.encode() + b"</row>", 1)
+
+    with_sheet_xml(clerk_book(), data / "trainings.xlsx", with_far_cell)
+    for code, report in checked_both_ways(data):
+        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
+        assert code == 2 and problem["code"] == "file_unreadable" and problem["sheet"] == "白沙镇"
+        assert "五千万" in problem["message"]
+
+
+def test_a_wide_short_sheet_is_measured_exactly_and_read(tmp_path):
+    """A stray value in XFD3 of a two-row ledger: 3 × 16,384 cells is no danger, and the ledger is read
+    (the first pass's bound would refuse it; the exact second pass does not)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    book = clerk_book()
+    book.active["XFD3"] = "stray"
+    book.save(data / "trainings.xlsx")
+    for _code, report in checked_both_ways(data):
+        assert not [p for p in report["problems"] if p["code"] == "file_unreadable"]
+        assert report["data"]["trainings"]["accepted"] == 1  # row 3 holds only the stray value: rejected
 
 def test_an_xls_that_makes_calamine_abort_is_tried_in_a_child_first(tmp_path):
     """tests/fixtures/damaged/xls_huge_reservation.xls (a generated .xls with bytes changed, found by
