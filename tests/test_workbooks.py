@@ -469,8 +469,6 @@ def test_a_sheet_spanning_too_many_cells_is_not_given_to_calamine(tmp_path):
     ]
 
 
-
-
 @pytest.mark.parametrize(
     "far",
     [
@@ -510,6 +508,7 @@ def test_a_wide_short_sheet_is_measured_exactly_and_read(tmp_path):
     for _code, report in checked_both_ways(data):
         assert not [p for p in report["problems"] if p["code"] == "file_unreadable"]
         assert report["data"]["trainings"]["accepted"] == 1  # row 3 holds only the stray value: rejected
+
 
 def test_an_xls_that_makes_calamine_abort_is_tried_in_a_child_first(tmp_path):
     """tests/fixtures/damaged/xls_huge_reservation.xls (a generated .xls with bytes changed, found by
