@@ -14,7 +14,6 @@ import openpyxl
 import pytest
 from conftest import TARGETS, resident_id, run
 
-from jishu import cli
 from jishu.fast import prefetch
 from jishu.read.workbook import open_workbook
 
@@ -112,7 +111,7 @@ def test_the_parse_ahead_changes_nothing_a_run_says(tmp_path):
     data = clerk_folder(tmp_path)
     args = ["check", "--format", "json", "--no-cache", "--data", str(data), "--targets", str(TARGETS)]
     plain = run(args)  # Typer's runner calls the command itself: nothing is parsed ahead
-    cli._parse_ahead(args)
+    prefetch.from_arguments(args)
     keys = {prefetch.identity(p.stat()) for p in data.glob("*.xlsx")}
     assert keys <= set(prefetch._ahead)
     ahead = run(args)
@@ -147,7 +146,7 @@ def test_which_runs_parse_ahead(tmp_path, monkeypatch, args, env, parsed):
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, value.format(data=data, cache=cache))
-    cli._parse_ahead([a.format(data=data) for a in args])
+    prefetch.from_arguments([a.format(data=data) for a in args])
     keys = {prefetch.identity(p.stat()) for p in data.glob("*.xlsx")}
     assert (keys <= set(prefetch._ahead)) is parsed
     settled(data)

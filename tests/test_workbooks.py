@@ -377,10 +377,10 @@ def with_sheet_xml(book: openpyxl.Workbook, path: Path, change) -> Path:
 
 def checked_both_ways(data: Path) -> list[tuple[int, dict]]:
     """check_json on a cold run, without and then with the workbooks parsed ahead (as the command line does)."""
-    from jishu import cli
+    from jishu.fast import prefetch
 
     found = [check_json(data)]
-    cli._parse_ahead(["check", "--no-cache", "--data", str(data)])
+    prefetch.from_arguments(["check", "--no-cache", "--data", str(data)])
     return found + [check_json(data)]
 
 

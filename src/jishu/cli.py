@@ -18,6 +18,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from jishu import __version__, help
+from jishu.fast import prefetch
 from jishu.render import RENDERERS
 
 # Help text in the language asked for (SPEC §5: Chinese by default, for help too).
@@ -78,7 +79,7 @@ OutputOpt = Annotated[
     typer.Option("-o", "--output", help=H["output"]),
 ]
 
-DEFAULT_DATA = Path("data")
+DEFAULT_DATA = Path(prefetch.DEFAULT_DATA)
 DEFAULT_TARGETS = Path("targets.yaml")
 
 
@@ -130,40 +131,6 @@ def prepare(data: Path, as_of: str | None, encoding: str | None, words) -> tuple
 
     tune(data)
     return _as_of(as_of, words), _encoding(encoding, words)
-
-
-READING_COMMANDS = ("progress", "check", "subsidy", "audit", "summary")
-
-
-def _parse_ahead(args: list[str]) -> None:
-    """Start parsing the data folder's workbooks (fast/prefetch.py) before Typer parses the command line
-    (0.1 s, most of it importing pydantic for its own use), when the cache will not serve them: the
-    folder as `--data` or JISHU_DATA names it. Nothing depends on this reading of the arguments: a parse
-    is used only for the very file a command then reads, so a wrong guess costs only a parse not taken."""
-    if not args or args[0] not in READING_COMMANDS or {"-h", "--help"} & set(args):
-        return
-    data = os.environ.get("JISHU_DATA") or str(DEFAULT_DATA)
-    for i, arg in enumerate(args):
-        if arg == "--data" and i + 1 < len(args):
-            data = args[i + 1]
-        elif arg.startswith("--data="):
-            data = arg.removeprefix("--data=")
-    if "--no-cache" in args or not _cache_has_entries(Path(data)):
-        from jishu.fast import prefetch
-
-        prefetch.start(Path(data))
-
-
-def _cache_has_entries(data: Path) -> bool:
-    """Whether the data folder's cache holds anything (a first run, and a run after the cache was
-    removed, read every file)."""
-    from jishu.files import cache_root
-
-    try:
-        with os.scandir(cache_root(data)) as entries:
-            return any(True for _ in entries)
-    except OSError:
-        return False
 
 
 def _as_of(text: str | None, words) -> dt.date:
@@ -575,7 +542,7 @@ def _run() -> int:
     from typer._click import exceptions as click
 
     try:
-        _parse_ahead(sys.argv[1:])
+        prefetch.from_arguments(sys.argv[1:])
         code = _command().main(args=sys.argv[1:], prog_name="jishu", standalone_mode=False)
         return code if isinstance(code, int) else 0
     except click.NoArgsIsHelpError as exc:  # plain `jishu`: the help (printed as the message is made)

@@ -38,8 +38,44 @@ def identity(status: os.stat_result) -> tuple:
     return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
+READING_COMMANDS = ("progress", "check", "subsidy", "audit", "summary")
+DEFAULT_DATA = "data"  # the command line's default --data
+
+
+def from_arguments(args: list[str]) -> None:
+    """Start parsing the data folder's workbooks before the command line is parsed (Typer and pydantic
+    take 0.15 s to import and build it) when the cache will not serve them: the folder as `--data` or
+    JISHU_DATA names it. Nothing depends on this reading of the arguments: a parse is used only for the
+    very file a command then reads, so a wrong guess costs only a parse not taken. `jishu` calls this
+    first thing (jishu/__main__.py), and the command line again (for other callers of cli.main): a
+    file already being parsed ahead is not parsed twice."""
+    if not args or args[0] not in READING_COMMANDS or {"-h", "--help"} & set(args):
+        return
+    data = os.environ.get("JISHU_DATA") or DEFAULT_DATA
+    for i, arg in enumerate(args):
+        if arg == "--data" and i + 1 < len(args):
+            data = args[i + 1]
+        elif arg.startswith("--data="):
+            data = arg.removeprefix("--data=")
+    if "--no-cache" in args or not _cache_has_entries(Path(data)):
+        start(Path(data))
+
+
+def _cache_has_entries(data: Path) -> bool:
+    """Whether the data folder's cache holds anything (a first run, and a run after the cache was
+    removed, read every file)."""
+    from jishu.files import cache_root
+
+    try:
+        with os.scandir(cache_root(data)) as entries:
+            return any(True for _ in entries)
+    except OSError:
+        return False
+
+
 def start(folder: Path) -> None:
-    """Parse the folder's workbooks (in name order, as they are read) on a background thread."""
+    """Parse the folder's workbooks (in name order, as they are read) on a background thread; those
+    already being parsed ahead are left to that parse."""
     try:
         with os.scandir(folder) as entries:
             found = sorted(
@@ -48,6 +84,7 @@ def start(folder: Path) -> None:
                 if entry.name.lower().endswith(WORKBOOK_SUFFIXES)
                 and not entry.name.startswith(("~$", "."))
                 and entry.is_file(follow_symlinks=False)
+                and identity(entry.stat(follow_symlinks=False)) not in _ahead
             )
     except OSError:
         return
