@@ -20,6 +20,7 @@ import subprocess
 import sys
 import zipfile
 import zlib
+from collections.abc import Iterator
 
 MAX_WORKBOOK_BYTES = 200 << 20  # a workbook is unpacked whole: the bound per file
 # rows × columns from a sheet's first to its last cell: 50 million cells are about 1.6 GB in calamine
@@ -74,18 +75,21 @@ def _column_number(letters: bytes) -> int:
 def oversized_sheets(source) -> dict[str, int]:
     """The sheets of an .xlsx/.xlsm workbook (a path or an open binary file; other formats: none) whose
     cells span more than MAX_SHEET_CELLS, with that span, by sheet name."""
+    return {name: span for name, span in sheet_spans(source) if span > MAX_SHEET_CELLS}
+
+
+def sheet_spans(source) -> Iterator[tuple[str, int]]:
+    """(name, span) of each sheet of an .xlsx/.xlsm workbook, in order, each measured when it is asked
+    for; none for another format, or from where the workbook is damaged (calamine says what it is)."""
     try:
         if not zipfile.is_zipfile(source):
-            return {}
+            return
         with zipfile.ZipFile(source) as book:
-            spans = {
-                name: _span(lambda member=member: book.open(member))
-                for name, member in sheet_parts(book)
-                if member in book.NameToInfo
-            }
-            return {name: span for name, span in spans.items() if span > MAX_SHEET_CELLS}
+            for name, member in sheet_parts(book):
+                if member in book.NameToInfo:
+                    yield name, _span(lambda member=member: book.open(member))
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, RuntimeError, EOFError, zlib.error):
-        return {}  # not an Office Open XML workbook, or a damaged one: calamine says what it is
+        return
 
 
 def _span(opened) -> int:

@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from jishu import bounds
-from jishu.bounds import MAX_WORKBOOK_BYTES, SheetTooLarge, oversized_sheets
+from jishu.bounds import MAX_SHEET_CELLS, MAX_WORKBOOK_BYTES, SheetTooLarge
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -137,13 +137,14 @@ def _parse(path: str, key: tuple):
             return None
         if bounds.is_old_binary(data) and bounds.aborts_calamine(data):
             raise bounds.WouldAbort
-    too_large = oversized_sheets(io.BytesIO(data))
+    measured = _Measured(data)
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     del data
     sheets = {}
     for index, meta in enumerate(book.sheets_metadata):
-        if meta.name in too_large:
-            sheets[index] = SheetTooLarge(too_large[meta.name])
+        span = measured.span(meta.name)
+        if span > MAX_SHEET_CELLS:
+            sheets[index] = SheetTooLarge(span)
         elif meta.typ == SheetTypeEnum.WorkSheet:
             try:
                 sheets[index] = book.get_sheet_by_index(index)
@@ -152,6 +153,35 @@ def _parse(path: str, key: tuple):
                     raise
                 sheets[index] = exc
     return book, sheets
+
+
+class _Measured:
+    """The extents of a workbook's sheets (bounds.py), measured on a thread of their own: calamine parses
+    a sheet as soon as it is measured, while the next ones are (a 15-sheet workbook's parse no longer
+    waits for every sheet to be measured first)."""
+
+    def __init__(self, data: bytes):
+        self._spans: dict[str, int] = {}
+        self._done = False
+        self._changed = threading.Condition()
+        threading.Thread(target=self._measure, args=(data,), name="jishu-extents", daemon=True).start()
+
+    def _measure(self, data: bytes) -> None:
+        try:
+            for name, span in bounds.sheet_spans(io.BytesIO(data)):
+                with self._changed:
+                    self._spans[name] = span
+                    self._changed.notify_all()
+        finally:
+            with self._changed:
+                self._done = True
+                self._changed.notify_all()
+
+    def span(self, name: str) -> int:
+        """The sheet's span, once measured; 0 for a sheet that could not be (calamine says why)."""
+        with self._changed:
+            self._changed.wait_for(lambda: name in self._spans or self._done)
+            return self._spans.get(name, 0)
 
 
 def taken(handle) -> tuple | None:
