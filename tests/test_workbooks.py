@@ -338,12 +338,12 @@ CELLS = st.one_of(
 )
 def test_cells_taken_a_column_at_a_time_read_as_each_cell_alone(rows, kind):
     """The column-at-once ways of turning cells into text agree with the cell-by-cell ones."""
-    from jishu.read.workbook import _lead, _leads, _text_column, column_text
+    from jishu.read.workbook import _filled, _lead, _text_column, column_text
 
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     first = [r[0] for r in rows]
-    assert _leads(rows, first).to_pylist() == [_lead(r) for r in rows]
+    assert _filled(rows, first).tolist() == [_lead(r) != "" for r in rows]
     assert _text_column(first, kind).to_pylist() == column_text(first, kind)
 
 

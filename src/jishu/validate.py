@@ -371,8 +371,8 @@ def _nonblank(raw: RawTable) -> np.ndarray | None:
 
     When some columns were not read, a record empty in every column read may still hold something
     in the others: unless it is one of the known blank lines at the end, they must be read (None)."""
-    if raw.lead is not None:  # the reader knows each record's first cell that is not empty
-        return lengths(raw.lead) > 0
+    if raw.filled is not None:  # the reader knows which records have a cell that is not blank
+        return raw.filled
     nonempty = np.zeros(raw.num_rows, dtype=bool)
     empty = np.arange(raw.num_rows)  # rows with nothing found so far: usually none after one column
     for column in raw.columns:
@@ -477,7 +477,7 @@ def _whitespace_only(raw: RawTable, positions, checked, take, n) -> np.ndarray |
     them (None).
     """
     candidate = np.ones(n, dtype=bool)
-    if raw.lead is not None:  # blank records are already known (and left out)
+    if raw.filled is not None:  # blank records are already known (and left out)
         return ~candidate
     for result in checked.values():
         candidate &= ~result.present
@@ -514,8 +514,8 @@ def _footer_rows(ledger, raw: RawTable, positions, checked, take, blank) -> np.n
     rows = np.flatnonzero(candidate)
     if len(rows) == 0:
         return candidate
-    if raw.lead is not None:
-        lead = raw.lead.take(pa.array(rows if take is None else take.to_numpy()[rows]))
+    if raw.first_cells is not None:
+        lead = raw.first_cells(rows if take is None else take.to_numpy()[rows])
     elif raw.complete:
         lead = _first_cells(raw, rows if take is None else take.to_numpy()[rows])
     else:

@@ -15,6 +15,7 @@ import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,10 @@ class RawTable:
     complete: bool = True  # False when only some columns were read (the others are None)
     blank_from: int | None = None  # rows from here to the end are known to be blank (only commas)
     sheet: str = ""
-    lead: pa.Array | None = None  # per record, its first cell that is not empty ("" when blank), if known
+    # when the reader knows them: whether each record has a cell that is not blank, and a function giving
+    # some records' first cell that is not blank, as text, by their positions (a workbook's reader)
+    filled: np.ndarray | None = None
+    first_cells: Callable[[np.ndarray], pa.Array] | None = None
     above: tuple[int, ...] = ()  # rows above the header that are not blank (title rows), skipped
 
     @property
@@ -92,7 +96,7 @@ class RawTable:
             parts = [None if c is None else c.chunk(k) for c in self.columns]
             size = len(read[0].chunk(k))
             blank_from = None if self.blank_from is None else min(max(self.blank_from - start, 0), size)
-            lead = None if self.lead is None else self.lead.slice(start, size)
+            filled = None if self.filled is None else self.filled[start : start + size]
             yield RawTable(
                 self.header,
                 parts,
@@ -102,10 +106,15 @@ class RawTable:
                 self.complete,
                 blank_from,
                 self.sheet,
-                lead,
+                filled,
+                None if self.first_cells is None else partial(_shifted, self.first_cells, start),
                 self.above if k == 0 else (),
             )
             start += size
+
+
+def _shifted(first_cells: Callable[[np.ndarray], pa.Array], start: int, rows: np.ndarray) -> pa.Array:
+    return first_cells(np.asarray(rows) + start)  # a batch's records, by their positions in the table
 
 
 # select(header) -> {position: True (read dictionary-encoded) | False | DATES | IDS} | Unusable

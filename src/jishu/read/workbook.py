@@ -137,7 +137,9 @@ class SheetTable(Table):
             if not found:
                 return Unusable("file_empty", sheet=self.sheet)
             header_row, header = found[0]
-        width = max(len(header), max((len(r) for r in rows[header_row:]), default=0))
+        body = rows[header_row:]
+        widths = set(map(len, body))
+        width = max(len(header), max(widths, default=0))
         header = [
             ("" if i in self.hidden_columns else c)
             for i, c in enumerate(header + [""] * (width - len(header)))
@@ -149,9 +151,8 @@ class SheetTable(Table):
             return Unusable(
                 wanted.code, header_row, wanted.detail, wanted.value, wanted.column, wanted.reason, self.sheet
             )
-        body = rows[header_row:]
         across = len(body[0]) if body else 0
-        even = set(map(len, body)) <= {across}  # rows as wide as calamine gives them: columns at C level
+        even = widths <= {across}  # rows as wide as calamine gives them: columns at C level
 
         def column(p: int) -> list:
             if even:
@@ -161,7 +162,6 @@ class SheetTable(Table):
         columns: list[pa.Array | None] = [None] * len(header)
         for p, kind in wanted.items():
             columns[p] = _text_column(column(p), kind)
-        lead = _leads(body, column(0))
         lines = np.arange(header_row + 1, header_row + 1 + len(body), dtype=np.int64)
         return RawTable(
             header,
@@ -171,26 +171,22 @@ class SheetTable(Table):
             str(self.path),
             complete=len(wanted) == len(header),
             sheet=self.sheet,
-            lead=lead,
+            filled=_filled(body, column(0)),
+            first_cells=lambda rows: pa.array([_lead(body[i]) for i in rows.tolist()], pa.string()),
         )
 
 
-def _leads(body: list[list], first) -> pa.Array:
-    """Each row's first cell that is not empty, as text (as _lead gives it): from the first column
-    where that cell is text or a number (序号), from the rest of the row where it is empty."""
-    lead = [v.strip() if v.__class__ is str else v if v.__class__ is float else "" for v in first]
-    at = [i for i, v in enumerate(lead) if v.__class__ is float]
-    if at:  # numbers: whole ones (序号 1, 2, …) turned into text at once, as _number does one by one
-        numbers = np.array(itemgetter(*at)(lead) if len(at) > 1 else [lead[at[0]]], dtype=np.float64)
-        whole = np.isfinite(numbers) & (numbers == np.trunc(numbers)) & (np.abs(numbers) < 1e15)
-        texts = pa.array(numbers[whole].astype(np.int64)).cast(pa.string()).to_pylist()
-        for i, text in zip(np.asarray(at)[whole].tolist(), texts, strict=True):
-            lead[i] = text
-        for i in np.asarray(at)[~whole].tolist():
-            lead[i] = _number(lead[i])
-    for i in [i for i, text in enumerate(lead) if not text]:  # empty, or a cell of another type
-        lead[i] = _lead(body[i])
-    return pa.array(lead, pa.string())
+def _filled(body: list[list], first: list) -> np.ndarray:
+    """Whether each row has a cell that is not blank: at once where its first cell is a number (序号) or
+    text that is not blank, else as _lead finds it."""
+    filled = np.fromiter(
+        (v.__class__ is float or (v.__class__ is str and not v.isspace() and v != "") for v in first),
+        dtype=bool,
+        count=len(first),
+    )
+    for i in np.flatnonzero(~filled).tolist():
+        filled[i] = _lead(body[i]) != ""
+    return filled
 
 
 def _lead(row: list) -> str:
