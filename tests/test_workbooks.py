@@ -497,6 +497,27 @@ def test_every_spelling_of_a_far_cell_reference_is_measured(tmp_path, far):
         assert "五千万" in problem["message"]
 
 
+def test_a_far_cell_is_measured_in_a_workbook_stored_without_compression(tmp_path):
+    """The extent scan inflates deflated parts itself; a part stored as it is (some tools write them so)
+    is read through zipfile, and measured alike."""
+    import zipfile
+
+    data = tmp_path / "data"
+    data.mkdir()
+    book = clerk_book()
+    book.active["XFD1048576"] = "x"
+    book.save(tmp_path / "deflated.xlsx")
+    with (
+        zipfile.ZipFile(tmp_path / "deflated.xlsx") as source,
+        zipfile.ZipFile(data / "trainings.xlsx", "w", zipfile.ZIP_STORED) as stored,
+    ):
+        for item in source.infolist():
+            stored.writestr(item.filename, source.read(item.filename))
+    for code, report in checked_both_ways(data):
+        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
+        assert code == 2 and problem["sheet"] == "白沙镇" and "17,179,869,184" in problem["message"]
+
+
 def test_a_wide_short_sheet_is_measured_exactly_and_read(tmp_path):
     """A stray value in XFD3 of a two-row ledger: 3 × 16,384 cells is no danger, and the ledger is read
     (the first pass's bound would refuse it; the exact second pass does not)."""
