@@ -518,6 +518,22 @@ def test_a_far_cell_is_measured_in_a_workbook_stored_without_compression(tmp_pat
         assert code == 2 and problem["sheet"] == "白沙镇" and "17,179,869,184" in problem["message"]
 
 
+def test_a_sheet_with_a_text_longer_than_any_cell_is_not_measured_nor_read(tmp_path):
+    """40 MB of spaces between a cell's attributes (a cell holds at most 32,767 characters): the scan
+    would have to hold it whole, so the sheet is not measured, nor given to calamine: a damaged sheet."""
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def padded(xml: bytes) -> bytes:
+        return xml.replace(b'<c r="A2"', b"<c" + b" " * (40 << 20) + b'r="A2"', 1)
+
+    with_sheet_xml(clerk_book(), data / "trainings.xlsx", padded)
+    for code, report in checked_both_ways(data):
+        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
+        assert code == 2 and problem["code"] == "file_unreadable" and problem["sheet"] == "白沙镇"
+        assert "damaged" in problem["message"] or "损坏" in problem["message"]
+
+
 def test_a_wide_short_sheet_is_measured_exactly_and_read(tmp_path):
     """A stray value in XFD3 of a two-row ledger: 3 × 16,384 cells is no danger, and the ledger is read
     (the first pass's bound would refuse it; the exact second pass does not)."""

@@ -46,6 +46,12 @@ class SheetTooLarge(Exception):
         self.span = span
 
 
+class SheetNotMeasured(Exception):
+    """A sheet whose XML runs _PIECE bytes without a tag beginning: a tag or a text that long is in no
+    sheet Excel or WPS writes (a cell holds at most 32,767 characters), so it is measured no further
+    and not given to calamine (said as a damaged sheet)."""
+
+
 def tags(xml: str, name: str) -> list[dict[str, str]]:
     """The attributes of every <name …> tag (in any order, with or without a namespace prefix)."""
     return [dict(_ATTRIBUTE.findall(found)) for found in re.findall(_TAG.format(name), xml, re.S)]
@@ -73,24 +79,33 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def oversized_sheets(source) -> dict[str, int]:
-    """The sheets of an .xlsx/.xlsm workbook (a path or an open binary file; other formats: none) whose
-    cells span more than MAX_SHEET_CELLS, with that span, by sheet name."""
-    return {name: span for name, span in sheet_spans(source) if span > MAX_SHEET_CELLS}
+def refused_sheets(source) -> dict[str, Exception]:
+    """The sheets of an .xlsx/.xlsm workbook (a path or an open binary file; other formats: none) that
+    are not given to calamine, by name, with why (SheetTooLarge, SheetNotMeasured)."""
+    return {name: why for name, why in refusals(source) if why is not None}
 
 
-def sheet_spans(source) -> Iterator[tuple[str, int]]:
-    """(name, span) of each sheet of an .xlsx/.xlsm workbook, in order, each measured when it is asked
-    for; none for another format, or from where the workbook is damaged (calamine says what it is)."""
+def refusals(source) -> Iterator[tuple[str, Exception | None]]:
+    """Each sheet of an .xlsx/.xlsm workbook, in order, with why it is not given to calamine (None: it
+    may be), each measured when it is asked for; none for another format, or from where the workbook is
+    damaged (calamine says what it is)."""
     try:
         if not zipfile.is_zipfile(source):
             return
         with zipfile.ZipFile(source) as book:
             for name, member in sheet_parts(book):
                 if member in book.NameToInfo:
-                    yield name, _span(lambda member=member: _sheet_xml(book, member))
+                    yield name, _refusal(lambda member=member: _sheet_xml(book, member))
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, RuntimeError, EOFError, zlib.error):
         return
+
+
+def _refusal(opened) -> Exception | None:
+    try:
+        span = _span(opened)
+    except SheetNotMeasured as exc:
+        return exc
+    return SheetTooLarge(span) if span > MAX_SHEET_CELLS else None
 
 
 def _sheet_xml(book: zipfile.ZipFile, member: str):
@@ -156,13 +171,15 @@ def _row_number(digits: bytes) -> int:
 
 def _pieces(xml):
     """The stream in pieces of about _PIECE bytes, each cut before its last tag (an attribute is never
-    split between two pieces)."""
+    split between two pieces). SheetNotMeasured when a piece holds no tag's beginning."""
     carry = b""
     while piece := xml.read(_PIECE):
         piece = carry + piece
         cut = piece.rfind(b"<")
-        if cut <= 0:  # no tag begins here: keep the end, in case an attribute runs on
-            cut = max(len(piece) - 4096, 0)
+        if cut <= 0:
+            if len(piece) > _PIECE:
+                raise SheetNotMeasured(f"{len(piece):,} bytes without a tag")
+            cut = 0  # the stream's first bytes, or its last: read on
         carry = piece[cut:]
         yield piece[:cut]
     yield carry

@@ -267,11 +267,14 @@ def known_regions() -> frozenset[int] | None:
     county lines (`  0122 county=...`), and is read directly: numdb's general parser takes 50 ms, as
     long as validating a whole county's ledgers. None if the file looks any different (then numdb is
     asked, code by code). tests/test_ids.py checks both agree on every code."""
+    import importlib.util
     import os
 
-    import stdnum
-
-    path = os.path.join(os.path.dirname(stdnum.__file__), "cn", "loc.dat")
+    # where python-stdnum is, without importing it (its package imports ssl and more: 7 ms of a cold run)
+    found = importlib.util.find_spec("stdnum")
+    if found is None or not found.submodule_search_locations:
+        return None
+    path = os.path.join(found.submodule_search_locations[0], "cn", "loc.dat")
     codes, prefix = set(), None
     try:
         with open(path, encoding="utf-8") as handle:

@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from jishu import bounds
-from jishu.bounds import MAX_SHEET_CELLS, MAX_WORKBOOK_BYTES, SheetTooLarge
+from jishu.bounds import MAX_WORKBOOK_BYTES
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -142,9 +142,9 @@ def _parse(path: str, key: tuple):
     del data
     sheets = {}
     for index, meta in enumerate(book.sheets_metadata):
-        span = measured.span(meta.name)
-        if span > MAX_SHEET_CELLS:
-            sheets[index] = SheetTooLarge(span)
+        refused = measured.refusal(meta.name)
+        if refused is not None:
+            sheets[index] = refused
         elif meta.typ == SheetTypeEnum.WorkSheet:
             try:
                 sheets[index] = book.get_sheet_by_index(index)
@@ -161,27 +161,28 @@ class _Measured:
     waits for every sheet to be measured first)."""
 
     def __init__(self, data: bytes):
-        self._spans: dict[str, int] = {}
+        self._refusals: dict[str, Exception | None] = {}
         self._done = False
         self._changed = threading.Condition()
         threading.Thread(target=self._measure, args=(data,), name="jishu-extents", daemon=True).start()
 
     def _measure(self, data: bytes) -> None:
         try:
-            for name, span in bounds.sheet_spans(io.BytesIO(data)):
+            for name, why in bounds.refusals(io.BytesIO(data)):
                 with self._changed:
-                    self._spans[name] = span
+                    self._refusals[name] = why
                     self._changed.notify_all()
         finally:
             with self._changed:
                 self._done = True
                 self._changed.notify_all()
 
-    def span(self, name: str) -> int:
-        """The sheet's span, once measured; 0 for a sheet that could not be (calamine says why)."""
+    def refusal(self, name: str) -> Exception | None:
+        """Why the sheet is not given to calamine, once it is measured (None: it may be; also for a sheet
+        that could not be measured, where calamine says why)."""
         with self._changed:
-            self._changed.wait_for(lambda: name in self._spans or self._done)
-            return self._spans.get(name, 0)
+            self._changed.wait_for(lambda: name in self._refusals or self._done)
+            return self._refusals.get(name)
 
 
 def taken(handle) -> tuple | None:

@@ -51,13 +51,13 @@ def open_workbook(path: Path) -> Opened | Unusable:
                     handle.seek(0)
                     if bounds.aborts_calamine(handle.read(bounds.MAX_WORKBOOK_BYTES)):
                         raise bounds.WouldAbort
-                too_large = bounds.oversized_sheets(handle)
+                refused = bounds.refused_sheets(handle)
                 handle.seek(0)
                 book = CalamineWorkbook.from_filelike(handle)
                 parsed = {
-                    i: bounds.SheetTooLarge(too_large[meta.name])
+                    i: refused[meta.name]
                     for i, meta in enumerate(book.sheets_metadata)
-                    if meta.name in too_large
+                    if meta.name in refused
                 }
             else:
                 book, parsed = parsed_ahead
@@ -116,7 +116,7 @@ class SheetTable(Table):
                 "file_unreadable", reason="sheet_too_large", detail=f"{exc.span:,}", sheet=self.sheet
             )
         except BaseException as exc:  # the workbook opened, but this sheet's part is damaged (cut short)
-            if not prefetch.calamine_failed(exc):
+            if not (prefetch.calamine_failed(exc) or isinstance(exc, bounds.SheetNotMeasured)):
                 raise
             return Unusable(
                 "file_unreadable", reason="sheet_damaged", detail=type(exc).__name__, sheet=self.sheet
