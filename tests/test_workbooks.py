@@ -534,6 +534,22 @@ def test_a_sheet_with_a_text_longer_than_any_cell_is_not_measured_nor_read(tmp_p
         assert "damaged" in problem["message"] or "损坏" in problem["message"]
 
 
+def test_a_far_row_of_cells_without_references_is_too_large(tmp_path):
+    """Row 60,000,000 holding a cell that carries no reference of its own (calamine places it in the
+    row's first column): 60 million rows of one column is over the bound, refused before calamine."""
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def far_row(xml: bytes) -> bytes:
+        row = b'<row r="60000000"><c t="inlineStr"><is><t>x</t></is></c></row>'
+        return xml.replace(b"</sheetData>", row + b"</sheetData>", 1)
+
+    with_sheet_xml(clerk_book(), data / "trainings.xlsx", far_row)
+    for code, report in checked_both_ways(data):
+        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
+        assert code == 2 and problem["sheet"] == "白沙镇" and "60,000,000" in problem["message"]
+
+
 def test_a_wide_short_sheet_is_measured_exactly_and_read(tmp_path):
     """A stray value in XFD3 of a two-row ledger: 3 × 16,384 cells is no danger, and the ledger is read
     (the first pass's bound would refuse it; the exact second pass does not)."""

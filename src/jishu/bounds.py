@@ -162,7 +162,7 @@ def _span(opened) -> int:
             found = _ANY.findall(piece)
             rows = max(rows, max((_row_number(digits) for _, digits in found if digits), default=0))
             columns = max(columns, max(map(_column_number, {letters for letters, _ in found}), default=0))
-    return rows * columns
+    return rows * max(columns, 1)  # cells without a reference of their own still take a column
 
 
 def _row_number(digits: bytes) -> int:
