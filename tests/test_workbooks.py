@@ -384,6 +384,17 @@ def checked_both_ways(data: Path) -> list[tuple[int, dict]]:
     return found + [check_json(data)]
 
 
+def refused_both_ways(data: Path) -> list[str]:
+    """The message of trainings.xlsx's one problem, on a cold run without and with the parse ahead: its
+    sheet 白沙镇 is not read (file_unreadable, exit 2)."""
+    messages = []
+    for code, report in checked_both_ways(data):
+        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
+        assert code == 2 and problem["code"] == "file_unreadable" and problem["sheet"] == "白沙镇"
+        messages.append(problem["message"])
+    return messages
+
+
 def test_a_crafted_infinite_number_in_an_id_column_is_a_problem_not_a_crash(tmp_path):
     """calamine reads <v>inf</v> as a number; in an ID column it is shown as typed and rejected."""
 
@@ -405,10 +416,8 @@ def test_a_workbook_with_a_sheet_cut_short_is_unusable_in_words(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     with_sheet_xml(clerk_book(), data / "trainings.xlsx", lambda xml: xml[: len(xml) // 2])
-    for code, report in checked_both_ways(data):
-        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
-        assert code == 2 and problem["code"] == "file_unreadable" and problem["sheet"] == "白沙镇"
-        assert "damaged" in problem["message"] or "损坏" in problem["message"]
+    for message in refused_both_ways(data):
+        assert "damaged" in message or "损坏" in message
 
 
 def test_an_xls_cut_short_anywhere_is_unusable_in_words(tmp_path):
@@ -457,13 +466,12 @@ def test_a_sheet_spanning_too_many_cells_is_not_given_to_calamine(tmp_path):
     book = clerk_book()
     book.active["XFD1048576"] = "x"
     book.save(data / "trainings.xlsx")
-    for code, report in checked_both_ways(data):
-        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
-        assert code == 2 and problem["sheet"] == "白沙镇" and "17,179,869,184" in problem["message"]
+    for message in refused_both_ways(data):
+        assert "17,179,869,184" in message
     book.active["XFD1048576"] = None
     book.active["Z60000"] = "a ledger's size is read"
     book.save(data / "trainings.xlsx")
-    code, report = check_json(data)
+    _code, report = check_json(data)
     assert not [
         p for p in report["problems"] if p["file"] == "trainings.xlsx" and p["code"] == "file_unreadable"
     ]
@@ -491,10 +499,8 @@ def test_every_spelling_of_a_far_cell_reference_is_measured(tmp_path, far):
         return xml.replace(b"</row>", far.encode() + b"</row>", 1)
 
     with_sheet_xml(clerk_book(), data / "trainings.xlsx", with_far_cell)
-    for code, report in checked_both_ways(data):
-        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
-        assert code == 2 and problem["code"] == "file_unreadable" and problem["sheet"] == "白沙镇"
-        assert "五千万" in problem["message"]
+    for message in refused_both_ways(data):
+        assert "五千万" in message
 
 
 def test_a_far_cell_is_measured_in_a_workbook_stored_without_compression(tmp_path):
@@ -513,9 +519,8 @@ def test_a_far_cell_is_measured_in_a_workbook_stored_without_compression(tmp_pat
     ):
         for item in source.infolist():
             stored.writestr(item.filename, source.read(item.filename))
-    for code, report in checked_both_ways(data):
-        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
-        assert code == 2 and problem["sheet"] == "白沙镇" and "17,179,869,184" in problem["message"]
+    for message in refused_both_ways(data):
+        assert "17,179,869,184" in message
 
 
 def test_a_sheet_with_a_text_longer_than_any_cell_is_not_measured_nor_read(tmp_path):
@@ -528,10 +533,8 @@ def test_a_sheet_with_a_text_longer_than_any_cell_is_not_measured_nor_read(tmp_p
         return xml.replace(b'<c r="A2"', b"<c" + b" " * (40 << 20) + b'r="A2"', 1)
 
     with_sheet_xml(clerk_book(), data / "trainings.xlsx", padded)
-    for code, report in checked_both_ways(data):
-        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
-        assert code == 2 and problem["code"] == "file_unreadable" and problem["sheet"] == "白沙镇"
-        assert "damaged" in problem["message"] or "损坏" in problem["message"]
+    for message in refused_both_ways(data):
+        assert "damaged" in message or "损坏" in message
 
 
 def test_a_far_row_of_cells_without_references_is_too_large(tmp_path):
@@ -545,9 +548,8 @@ def test_a_far_row_of_cells_without_references_is_too_large(tmp_path):
         return xml.replace(b"</sheetData>", row + b"</sheetData>", 1)
 
     with_sheet_xml(clerk_book(), data / "trainings.xlsx", far_row)
-    for code, report in checked_both_ways(data):
-        (problem,) = [p for p in report["problems"] if p["file"] == "trainings.xlsx"]
-        assert code == 2 and problem["sheet"] == "白沙镇" and "60,000,000" in problem["message"]
+    for message in refused_both_ways(data):
+        assert "60,000,000" in message
 
 
 def test_a_wide_short_sheet_is_measured_exactly_and_read(tmp_path):
