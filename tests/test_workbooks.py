@@ -552,6 +552,25 @@ def test_a_far_row_of_cells_without_references_is_too_large(tmp_path):
         assert "60,000,000" in message
 
 
+def test_a_sheet_unpacking_past_the_bound_is_not_measured_nor_read(tmp_path, monkeypatch):
+    """A sheet's XML is scanned up to bounds.MAX_SHEET_XML_BYTES unpacked (4 GB: a deflated zip bomb
+    would take minutes), here lowered to 1 MB: beyond it the sheet is a damaged one, not read."""
+    from jishu import bounds
+
+    monkeypatch.setattr(bounds, "MAX_SHEET_XML_BYTES", 1 << 20)
+    monkeypatch.setattr(bounds, "_PIECE", 1 << 16)
+    data = tmp_path / "data"
+    data.mkdir()
+    row = b'<row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c></row>'
+
+    def long(xml: bytes) -> bytes:
+        return xml.replace(b"</sheetData>", row * 20_000 + b"</sheetData>", 1)
+
+    with_sheet_xml(clerk_book(), data / "trainings.xlsx", long)
+    for message in refused_both_ways(data):
+        assert "damaged" in message or "损坏" in message
+
+
 def test_a_wide_short_sheet_is_measured_exactly_and_read(tmp_path):
     """A stray value in XFD3 of a two-row ledger: 3 × 16,384 cells is no danger, and the ledger is read
     (the first pass's bound would refuse it; the exact second pass does not)."""

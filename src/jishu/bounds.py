@@ -34,6 +34,9 @@ _FAR = re.compile(rb'r\s*=\s*["\']([A-Za-z]{2,}|[A-Za-z]?(?=\d{7}))(\d*)')
 _ANY = re.compile(rb'r\s*=\s*["\']([A-Za-z]*)(\d*)')
 _NEAR_ROWS, _NEAR_COLUMNS = 999_999, 26  # what a reference that _FAR does not match can reach
 _PIECE = 16 << 20  # the XML is scanned this much at a time
+# a sheet's XML unpacked: a million rows of 50 cells is about 3 GB; beyond this it is not measured (a few
+# hundred KB of deflated data can unpack to gigabytes, and the scan would take minutes)
+MAX_SHEET_XML_BYTES = 4 << 30
 _TAG = r"<(?:\w+:)?{}\b([^>]*)>"
 _ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
 
@@ -47,9 +50,9 @@ class SheetTooLarge(Exception):
 
 
 class SheetNotMeasured(Exception):
-    """A sheet whose XML runs _PIECE bytes without a tag beginning: a tag or a text that long is in no
-    sheet Excel or WPS writes (a cell holds at most 32,767 characters), so it is measured no further
-    and not given to calamine (said as a damaged sheet)."""
+    """A sheet whose XML runs _PIECE bytes without a tag beginning (a tag or a text that long is in no
+    sheet Excel or WPS writes: a cell holds at most 32,767 characters), or unpacks to more than
+    MAX_SHEET_XML_BYTES: measured no further and not given to calamine (said as a damaged sheet)."""
 
 
 def tags(xml: str, name: str) -> list[dict[str, str]]:
@@ -171,9 +174,14 @@ def _row_number(digits: bytes) -> int:
 
 def _pieces(xml):
     """The stream in pieces of about _PIECE bytes, each cut before its last tag (an attribute is never
-    split between two pieces). SheetNotMeasured when a piece holds no tag's beginning."""
+    split between two pieces). SheetNotMeasured when a piece holds no tag's beginning, or the stream
+    runs past MAX_SHEET_XML_BYTES."""
     carry = b""
+    read = 0
     while piece := xml.read(_PIECE):
+        read += len(piece)
+        if read > MAX_SHEET_XML_BYTES:
+            raise SheetNotMeasured(f"over {MAX_SHEET_XML_BYTES:,} bytes of XML")
         piece = carry + piece
         cut = piece.rfind(b"<")
         if cut <= 0:
