@@ -8,7 +8,10 @@ from jishu.fast import prefetch
 
 
 def main() -> None:
-    prefetch.from_arguments(sys.argv[1:])
+    try:
+        prefetch.from_arguments(sys.argv[1:])
+    except Exception:  # noqa: BLE001, S110 - a head start only: the command line asks again, and says
+        pass  # what went wrong where every fault is reported (masked, without a traceback)
     from jishu.cli import main as command_line
 
     command_line()
