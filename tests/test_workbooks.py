@@ -571,6 +571,64 @@ def test_a_sheet_unpacking_past_the_bound_is_not_measured_nor_read(tmp_path, mon
         assert "damaged" in message or "损坏" in message
 
 
+FAR_CELL = b'<c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>'
+
+
+def rezipped(book: openpyxl.Workbook, path: Path, entries) -> Path:
+    """The workbook saved to `path` with each zip entry (name, bytes) replaced by what `entries` gives
+    for it: a list of (name, bytes), written in that order (a name may come twice)."""
+    import io
+    import zipfile
+
+    saved = io.BytesIO()
+    book.save(saved)
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as crafted:
+        for item in source.infolist():
+            for name, content in entries(item.filename, source.read(item.filename)):
+                crafted.writestr(name, content)
+    return path
+
+
+def with_far_cell(xml: bytes) -> bytes:
+    return xml.replace(b"</row>", FAR_CELL + b"</row>", 1)
+
+
+def test_a_sheet_part_named_in_another_case_is_measured(tmp_path):
+    """The relationship names `Worksheets/Sheet1.xml`; calamine finds `xl/worksheets/sheet1.xml` by it
+    (its far cell aborted the process): the part is measured whatever the case of its name."""
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def entries(name: str, content: bytes):
+        if name == "xl/_rels/workbook.xml.rels":
+            content = content.replace(b"worksheets/sheet1.xml", b"Worksheets/Sheet1.xml")
+            assert b"Worksheets/Sheet1.xml" in content
+        elif name == "xl/worksheets/sheet1.xml":
+            content = with_far_cell(content)
+        return [(name, content)]
+
+    rezipped(clerk_book(), data / "trainings.xlsx", entries)
+    for message in refused_both_ways(data):
+        assert "17,179,869,184" in message
+
+
+def test_a_sheet_part_written_twice_is_measured_both_times(tmp_path):
+    """Two zip entries of one name, the first with a far cell, the second plain: whichever of them a
+    reader takes, the sheet is measured by both."""
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def entries(name: str, content: bytes):
+        if name == "xl/worksheets/sheet1.xml":
+            return [(name, with_far_cell(content)), (name, content)]
+        return [(name, content)]
+
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        rezipped(clerk_book(), data / "trainings.xlsx", entries)
+    for message in refused_both_ways(data):
+        assert "17,179,869,184" in message
+
+
 def test_a_wide_short_sheet_is_measured_exactly_and_read(tmp_path):
     """A stray value in XFD3 of a two-row ledger: 3 × 16,384 cells is no danger, and the ledger is read
     (the first pass's bound would refuse it; the exact second pass does not)."""

@@ -91,14 +91,25 @@ def refused_sheets(source) -> dict[str, Exception]:
 def refusals(source) -> Iterator[tuple[str, Exception | None]]:
     """Each sheet of an .xlsx/.xlsm workbook, in order, with why it is not given to calamine (None: it
     may be), each measured when it is asked for; none for another format, or from where the workbook is
-    damaged (calamine says what it is)."""
+    damaged (calamine says what it is). A sheet's part is what its relationship names, in any case
+    (calamine finds `Worksheets/Sheet1.xml` as `worksheets/sheet1.xml`): every part of that name is
+    measured (a name written twice in the zip too), and a sheet whose part is not found so is measured
+    by every XML part no other sheet names (only a crafted workbook gets there)."""
     try:
         if not zipfile.is_zipfile(source):
             return
         with zipfile.ZipFile(source) as book:
-            for name, member in sheet_parts(book):
-                if member in book.NameToInfo:
-                    yield name, _refusal(lambda member=member: _sheet_xml(book, member))
+            parts = sheet_parts(book)
+            named: dict[str, list[zipfile.ZipInfo]] = {}
+            for member in book.infolist():  # a name written twice is measured twice
+                named.setdefault(member.filename.lower(), []).append(member)
+            claimed = {target.lower() for _, target in parts}
+            unclaimed = [
+                m for n, found in named.items() if n.endswith(".xml") and n not in claimed for m in found
+            ]
+            for name, target in parts:
+                members = named.get(target.lower()) or unclaimed
+                yield name, _worst(_refusal(lambda m=m: _sheet_xml(book, m)) for m in members)
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, RuntimeError, EOFError, zlib.error):
         return
 
@@ -111,18 +122,24 @@ def _refusal(opened) -> Exception | None:
     return SheetTooLarge(span) if span > MAX_SHEET_CELLS else None
 
 
-def _sheet_xml(book: zipfile.ZipFile, member: str):
+def _worst(refusals) -> Exception | None:
+    """Of several parts' refusals: one not measured, else the largest span, else None."""
+    found = [why for why in refusals if why is not None]
+    unmeasured = [why for why in found if isinstance(why, SheetNotMeasured)]
+    return (unmeasured or sorted(found, key=lambda why: why.span, reverse=True) or [None])[0]
+
+
+def _sheet_xml(book: zipfile.ZipFile, info: zipfile.ZipInfo):
     """A sheet's XML as a binary stream. Deflated (as every workbook saves it): its bytes read at once and
     inflated in large steps, each one call that lets the other threads run (zipfile's own stream inflates
     a few KB at a time and takes the GIL for each, which made the scan wait on a cold run's imports).
     Stored, or another method, or encrypted: zipfile's stream."""
-    info = book.getinfo(member)
     if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
-        return book.open(member)
+        return book.open(info)
     book.fp.seek(info.header_offset)
     local = book.fp.read(30)  # the local file header: its name and extra field precede the data
     if len(local) != 30 or local[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(member)
+        raise zipfile.BadZipFile(info.filename)
     name, extra = struct.unpack("<HH", local[26:30])
     book.fp.seek(info.header_offset + 30 + name + extra)
     return _Inflated(book.fp.read(info.compress_size))
