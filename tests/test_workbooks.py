@@ -612,6 +612,45 @@ def test_a_sheet_part_named_in_another_case_is_measured(tmp_path):
         assert "17,179,869,184" in message
 
 
+@pytest.mark.parametrize(
+    "renamed",
+    [
+        {"xl/workbook.xml": "XL/Workbook.XML"},
+        {"xl/_rels/workbook.xml.rels": "xl/_rels/WORKBOOK.xml.rels"},
+        {"xl/worksheets/sheet1.xml": "xl/Worksheets/Sheet1.xml"},
+    ],
+)
+def test_workbook_parts_named_in_another_case_are_found(tmp_path, renamed):
+    """calamine finds a workbook's own parts without regard to case (each of these aborted the process
+    with a far cell in the sheet): the extent check finds them as it does."""
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def entries(name: str, content: bytes):
+        if name == "xl/worksheets/sheet1.xml":
+            content = with_far_cell(content)
+        return [(renamed.get(name, name), content)]
+
+    rezipped(clerk_book(), data / "trainings.xlsx", entries)
+    for message in refused_both_ways(data):
+        assert "17,179,869,184" in message
+
+
+def test_a_sheet_calamine_names_otherwise_gets_the_worst_verdict(tmp_path):
+    """Should calamine read a sheet's name otherwise than the check does, that sheet is judged by the
+    worst of every sheet and of every other part holding cells (told under None)."""
+    from jishu import bounds
+
+    book = clerk_book()
+    book.create_sheet("另一张")
+    book["另一张"]["XFD1048576"] = "x"
+    book.save(tmp_path / "book.xlsx")
+    told = dict(bounds.refusals(tmp_path / "book.xlsx"))
+    assert bounds.verdict(told, "白沙镇") is None
+    assert isinstance(bounds.verdict(told, "另一张"), bounds.SheetTooLarge)
+    assert isinstance(bounds.verdict(told, "a name read otherwise"), bounds.SheetTooLarge)
+
+
 def test_a_sheet_part_written_twice_is_measured_both_times(tmp_path):
     """Two zip entries of one name, the first with a far cell, the second plain: whichever of them a
     reader takes, the sheet is measured by both."""

@@ -60,18 +60,29 @@ def tags(xml: str, name: str) -> list[dict[str, str]]:
     return [dict(_ATTRIBUTE.findall(found)) for found in re.findall(_TAG.format(name), xml, re.S)]
 
 
-def sheet_parts(book: zipfile.ZipFile) -> list[tuple[str, str]]:
+def entries(book: zipfile.ZipFile) -> dict[str, list[zipfile.ZipInfo]]:
+    """The zip's entries by their names in lower case (calamine finds `XL/Workbook.xml` as
+    `xl/workbook.xml`), every entry of a name written twice."""
+    found: dict[str, list[zipfile.ZipInfo]] = {}
+    for entry in book.infolist():
+        found.setdefault(entry.filename.lower(), []).append(entry)
+    return found
+
+
+def sheet_parts(book: zipfile.ZipFile, named: dict | None = None) -> list[tuple[str, str]]:
     """An .xlsx/.xlsm workbook's sheets, in order: (name, the zip member holding its XML), from
-    xl/workbook.xml and its relationships (KeyError when the workbook has none)."""
-    workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
-    rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-    targets = {r.get("Id"): r.get("Target", "") for r in tags(rels, "Relationship")}
+    xl/workbook.xml and its relationships, found in any case; when the zip holds either more than once,
+    the sheets of every one (a name may then come twice). KeyError when the workbook has neither."""
+    named = named if named is not None else entries(book)
     parts = []
-    for sheet in tags(workbook, "sheet"):
-        target = targets.get(sheet.get("r:id"), "").lstrip("/")
-        parts.append(
-            (html.unescape(sheet.get("name", "")), target if target.startswith("xl/") else f"xl/{target}")
-        )
+    for workbook in named["xl/workbook.xml"]:
+        for rels in named["xl/_rels/workbook.xml.rels"]:
+            relations = book.read(rels).decode("utf-8", "replace")
+            targets = {r.get("Id"): r.get("Target", "") for r in tags(relations, "Relationship")}
+            for sheet in tags(book.read(workbook).decode("utf-8", "replace"), "sheet"):
+                target = targets.get(sheet.get("r:id"), "").lstrip("/")
+                name = html.unescape(sheet.get("name", ""))
+                parts.append((name, target if target.lower().startswith("xl/") else f"xl/{target}"))
     return parts
 
 
@@ -82,36 +93,45 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def refused_sheets(source) -> dict[str, Exception]:
-    """The sheets of an .xlsx/.xlsm workbook (a path or an open binary file; other formats: none) that
-    are not given to calamine, by name, with why (SheetTooLarge, SheetNotMeasured)."""
-    return {name: why for name, why in refusals(source) if why is not None}
-
-
-def refusals(source) -> Iterator[tuple[str, Exception | None]]:
+def refusals(source) -> Iterator[tuple[str | None, Exception | None]]:
     """Each sheet of an .xlsx/.xlsm workbook, in order, with why it is not given to calamine (None: it
-    may be), each measured when it is asked for; none for another format, or from where the workbook is
-    damaged (calamine says what it is). A sheet's part is what its relationship names, in any case
-    (calamine finds `Worksheets/Sheet1.xml` as `worksheets/sheet1.xml`): every part of that name is
-    measured (a name written twice in the zip too), and a sheet whose part is not found so is measured
-    by every XML part no other sheet names (only a crafted workbook gets there)."""
+    may be), each measured when it is asked for; then (None, why) for any sheet calamine may name
+    otherwise. None for another format, or from where the workbook is damaged (calamine says what it
+    is). calamine finds a workbook's parts without regard to case, and this finds them as it does:
+    every entry of a sheet's part is measured (a name written twice too); a sheet whose part is not
+    found is measured by every XML part no sheet names; and a name calamine reads otherwise (an
+    attribute spelled oddly) gets the worst of every sheet and of every other part holding sheetData.
+    Only a crafted workbook gets to the last two."""
     try:
         if not zipfile.is_zipfile(source):
             return
         with zipfile.ZipFile(source) as book:
-            parts = sheet_parts(book)
-            named: dict[str, list[zipfile.ZipInfo]] = {}
-            for member in book.infolist():  # a name written twice is measured twice
-                named.setdefault(member.filename.lower(), []).append(member)
-            claimed = {target.lower() for _, target in parts}
-            unclaimed = [
-                m for n, found in named.items() if n.endswith(".xml") and n not in claimed for m in found
-            ]
-            for name, target in parts:
-                members = named.get(target.lower()) or unclaimed
-                yield name, _worst(_refusal(lambda m=m: _sheet_xml(book, m)) for m in members)
+            named = entries(book)
+            targets: dict[str, list[str]] = {}
+            for name, target in sheet_parts(book, named):
+                targets.setdefault(name, []).append(target.lower())
+            claimed = {target for found in targets.values() for target in found}
+            unclaimed = [e for n, found in named.items() if n not in claimed for e in found]
+            orphans = [e for e in unclaimed if e.filename.lower().endswith(".xml")]
+            told = []
+            for name, found in targets.items():
+                members = [e for target in found for e in named.get(target, [])] or orphans
+                told.append(_worst(_refusal(lambda m=m: _sheet_xml(book, m)) for m in members))
+                yield name, told[-1]
+            others = (_refusal(lambda m=m: _sheet_xml(book, m)) for m in unclaimed if _holds_cells(book, m))
+            yield None, _worst([*told, *others])
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, RuntimeError, EOFError, zlib.error):
         return
+
+
+def verdict(told: dict, sheet: str) -> Exception | None:
+    """Why calamine's sheet of that name is not given to it, from what refusals told."""
+    return told[sheet] if sheet in told else told.get(None)
+
+
+def _holds_cells(book: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
+    with _sheet_xml(book, entry) as xml:
+        return any(b"sheetData" in piece for piece in _pieces(xml))
 
 
 def _refusal(opened) -> Exception | None:

@@ -161,7 +161,7 @@ class _Measured:
     waits for every sheet to be measured first)."""
 
     def __init__(self, data: bytes):
-        self._refusals: dict[str, Exception | None] = {}
+        self._refusals: dict[str | None, Exception | None] = {}
         self._done = False
         self._changed = threading.Condition()
         threading.Thread(target=self._measure, args=(data,), name="jishu-extents", daemon=True).start()
@@ -182,7 +182,7 @@ class _Measured:
         that could not be measured, where calamine says why)."""
         with self._changed:
             self._changed.wait_for(lambda: name in self._refusals or self._done)
-            return self._refusals.get(name)
+            return bounds.verdict(self._refusals, name)
 
 
 def taken(handle) -> tuple | None:

@@ -51,13 +51,13 @@ def open_workbook(path: Path) -> Opened | Unusable:
                     handle.seek(0)
                     if bounds.aborts_calamine(handle.read(bounds.MAX_WORKBOOK_BYTES)):
                         raise bounds.WouldAbort
-                refused = bounds.refused_sheets(handle)
+                told = dict(bounds.refusals(handle))
                 handle.seek(0)
                 book = CalamineWorkbook.from_filelike(handle)
                 parsed = {
-                    i: refused[meta.name]
+                    i: refused
                     for i, meta in enumerate(book.sheets_metadata)
-                    if meta.name in refused
+                    if (refused := bounds.verdict(told, meta.name)) is not None
                 }
             else:
                 book, parsed = parsed_ahead
