@@ -16,6 +16,7 @@ sheet crafted with cells that carry no reference can still reach calamine's limi
 from __future__ import annotations
 
 import html
+import io
 import re
 import struct
 import subprocess
@@ -231,7 +232,7 @@ def _pieces(xml):
     yield carry
 
 
-# --------------------------------------------------------------------------- .xls: a trial in a child process
+# ------------------------------------------------- .xls, .ods: a trial in a child process
 
 _CFB = bytes.fromhex("d0cf11e0a1b11ae1")  # the old binary workbook (.xls, also when named otherwise)
 # The child reads the workbook from its stdin, within an address-space bound, and loads every sheet as
@@ -252,18 +253,29 @@ TRIAL_SECONDS = 120
 
 
 class WouldAbort(Exception):
-    """calamine ended the trial of this workbook by a signal: it is not given to calamine here."""
+    """calamine's trial of this workbook was killed or did not end: it is not given to calamine here."""
 
 
-def is_old_binary(head: bytes) -> bool:
-    return head.startswith(_CFB)
+def tried_first(data: bytes) -> bool:
+    """Whether calamine is tried on these bytes in a child process before it loads them here: an old
+    binary workbook (CFB: on some damaged ones calamine reserves hundreds of GB, and Rust aborts when
+    that fails) and any other that is not an .xlsx/.xlsm (an OpenDocument one: on some damaged ones
+    calamine loops for ever). .xlsx/.xlsm are measured instead (refusals): trying them would double a
+    cold run's parse, and the damaged ones fuzzed never made calamine loop."""
+    if data.startswith(_CFB):
+        return True
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            return "xl/workbook.xml" not in entries(book)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError):
+        return False  # neither: calamine refuses it at once
 
 
 def aborts_calamine(data: bytes) -> bool:
-    """Whether calamine, loading this old binary workbook, ends the process: some damaged .xls files make
-    it reserve hundreds of GB, and Rust aborts when that fails, past any handler. The trial runs in a
-    child process (a fresh interpreter, 0.1 s plus the parse); an .xls is small and rare, so this is paid
-    only for it."""
+    """Whether calamine, loading these bytes, ends the process (killed by a signal: an abort, the
+    address-space bound) or does not end in TRIAL_SECONDS (a loop). The trial runs in a child process (a
+    fresh interpreter, 0.1 s plus the parse); .xls and .ods files are small and rare, so this is paid only
+    for them (tried_first)."""
     try:
         trial = subprocess.run(
             [sys.executable, "-I", "-c", _TRIAL],

@@ -135,7 +135,7 @@ def _parse(path: str, key: tuple):
         data = handle.read(MAX_WORKBOOK_BYTES + 1)
         if len(data) != key[2]:
             return None
-        if bounds.is_old_binary(data) and bounds.aborts_calamine(data):
+        if bounds.tried_first(data) and bounds.aborts_calamine(data):
             raise bounds.WouldAbort
     measured = _Measured(data)
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))

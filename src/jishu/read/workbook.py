@@ -16,6 +16,7 @@ column as text" hint), a whole number `12`, a yes/no cell `true`/`false`.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import zipfile
 from dataclasses import dataclass, field
@@ -47,13 +48,11 @@ def open_workbook(path: Path) -> Opened | Unusable:
         with open(path, "rb") as handle:
             parsed_ahead = prefetch.taken(handle)
             if parsed_ahead is None:
-                if bounds.is_old_binary(handle.read(8)):
-                    handle.seek(0)
-                    if bounds.aborts_calamine(handle.read(bounds.MAX_WORKBOOK_BYTES)):
-                        raise bounds.WouldAbort
-                told = dict(bounds.refusals(handle))
-                handle.seek(0)
-                book = CalamineWorkbook.from_filelike(handle)
+                data = handle.read(bounds.MAX_WORKBOOK_BYTES)  # tried, measured and parsed: the same bytes
+                if bounds.tried_first(data) and bounds.aborts_calamine(data):
+                    raise bounds.WouldAbort
+                told = dict(bounds.refusals(io.BytesIO(data)))
+                book = CalamineWorkbook.from_filelike(io.BytesIO(data))
                 parsed = {
                     i: refused
                     for i, meta in enumerate(book.sheets_metadata)
