@@ -7,10 +7,11 @@ raise on it), before any Python handler can say a word. So the extent of each sh
 given to calamine. Every row and cell reference counts (calamine places a cell by its own reference, in
 upper or lower case, however the attribute is quoted or spaced), and the parts are found as calamine finds
 them (in any case: `refusals`); the scan streams the XML, so a sheet that unpacks to gigabytes is never held
-whole. 0.1 s for a 60,000-row sheet, 0.04 s of it decompressing. A
-sheet crafted with cells that carry no reference can still reach calamine's limits. An old binary workbook
-(.xls) hides such sizes deep in its records, so it is loaded once in a child process first
-(`aborts_calamine`). Light: this module runs on the parse-ahead thread, before pyarrow is loaded.
+whole. 0.1 s for a 60,000-row sheet, 0.04 s of it decompressing. A sheet crafted with cells that carry no
+reference can still reach calamine's limits. An old binary workbook (.xls) hides such sizes deep in its
+records, so it is loaded once in a child process first (`aborts_calamine`), as is an OpenDocument one
+(calamine loops for ever on some damaged ones). Light: this module runs on the parse-ahead thread, before
+pyarrow is loaded.
 """
 
 from __future__ import annotations
