@@ -681,29 +681,24 @@ def test_a_wide_short_sheet_is_measured_exactly_and_read(tmp_path):
         assert report["data"]["trainings"]["accepted"] == 1  # row 3 holds only the stray value: rejected
 
 
-def test_an_ods_on_which_calamine_loops_is_tried_in_a_child_first(tmp_path, monkeypatch):
-    """tests/fixtures/damaged/ods_calamine_loops.ods (a generated .ods with bytes changed, found by
-    fuzzing) makes calamine 0.9 loop for ever while opening it: a nightly run would never end. An .ods
-    is tried in a child process first (its time bound lowered here from 120 s): file_unreadable, exit 2,
-    parsed ahead or not, and the run goes on."""
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "xls_huge_reservation.xls",  # calamine 0.9 reserves 300 GB loading it, and aborts the process
+        "ods_calamine_loops.ods",  # calamine 0.9 never returns from opening it: a nightly run would hang
+    ],
+)
+def test_a_workbook_calamine_would_not_survive_is_tried_in_a_child_first(tmp_path, monkeypatch, fixture):
+    """Generated workbooks with bytes changed, found by fuzzing (tests/fixtures/damaged/). An .xls or .ods
+    is tried in a child process first (its time bound lowered here from 120 s): the file is
+    file_unreadable (exit 2), parsed ahead or not, and the run goes on."""
     from jishu import bounds
 
     monkeypatch.setattr(bounds, "TRIAL_SECONDS", 3)
     data = tmp_path / "data"
     data.mkdir()
-    shutil.copy(FIXTURES / "damaged" / "ods_calamine_loops.ods", data / "trainings.ods")
+    name = "trainings" + Path(fixture).suffix
+    shutil.copy(FIXTURES / "damaged" / fixture, data / name)
     for code, report in checked_both_ways(data):
         assert code == 2
-        assert [p["code"] for p in report["problems"] if p["file"] == "trainings.ods"] == ["file_unreadable"]
-
-
-def test_an_xls_that_makes_calamine_abort_is_tried_in_a_child_first(tmp_path):
-    """tests/fixtures/damaged/xls_huge_reservation.xls (a generated .xls with bytes changed, found by
-    fuzzing) makes calamine 0.9 reserve 300 GB and abort the process. jishu tries an .xls in a child
-    process first: the file is file_unreadable (exit 2), parsed ahead or not, and the run goes on."""
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(FIXTURES / "damaged" / "xls_huge_reservation.xls", data / "trainings.xls")
-    for code, report in checked_both_ways(data):
-        assert code == 2
-        assert [p["code"] for p in report["problems"] if p["file"] == "trainings.xls"] == ["file_unreadable"]
+        assert [p["code"] for p in report["problems"] if p["file"] == name] == ["file_unreadable"]
