@@ -125,18 +125,24 @@ def calamine_failed(exc: BaseException) -> bool:
 
 
 def _parse(path: str, key: tuple):
-    from python_calamine import CalamineWorkbook, SheetTypeEnum
-
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as handle:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode) or identity(status) != key:
             return None
         data = handle.read(MAX_WORKBOOK_BYTES + 1)
-        if len(data) != key[2]:
-            return None
-        if bounds.tried_first(data) and bounds.aborts_calamine(data):
-            raise bounds.WouldAbort
+    return parse(data) if len(data) == key[2] else None
+
+
+def parse(data: bytes) -> tuple:
+    """A workbook's bytes as calamine parses them, after the checks of bounds.py: (the workbook, {sheet
+    index: its parsed sheet, or why it is not given to calamine, or calamine's refusal of it}). Tried in
+    a child process first where bounds.tried_first says so (WouldAbort); calamine's refusal of the whole
+    file is raised. The reader calls this too, for a file not parsed ahead."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    if bounds.tried_first(data) and bounds.aborts_calamine(data):
+        raise bounds.WouldAbort
     measured = _Measured(data)
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     del data

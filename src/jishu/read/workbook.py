@@ -16,7 +16,6 @@ column as text" hint), a whole number `12`, a yes/no cell `true`/`false`.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import zipfile
 from dataclasses import dataclass, field
@@ -36,30 +35,11 @@ _LAST_SERIAL = 2_958_465  # 9999-12-31
 
 
 def open_workbook(path: Path) -> Opened | Unusable:
-    from python_calamine import (
-        CalamineError,
-        CalamineWorkbook,
-        PasswordError,
-        SheetTypeEnum,
-        SheetVisibleEnum,
-    )
+    from python_calamine import CalamineError, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
     try:
         with open(path, "rb") as handle:
-            parsed_ahead = prefetch.taken(handle)
-            if parsed_ahead is None:
-                data = handle.read(bounds.MAX_WORKBOOK_BYTES)  # tried, measured and parsed: the same bytes
-                if bounds.tried_first(data) and bounds.aborts_calamine(data):
-                    raise bounds.WouldAbort
-                told = dict(bounds.refusals(io.BytesIO(data)))
-                book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-                parsed = {
-                    i: refused
-                    for i, meta in enumerate(book.sheets_metadata)
-                    if (refused := bounds.verdict(told, meta.name)) is not None
-                }
-            else:
-                book, parsed = parsed_ahead
+            book, parsed = prefetch.taken(handle) or prefetch.parse(handle.read(bounds.MAX_WORKBOOK_BYTES))
     except PasswordError:
         return Unusable("file_unreadable", reason="workbook_password")
     except (CalamineError, bounds.WouldAbort):
@@ -82,7 +62,6 @@ def open_workbook(path: Path) -> Opened | Unusable:
                 meta.name,
                 index,
                 meta.visible != SheetVisibleEnum.Visible,
-                book=book,
                 hidden_columns=hidden_columns.get(meta.name, set()),
                 parsed=parsed.get(index),
             )
@@ -92,19 +71,19 @@ def open_workbook(path: Path) -> Opened | Unusable:
 
 @dataclass
 class SheetTable(Table):
-    book: object = None
     hidden_columns: set = field(default_factory=set)
-    parsed: object = None  # the sheet as parsed ahead (fast/prefetch.py), until its rows are taken
+    parsed: object = (
+        None  # the sheet as calamine parsed it (prefetch.parse), or why not, until its rows are taken
+    )
     _rows: list | None = None
 
     @property
     def rows(self) -> list[list]:
         """Every row of the sheet, typed cells, row i being Excel's row i + 1 (empty rows kept)."""
         if self._rows is None:
-            if isinstance(self.parsed, BaseException):  # refused when parsed ahead: said here
+            if isinstance(self.parsed, BaseException):  # not given to calamine, or refused by it: said here
                 raise self.parsed
-            sheet = self.parsed or self.book.get_sheet_by_index(self.index)
-            self._rows, self.parsed = sheet.to_python(skip_empty_area=False), None
+            self._rows, self.parsed = self.parsed.to_python(skip_empty_area=False), None
         return self._rows
 
     def head(self) -> list[tuple[int, list[str]]] | Unusable:
