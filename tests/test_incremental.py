@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+import jishu.cache
+import jishu.load
 from jishu.checking import check
 from jishu.i18n import Words
 from jishu.load import LedgersUnusable, load
@@ -121,11 +123,44 @@ def test_an_edit_that_keeps_size_and_time_is_no_append(tmp_path):
     assert answer(tmp_path, True) == answer(tmp_path, False)
 
 
+@pytest.mark.parametrize("gaps", [64, 0])
+def test_a_ledger_written_part_by_part_agrees_with_no_cache(tmp_path, monkeypatch, gaps):
+    """A large ledger's rows go to the cache while its later files are read (load.PART_ROWS, made small
+    here): a part of which assembling then drops rows (duplicates of an earlier file's rows) is kept
+    with the ranges of rows kept (up to MAX_GAPS dropped) or written again, and the warm run, an append
+    and an edit all answer as --no-cache does."""
+    monkeypatch.setattr(jishu.load, "PART_ROWS", 4)
+    monkeypatch.setattr(jishu.cache, "MAX_GAPS", gaps)
+    base_folder(tmp_path)
+    rows = [training(i, i) for i in range(30)]
+    (tmp_path / "trainings.csv").unlink()
+    (tmp_path / "trainings_1.csv").write_text(HEAD + "".join(rows[:10]), encoding="utf-8")
+    (tmp_path / "trainings_2.csv").write_text(HEAD + "".join(rows[10:12]), encoding="utf-8")  # with the next
+    (tmp_path / "trainings_3.csv").write_text(HEAD + "".join(rows[12:20] + rows[3:5]), encoding="utf-8")
+    (tmp_path / "trainings_4.csv").write_text(HEAD + "".join(rows[20:30]), encoding="utf-8")
+    assert answer(tmp_path, True) == answer(tmp_path, False)
+    assert parts(tmp_path, "trainings") == 3  # files 1, 2 and 3, and 4 (2 and 3 written as one)
+    meta = json.loads(
+        (next((tmp_path / ".jishu-cache").glob("ledger-trainings-*")) / "meta.json").read_text()
+    )
+    assert meta["seal"]["rows-1"].get("keep") == ([[0, 10]] if gaps else None)  # 2 + 8 of 10 rows
+    with open(tmp_path / "trainings_4.csv", "a", encoding="utf-8") as f:
+        f.write(training(60, 2) + rows[25])
+    assert answer(tmp_path, True) == answer(tmp_path, False)
+    assert parts(tmp_path, "trainings") == 4
+    (tmp_path / "trainings_1.csv").write_text(HEAD + "".join(rows[:9]), encoding="utf-8")
+    assert answer(tmp_path, True) == answer(tmp_path, False)
+
+
 class Ledgers(RuleBasedStateMachine):
     """Random sequences of what clerks and editors do to a ledger file between two nightly runs."""
 
+    part_rows: int | None = None  # load.PART_ROWS for this machine's runs
+
     @initialize()
     def start(self):
+        if self.part_rows is not None:
+            self.kept_part_rows, jishu.load.PART_ROWS = jishu.load.PART_ROWS, self.part_rows
         self.folder = Path(tempfile.mkdtemp(prefix="jishu-grow-"))
         base_folder(self.folder)
         self.next = 100
@@ -133,6 +168,8 @@ class Ledgers(RuleBasedStateMachine):
         answer(self.folder, True)
 
     def teardown(self):
+        if hasattr(self, "kept_part_rows"):
+            jishu.load.PART_ROWS = self.kept_part_rows
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _append(self, ledger: str, text: str) -> None:
@@ -217,6 +254,16 @@ Ledgers.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_appends_edits_and_truncations_agree_with_no_cache = Ledgers.TestCase
+
+
+class LedgersWrittenEarly(Ledgers):
+    """The same, with the ledger's rows written to the cache as they are read (a part of every file)."""
+
+    part_rows = 1
+
+
+LedgersWrittenEarly.TestCase.settings = Ledgers.TestCase.settings
+test_appends_to_a_ledger_written_early_agree_with_no_cache = LedgersWrittenEarly.TestCase
 
 
 @pytest.mark.parametrize("ledger", ["trainings"])

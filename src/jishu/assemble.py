@@ -45,10 +45,7 @@ def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) 
     """One ledger from its validated tables (files in name order, sheets in workbook order): the as-of
     bound on birth dates, then duplicates by key."""
     names = [[f.file, f.sheet] for f in files]
-    parts = []
-    file_type = np.int16 if len(files) < 2**15 else np.int32  # the index of the file each row is from
-    for i, f in enumerate(files):
-        parts.append(f.table.append_column("file", pa.array(np.full(f.table.num_rows, i, dtype=file_type))))
+    parts = [with_file_index(f.table, i, wide=len(files) >= 2**15) for i, f in enumerate(files)]
     problems = [f.problems for f in files]
     rows = sum(f.rows for f in files)
     rejected_in_files = sum(_rejected_rows(f.problems) for f in files)
@@ -71,6 +68,14 @@ def assemble(ledger: schema.Ledger, files: list[ValidatedFile], as_of: dt.date) 
     )
     assert counts.rows == counts.accepted + counts.rejected + counts.duplicates, counts
     return Assembled(names, table, pa.concat_tables(problems), counts, latest, late.num_rows)
+
+
+def with_file_index(table: pa.Table, index: int, wide: bool = False) -> pa.Table:
+    """A file's table with the index of the file (among the ledger's) on every row: where it is from
+    (int16, or int32 when the ledger has 2**15 tables or more: `wide`)."""
+    return table.append_column(
+        "file", pa.array(np.full(table.num_rows, index, dtype=np.int32 if wide else np.int16))
+    )
 
 
 def with_as_of(problems: pa.Table, as_of: dt.date) -> pa.Table:

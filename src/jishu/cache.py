@@ -5,9 +5,9 @@ read-only, the user cache folder ($XDG_CACHE_HOME/jishu or ~/.cache/jishu), one 
 folder. One entry per ledger file, named after the file's path (Arrow IPC files sealed by a content
 hash): it is used only when the file's stamp (size, modification and change time, inode), jishu's
 version, the cache schema and --encoding all match, so a changed or added file rebuilds only its own
-entry. Each ledger as assembled from all its files (duplicates settled) is kept as well (Parquet, its
-pages with CRC checksums verified on reading), with, for certificates, each holder's earliest issue
-date; that is all a warm run reads. A ledger whose last file only grew (an append: its bytes cached
+entry. Each ledger as assembled from all its files (duplicates settled) is kept as well, with, for
+certificates, each holder's earliest issue date; that is all a warm run reads. A large ledger's rows
+are written as its files are read (EarlyParts), and the entry is put in place once it is assembled. A ledger whose last file only grew (an append: its bytes cached
 before are unchanged, by an xxh3 content hash) is read from its entry and the new tail, and the append
 is kept as one more part of the entry (issue 16). An entry is a folder written under a temporary name
 and renamed into place (atomic); anything unreadable, damaged or inconsistent is treated as missing
@@ -41,8 +41,9 @@ from jishu.validate import ValidatedFile
 
 # 3: SplitMix64 key hashes, index of earliest certificates; 4: int32 lines, int16 files;
 # 5: problems with sheet, reason and the row referred to; 6: an entry per file with every table of it;
-# 7: stamps with change time and inode; 8: the competitions ledger (a `competitions*` file was no ledger before)
-CACHE_SCHEMA = 8
+# 7: stamps with change time and inode; 8: the competitions ledger (a `competitions*` file was no ledger before);
+# 9: a ledger's parts written early, read through the ranges of rows kept (an older jishu would not apply them)
+CACHE_SCHEMA = 9
 LEGACY_TEMP_PREFIX = ".tmp-"  # entries being written, before schema 7 (the cache folder is jishu's own)
 
 
@@ -93,6 +94,16 @@ def _read_part(path: Path, seal: dict, columns: list[str] | None = None) -> pa.T
     ):
         return None
     return table
+
+
+def _kept(table: pa.Table, ranges: list[list[int]] | None) -> pa.Table:
+    """A part's rows without those assembling dropped after it was written (EarlyParts): its ranges
+    of rows kept, as slices (no copy)."""
+    if ranges is None:
+        return table
+    return pa.concat_tables(
+        [table.slice(start, stop - start) for start, stop in ranges] or [table.slice(0, 0)]
+    )
 
 
 MAX_PARTS = 32  # appends kept as parts of a ledger's entry; then it is written whole again
@@ -306,6 +317,7 @@ class Cache:
             tables.append(_read_part(entry / f"rows-{i}.arrow", seal, wanted))
         if any(t is None for t in tables):
             return None
+        tables = [_kept(t, meta["seal"][f"rows-{i}"].get("keep")) for i, t in enumerate(tables)]
         table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
         if table.num_rows != meta["counts"]["accepted"]:
             return None
@@ -348,10 +360,16 @@ class Cache:
             return None
 
     def put_ledger(
-        self, ledger: schema.Ledger, stamp: list[dict], assembled, tail: dict | None = None
+        self,
+        ledger: schema.Ledger,
+        stamp: list[dict],
+        assembled,
+        tail: dict | None = None,
+        early: EarlyParts | None = None,
     ) -> None:
         """Keep an assembled ledger (its table with the key hashes, for later appends). `tail`: how the
-        last file ended (grown_ledger), when rows appended to it may later be read on their own."""
+        last file ended (grown_ledger), when rows appended to it may later be read on their own. `early`:
+        parts of its rows already written while its later files were read."""
         meta = {
             "stamp": stamp,
             "version": [__version__, CACHE_SCHEMA],
@@ -360,14 +378,29 @@ class Cache:
             "latest_birth": assembled.latest_birth,
             "problems": assembled.problems.num_rows,
             "notices": assembled.notices,
-            "parts": 1,
             "tail": tail,
         }
-        parts = {"rows-0": assembled.table, "problems-0": assembled.problems}
+        to_write, meta["seal"] = (
+            early.settle(assembled.table) if early is not None else ({0: assembled.table}, {})
+        )
+        count = len(to_write) + len(meta["seal"])
+        meta |= {"parts": count, "base": count}
+        parts = {f"rows-{i}": table for i, table in to_write.items()}
+        empty = assembled.problems.schema.empty_table()
+        parts |= {f"problems-{i}": assembled.problems if i == 0 else empty for i in range(count)}
         if assembled.earliest is not None:
             meta["earliest"] = assembled.earliest.num_rows
             parts["earliest"] = assembled.earliest
-        self._write_entry(self._ledger_entry(ledger), parts, meta)
+        self._write_entry(
+            self._ledger_entry(ledger), parts, meta, folder=early.folder if early is not None else None
+        )
+
+    def early_parts(self) -> EarlyParts | None:
+        """A ledger's entry begun before its last file is read; None when the folder cannot be made."""
+        try:
+            return EarlyParts(Path(tempfile.mkdtemp(dir=self.root, prefix=f"{TEMP_PREFIX}{os.getpid()}-")))
+        except OSError:
+            return None
 
     # ---- appends (issue 16): a ledger whose last file only grew is read from its cache and the new tail
 
@@ -395,7 +428,7 @@ class Cache:
         try:
             meta = self._ledger_meta(ledger)
             tail = meta.get("tail") if meta else None
-            if tail is None or meta["parts"] >= MAX_PARTS or not paths:
+            if tail is None or meta["parts"] - meta.get("base", 1) >= MAX_PARTS or not paths:
                 return None
             now = self.ledger_stamp(paths)
             before = meta["stamp"]
@@ -447,16 +480,20 @@ class Cache:
         kept = [f"rows-{i}" for i in range(n)] + [f"problems-{i}" for i in range(n)]
         self._write_entry(entry, parts, meta, linked={part: entry / f"{part}.arrow" for part in kept})
 
-    def _write_entry(self, entry: Path, parts: dict, meta: dict, linked: dict | None = None) -> None:
+    def _write_entry(
+        self, entry: Path, parts: dict, meta: dict, linked: dict | None = None, folder: Path | None = None
+    ) -> None:
         """Write an entry folder (one Arrow IPC file per part, sealed column by column, and meta.json)
         under a temporary name, then rename it into place (atomic). `linked`: parts kept from the entry
-        there, hard-linked. Arrow IPC: written ten times faster than Parquet (so a run that builds the
+        there, hard-linked. `folder`: the temporary folder, when some parts were written into it before
+        (their seals in meta). Arrow IPC: written ten times faster than Parquet (so a run that builds the
         cache costs little more than one without it) and read by memory map (a warm run touches only
         the columns it uses, and checks those)."""
-        tmp = None
+        tmp = folder
         try:
-            tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
-            seals = {}
+            if tmp is None:
+                tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+            seals = dict(meta.get("seal", {}))  # of parts written before (`folder`)
             for part, source in (linked or {}).items():
                 os.link(source, tmp / f"{part}.arrow")
                 seals[part] = meta["seal"][part]
@@ -473,3 +510,82 @@ class Cache:
         finally:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
+
+
+MAX_GAPS = 64  # rows of a part written early that assembling may drop (each a gap in the part as read)
+
+
+class EarlyParts:
+    """A ledger's rows written to its cache entry while its later files are still being read: a
+    province's trainings are 1.2 GB, which written after the last file would be a third of the run
+    that builds the cache. Each part holds whole tables (a file, or a sheet) in ledger order, with their
+    `file` column as assembling adds it. Once the ledger is assembled (`settle`), a part is kept when
+    assembling dropped none of its rows (duplicates of earlier rows) or a few (then the part is read
+    without them: its seal lists the row ranges kept), else it is written again from the ledger."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.spans: list[tuple[int, int, int, dict]] = []  # first table, end table, rows, seal
+        self.failed = False
+
+    def write(self, first: int, tables: list[pa.Table]) -> None:
+        """Write tables `first`… of the ledger as its next part (on the writer thread)."""
+        if self.failed:
+            return
+        try:
+            table = pa.concat_tables(tables)
+            seal = _write_part(self.folder / f"rows-{len(self.spans)}.arrow", table)
+            self.spans.append((first, first + len(tables), table.num_rows, seal))
+        except Exception:  # noqa: BLE001 - best effort: the ledger is then written whole
+            self.failed = True
+
+    def settle(self, table: pa.Table) -> tuple[dict[int, pa.Table], dict]:
+        """The ledger's rows cut into parts: those written early, kept (their seals, with the ranges of
+        rows kept when assembling dropped some), and the tables still to write (the rest of the ledger,
+        or a part to write again), each by its part number."""
+        import numpy as np
+
+        if self.failed or not self.spans:
+            return {0: table}, {}
+        tables = max(span[1] for span in self.spans)
+        file = table["file"].to_numpy()
+        kept = np.bincount(file, minlength=tables) if table.num_rows else np.zeros(tables, np.int64)
+        starts = np.concatenate([[0], np.cumsum(kept)])
+        to_write, seals = {}, {}
+        for i, (first, end, rows, seal) in enumerate(self.spans):
+            start, stop = int(starts[first]), int(starts[end])
+            ranges = self._kept_ranges(i, rows, table, start, stop)
+            if ranges is None:
+                to_write[i] = table.slice(start, stop - start)
+            else:
+                seals[f"rows-{i}"] = seal if ranges == [[0, rows]] else seal | {"keep": ranges}
+        if starts[tables] < table.num_rows:
+            to_write[len(self.spans)] = table.slice(int(starts[tables]))
+        return to_write, seals
+
+    def _kept_ranges(
+        self, i: int, rows: int, table: pa.Table, start: int, stop: int
+    ) -> list[list[int]] | None:
+        """The ranges of part i's rows that the ledger (`table`, rows start…stop) kept; None when the
+        part cannot be kept: another schema, or more rows dropped than MAX_GAPS."""
+        import numpy as np
+
+        if stop - start < rows - MAX_GAPS:
+            return None
+        written = _map(self.folder / f"rows-{i}.arrow")
+        if not written.schema.equals(table.schema):
+            return None
+        if stop - start == rows:
+            return [[0, rows]]  # rows are only ever dropped, so none was
+        where = table.slice(start, stop - start)
+        ledger = where["file"].to_numpy().astype(np.int64) << 32 | where["line"].to_numpy()
+        mine = written["file"].to_numpy().astype(np.int64) << 32 | written["line"].to_numpy()
+        found = np.searchsorted(ledger, mine)  # both in file and line order
+        keep = ledger[np.minimum(found, len(ledger) - 1)] == mine if len(ledger) else np.zeros(rows, bool)
+        if int(keep.sum()) != stop - start:
+            return None
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]]).astype(np.int8)))
+        return edges.reshape(-1, 2).tolist()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -11,15 +11,16 @@ import datetime as dt
 import os
 import stat
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
 from jishu import schema
-from jishu.assemble import Assembled, as_of_number, assemble, with_as_of
+from jishu.assemble import Assembled, as_of_number, assemble, with_as_of, with_file_index
 from jishu.fast.lazy import pc
 from jishu.fast.runtime import many_objects, threads
 from jishu.model import PROBLEM_SCHEMA, Counts, problem_table
@@ -27,6 +28,9 @@ from jishu.read import Notice, RawTable, Table, Unusable, open_tables, reader_fo
 from jishu.read.shape import Header, best_guess, columns_in, find_header, ledger_named
 from jishu.rules.holders import earliest_certificates
 from jishu.validate import ValidatedFile, map_header, selector, validate_table
+
+if TYPE_CHECKING:
+    from jishu.cache import EarlyParts
 
 
 @dataclass
@@ -424,7 +428,7 @@ def load(
     rebuilt = {name for name in to_read if store and store.had_ledger(schema.LEDGERS[name])}
     with _Assembly(as_of, store, folder, assembled, needs) as assembly:
         tables, file_notices, read, hits = _read_files(
-            folder, to_read, encoding, store, needs, unusable, rebuilt, assembly.ready
+            folder, to_read, encoding, store, needs, unusable, rebuilt, assembly.ready, assembly.read_one
         )
     notices += file_notices
     for name in to_read:
@@ -467,12 +471,13 @@ def _read_files(
     unusable: list[dict],
     rebuilt: set[str],
     ready: Callable[[str, list[ValidatedFile], list[dict], list[dict]], None],
+    read_one: Callable[[str, int, ValidatedFile], None] = lambda *_: None,
 ) -> tuple[dict[str, int], list[dict], int, int]:
     """Read (or take from the cache) every file that may hold a table of the ledgers to read; the
     notices of files whose headers tell their ledger are wanted in any case (they may be no ledger).
     `rebuilt`: the ledgers whose entry in the cache was there but stale (see _own_entry). `ready(name,
     tables, notices, unusable)` hears of each ledger as soon as its last file is read, so that it is
-    assembled while the next files are read.
+    assembled while the next files are read; `read_one(name, index, table)` of each table as it comes.
     Returns how many tables each ledger has, the notices, and how many files were read and taken from
     the cache."""
     # Without the cache (which keeps every column for any later command), only what the command needs
@@ -516,6 +521,7 @@ def _read_files(
         notices += entry.notices
         for name, validated in entry.tables:
             if name in tables:
+                read_one(name, len(tables[name]), validated)
                 tables[name].append(validated)
         tell(path)
     return found, notices, read, hits
@@ -533,22 +539,44 @@ def _own_entry(folder: Folder, path: Path, entry: FileEntry, rebuilt: set[str]) 
     return any(name in rebuilt and folder.of(name) != [path] for name, _ in entry.tables)
 
 
+PART_ROWS = 1 << 20  # a ledger's rows written to the cache as one part while its next files are read
+
+
 class _Assembly:
     """Each ledger assembled on a background thread as soon as its files are read (while the next
     ledger's files are read), and kept in the cache when every file of it was usable: a warm run must
-    find an unusable file unusable again. The results land in `assembled` when the block ends."""
+    find an unusable file unusable again. Its rows are written to the cache by `PART_ROWS` or more as
+    they are read (cache.EarlyParts, on a writer thread), so that little is left to write once the last
+    file is read. The results land in `assembled` when the block ends."""
 
     def __init__(self, as_of: dt.date, store, folder: Folder, assembled: dict[str, Assembled], needs: Needs):
         self.as_of, self.store, self.folder, self.needs = as_of, store, folder, needs
         self.assembled = assembled
         self.background = ThreadPoolExecutor(max_workers=2)
+        self.writer = ThreadPoolExecutor(max_workers=1)
         self.jobs: dict = {}
+        self.early: dict[str, _Early] = {}
+
+    def read_one(self, name: str, index: int, validated: ValidatedFile) -> None:
+        if self.store is None or index >= 2**15:  # past that, file indices are wider: see EarlyParts.settle
+            return
+        if name not in self.early:
+            parts = self.store.early_parts()
+            if parts is None:
+                return
+            self.early[name] = _Early(parts, index)
+        early = self.early[name]
+        early.pending.append(with_file_index(validated.table, index))
+        if sum(t.num_rows for t in early.pending) >= PART_ROWS:
+            early.hand_over(self.writer)
 
     def ready(self, name: str, tables: list[ValidatedFile], notices: list[dict], unusable: list[dict]):
         ledger = schema.LEDGERS[name]
         if ledger.optional and not tables and not self.folder.named[name] and not ledger.shown_when_absent:
             return  # an optional ledger that is not there: its metrics are left out, not shown as 0
         bad = {u["file"] for u in unusable}
+        if name in self.early and self.early[name].writes:  # parts written early: the rest while assembling
+            self.early[name].hand_over(self.writer)
         self.jobs[name] = self.background.submit(self._finish, name, tables, notices, bad)
 
     def _finish(
@@ -559,11 +587,17 @@ class _Assembly:
         whole.notices = [n for n in notices if n.get("file") in named]
         paths = self.folder.of(name)
         usable = not any(p.name in bad for p in paths)
+        early = self.early[name].written() if name in self.early else None
         if self.store and whole.late == 0 and usable:
             if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
                 whole.earliest = earliest_certificates(whole.table)
             stamp = self.store.ledger_stamp(paths)
-            self.store.put_ledger(schema.LEDGERS[name], stamp, whole, _tail(self.store, paths, tables, stamp))
+            tail = _tail(self.store, paths, tables, stamp)
+            self.store.put_ledger(
+                schema.LEDGERS[name], stamp, whole, tail, early if early and early.spans else None
+            )
+        if early is not None:
+            early.discard()  # there only when the entry was not written
         if self.needs.columns is None:
             whole.table = whole.table.drop_columns(["key_hash"])
         else:  # what the command uses, as a warm run reads it (the rest was only for the cache)
@@ -575,10 +609,32 @@ class _Assembly:
         return self
 
     def __exit__(self, failed, *_) -> None:
-        with self.background:  # every thread joined, whatever happened (SPEC §6)
+        with self.writer, self.background:  # every thread joined, whatever happened (SPEC §6)
             if failed is None:
                 for name in sorted(self.jobs, key=list(schema.LEDGERS).index):
                     self.assembled[name] = self.jobs[name].result()
+        for early in self.early.values():
+            early.parts.discard()  # there only when a ledger was not finished (a failure)
+
+
+@dataclass
+class _Early:
+    """A ledger's rows on their way to its cache entry before it is assembled (cache.EarlyParts)."""
+
+    parts: EarlyParts
+    first: int  # the ledger's first table not handed to the writer yet
+    pending: list[pa.Table] = field(default_factory=list)
+    writes: list[Future] = field(default_factory=list)
+
+    def hand_over(self, writer: ThreadPoolExecutor) -> None:
+        if self.pending:
+            self.writes.append(writer.submit(self.parts.write, self.first, self.pending))
+            self.first, self.pending = self.first + len(self.pending), []
+
+    def written(self) -> EarlyParts:
+        for write in self.writes:
+            write.result()
+        return self.parts
 
 
 # ---------------------------------------------------------------- appends (issue 16)
