@@ -1,7 +1,7 @@
 """Benchmark (issue 16): the nightly run after a day's appends, against the warm run, the run that builds
 the cache against --no-cache, and DuckDB over the same files; numbers compared with --no-cache and DuckDB.
 
-    python bench/append.py city [province] [--repeat 3] [--percent 1]
+    python bench/append.py city [province] [--repeat 3] [--percent 1] [--compare OLD_CHECKOUT]
 
 For each size, the generated ledgers (bench/generate.py, bench/out/<size>) are put in a scratch folder
 (the last trainings file copied, since the appends go there; the others hard-linked). Then, in one run,
@@ -13,6 +13,10 @@ whole processes each time:
            with new class ids: new keys), then progress: the ledger is read from the cache and the new tail
 After the appends the answer of the cached run is checked against --no-cache and DuckDB.
 Goals: append ≤ 2 × warm; build ≤ 1.2 × no-cache.
+
+With `--compare DIR` (another checkout), that checkout's jishu builds its own cache (a folder of its own)
+and runs --no-cache and warm in the same rounds, alternating which goes first, so that a change to the
+cache is measured side by side with what it changes (the appends are timed for this checkout only).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import DUCKDB_SCRIPT, DUCKDB_SQL, jishu_cmd, jishu_counts, machine, run_measured  # noqa: E402
+from run import DUCKDB_SCRIPT, DUCKDB_SQL, TARGETS, jishu_cmd, jishu_counts, machine, run_measured  # noqa: E402
 
 
 def append_rows(files: list[Path], percent: float, round_: int) -> int:
@@ -63,6 +67,7 @@ def main() -> None:
     parser.add_argument("sizes", nargs="+")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--percent", type=float, default=1.0)
+    parser.add_argument("--compare", type=Path, default=None)
     args = parser.parse_args()
     print(machine())
     print(
@@ -83,14 +88,34 @@ def main() -> None:
             trainings = [data / f.name for f in trainings]
             cache = data / ".jishu-cache"
             builds, nocache, warm, grown, appended = [], [], [], [], 0
-            for _ in range(args.repeat):
-                # each run starts with nothing left for the kernel to write back (the copy, the last
-                # cache): otherwise a run pays for the one before it
-                shutil.rmtree(cache, ignore_errors=True)
-                subprocess.run(["sync"], check=False)
-                builds.append(run_measured(jishu_cmd(data))[0])
-                subprocess.run(["sync"], check=False)
-                nocache.append(run_measured(jishu_cmd(data, "--no-cache"))[0])
+            checkouts = {"this": (cache, None, TARGETS)}
+            if args.compare is not None:  # its own cache folder and targets.yaml, its src first on the path
+                compared = Path(scratch) / "cache-compare"
+                env = dict(os.environ, JISHU_CACHE=str(compared), PYTHONPATH=str(args.compare / "src"))
+                checkouts["compared"] = (compared, env, args.compare / "targets.yaml")
+            times = {(name, kind): [] for name in checkouts for kind in ("build", "nocache", "warm")}
+            for i in range(args.repeat):
+                for name in sorted(checkouts, reverse=i % 2 == 1):
+                    folder, env, targets = checkouts[name]
+                    # each run starts with nothing left for the kernel to write back (the copy, the last
+                    # cache): otherwise a run pays for the one before it
+                    shutil.rmtree(folder, ignore_errors=True)
+                    subprocess.run(["sync"], check=False)
+                    times[name, "build"].append(run_measured(jishu_cmd(data, targets=targets), env)[0])
+                    subprocess.run(["sync"], check=False)
+                    times[name, "nocache"].append(
+                        run_measured(jishu_cmd(data, "--no-cache", targets=targets), env)[0]
+                    )
+                    times[name, "warm"].append(run_measured(jishu_cmd(data, targets=targets), env)[0])
+            builds, nocache = times["this", "build"], times["this", "nocache"]
+            if args.compare is not None:
+                m = {
+                    kind: statistics.median(times["compared", kind]) for kind in ("build", "nocache", "warm")
+                }
+                print(
+                    f"| {size}, compared | {m['nocache']:.2f} | {m['build']:.2f} | {m['build'] / m['nocache']:.2f} "
+                    f"| {m['warm']:.2f} | | | | |"
+                )
             for i in range(args.repeat):
                 warm.append(run_measured(jishu_cmd(data))[0])
                 appended += append_rows(trainings, args.percent, i)
