@@ -185,3 +185,26 @@ def test_warm_runs_answer_exactly_as_uncached_runs(tmp_path, command):
     assert len(index) == 1
     index[0].write_bytes(b"\x00" * index[0].stat().st_size)  # a damaged index is not trusted
     assert run(args).stdout == uncached.stdout
+
+
+@pytest.mark.parametrize("part_rows", [1 << 20, 3])
+def test_a_cache_built_by_one_command_serves_every_other(tmp_path, monkeypatch, part_rows):
+    """The run that builds the cache holds only the columns its command uses once a table is handed to
+    the cache writer (load.PART_ROWS rows at a time; 3 here makes a part of every file): the entry still
+    holds every column, so every other command answers from it as it does from the files."""
+    import jishu.load
+
+    monkeypatch.setattr(jishu.load, "PART_ROWS", part_rows)
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder)
+    common = ["--data", str(folder), "--targets", str(TARGETS), "--as-of", "2023-12-31", "--format", "json"]
+    assert run(["progress", "--year", "2022", *common]).exit_code == 0  # builds the cache
+    for command in (
+        ["progress", "--year", "2023", "--by", "township"],
+        ["subsidy"],
+        ["audit"],
+        ["check"],
+    ):
+        warm, uncached = run([*command, *common]), run([*command, *common, "--no-cache"])
+        assert warm.exit_code == uncached.exit_code and warm.stdout == uncached.stdout, command
+        assert len(warm.stdout) > 200

@@ -380,9 +380,13 @@ class Cache:
             "notices": assembled.notices,
             "tail": tail,
         }
-        to_write, meta["seal"] = (
-            early.settle(assembled.table) if early is not None else ({0: assembled.table}, {})
-        )
+        if early is None:
+            to_write, meta["seal"] = {0: assembled.table}, {}
+        else:
+            try:
+                to_write, meta["seal"] = early.settle(assembled.table)
+            except Exception:  # noqa: BLE001 - best effort: a ledger whose parts do not add up is not kept
+                return
         count = len(to_write) + len(meta["seal"])
         meta |= {"parts": count, "base": count}
         parts = {f"rows-{i}": table for i, table in to_write.items()}
@@ -518,10 +522,11 @@ MAX_GAPS = 64  # rows of a part written early that assembling may drop (each a g
 class EarlyParts:
     """A ledger's rows written to its cache entry while its later files are still being read: a
     province's trainings are 1.2 GB, which written after the last file would be a third of the run
-    that builds the cache. Each part holds whole tables (a file, or a sheet) in ledger order, with their
-    `file` column as assembling adds it. Once the ledger is assembled (`settle`), a part is kept when
-    assembling dropped none of its rows (duplicates of earlier rows) or a few (then the part is read
-    without them: its seal lists the row ranges kept), else it is written again from the ledger."""
+    that builds the cache, and which need not be held whole in memory meanwhile. Each part holds whole
+    tables (a file, or a sheet) in ledger order, every column, with their `file` column as assembling
+    adds it. Once the ledger is assembled (`settle`), a part is kept when assembling dropped none of its
+    rows (duplicates of earlier rows) or a few (then the part is read without them: its seal lists the
+    ranges of rows kept), else it is written again without them."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -540,52 +545,61 @@ class EarlyParts:
             self.failed = True
 
     def settle(self, table: pa.Table) -> tuple[dict[int, pa.Table], dict]:
-        """The ledger's rows cut into parts: those written early, kept (their seals, with the ranges of
-        rows kept when assembling dropped some), and the tables still to write (the rest of the ledger,
-        or a part to write again), each by its part number."""
+        """The ledger's entry from the parts written early, once it is assembled (`table`: its rows in
+        file order, then line order; it may hold fewer columns than the parts): the seals of the parts
+        kept, with the ranges of rows kept when assembling dropped some, and the parts to write again
+        (from the part as written, without the rows dropped), by part number. Raises when the parts do
+        not add up to the ledger (then it is not kept)."""
         import numpy as np
 
         if self.failed or not self.spans:
-            return {0: table}, {}
-        tables = max(span[1] for span in self.spans)
-        file = table["file"].to_numpy()
-        kept = np.bincount(file, minlength=tables) if table.num_rows else np.zeros(tables, np.int64)
+            raise ValueError("no parts")
+        tables = self.spans[-1][1]
+        kept = (
+            np.bincount(table["file"].to_numpy(), minlength=tables)
+            if table.num_rows
+            else np.zeros(tables, int)
+        )
+        if len(kept) > tables:
+            raise ValueError("rows of tables not written")
         starts = np.concatenate([[0], np.cumsum(kept)])
-        to_write, seals = {}, {}
+        to_write, seals, schema = {}, {}, None
         for i, (first, end, rows, seal) in enumerate(self.spans):
+            written = _map(self.folder / f"rows-{i}.arrow")
+            schema = schema or written.schema
+            if not written.schema.equals(schema) or any(
+                not written.schema.field(f.name).equals(f) for f in table.schema
+            ):
+                raise ValueError("another schema")
             start, stop = int(starts[first]), int(starts[end])
-            ranges = self._kept_ranges(i, rows, table, start, stop)
-            if ranges is None:
-                to_write[i] = table.slice(start, stop - start)
+            if stop - start == rows:  # rows are only ever dropped: none was
+                seals[f"rows-{i}"] = seal
+                continue
+            keep = self._kept(written, table.slice(start, stop - start))
+            if rows - (stop - start) <= MAX_GAPS:
+                edges = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]]).astype(np.int8)))
+                seals[f"rows-{i}"] = seal | {"keep": edges.reshape(-1, 2).tolist()}
             else:
-                seals[f"rows-{i}"] = seal if ranges == [[0, rows]] else seal | {"keep": ranges}
-        if starts[tables] < table.num_rows:
-            to_write[len(self.spans)] = table.slice(int(starts[tables]))
+                to_write[i] = written.filter(pa.array(keep))
+                os.unlink(self.folder / f"rows-{i}.arrow")  # a new file in its place: the map stays valid
         return to_write, seals
 
-    def _kept_ranges(
-        self, i: int, rows: int, table: pa.Table, start: int, stop: int
-    ) -> list[list[int]] | None:
-        """The ranges of part i's rows that the ledger (`table`, rows start…stop) kept; None when the
-        part cannot be kept: another schema, or more rows dropped than MAX_GAPS."""
+    @staticmethod
+    def _kept(written: pa.Table, ledger: pa.Table):
+        """Which rows of a part the ledger kept (its rows of the part's tables: `ledger`), by file and line."""
         import numpy as np
 
-        if stop - start < rows - MAX_GAPS:
-            return None
-        written = _map(self.folder / f"rows-{i}.arrow")
-        if not written.schema.equals(table.schema):
-            return None
-        if stop - start == rows:
-            return [[0, rows]]  # rows are only ever dropped, so none was
-        where = table.slice(start, stop - start)
-        ledger = where["file"].to_numpy().astype(np.int64) << 32 | where["line"].to_numpy()
-        mine = written["file"].to_numpy().astype(np.int64) << 32 | written["line"].to_numpy()
-        found = np.searchsorted(ledger, mine)  # both in file and line order
-        keep = ledger[np.minimum(found, len(ledger) - 1)] == mine if len(ledger) else np.zeros(rows, bool)
-        if int(keep.sum()) != stop - start:
-            return None
-        edges = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]]).astype(np.int8)))
-        return edges.reshape(-1, 2).tolist()
+        def where(t: pa.Table):
+            return t["file"].to_numpy().astype(np.int64) << 32 | t["line"].to_numpy()
+
+        theirs, mine = where(ledger), where(written)
+        found = np.searchsorted(theirs, mine)  # both ascending
+        keep = (
+            theirs[np.minimum(found, len(theirs) - 1)] == mine if len(theirs) else np.zeros(len(mine), bool)
+        )
+        if int(keep.sum()) != len(theirs):
+            raise ValueError("rows the part does not have")
+        return keep
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -471,25 +471,19 @@ def _read_files(
     unusable: list[dict],
     rebuilt: set[str],
     ready: Callable[[str, list[ValidatedFile], list[dict], list[dict]], None],
-    read_one: Callable[[str, int, ValidatedFile], None] = lambda *_: None,
+    read_one: Callable[[str, int, ValidatedFile], ValidatedFile] = lambda _name, _index, table: table,
 ) -> tuple[dict[str, int], list[dict], int, int]:
     """Read (or take from the cache) every file that may hold a table of the ledgers to read; the
     notices of files whose headers tell their ledger are wanted in any case (they may be no ledger).
     `rebuilt`: the ledgers whose entry in the cache was there but stale (see _own_entry). `ready(name,
     tables, notices, unusable)` hears of each ledger as soon as its last file is read, so that it is
-    assembled while the next files are read; `read_one(name, index, table)` of each table as it comes.
+    assembled while the next files are read; `read_one(name, index, table)` of each table as it comes
+    (it returns the table to hold).
     Returns how many tables each ledger has, the notices, and how many files were read and taken from
     the cache."""
-    # Without the cache (which keeps every column for any later command), only what the command needs
-    # is held after checking, with what assembling needs: lines, keys, persons (birth dates), hashes.
-    keep = (
-        None
-        if store or needs.columns is None
-        else {
-            name: ["line", *schema.LEDGERS[name].key, "person_id", *needs.columns.get(name, []), "key_hash"]
-            for name in schema.LEDGERS
-        }
-    )
+    # Without the cache (which keeps every column for any later command), only the columns held are
+    # kept after checking; with it, a table's other columns are let go once handed to the cache writer.
+    keep = None if store else held_columns(needs)
     paths = sorted(
         set(folder.unnamed) | {p for name in to_read for p in folder.named[name]}, key=lambda p: p.name
     )
@@ -521,10 +515,28 @@ def _read_files(
         notices += entry.notices
         for name, validated in entry.tables:
             if name in tables:
-                read_one(name, len(tables[name]), validated)
-                tables[name].append(validated)
+                tables[name].append(read_one(name, len(tables[name]), validated))
         tell(path)
     return found, notices, read, hits
+
+
+def held_columns(needs: Needs) -> dict[str, list[str]] | None:
+    """The columns of each ledger to hold once checked, when the command names what it uses: those, and
+    what assembling needs (lines, keys, persons for birth dates, key hashes), and for certificates the
+    issue dates (the cache's index of holders); None: every column."""
+    if needs.columns is None:
+        return None
+    return {
+        name: [
+            "line",
+            *ledger.key,
+            "person_id",
+            *needs.columns.get(name, []),
+            "key_hash",
+            *(["issue_date"] if name == "certificates" else []),
+        ]
+        for name, ledger in schema.LEDGERS.items()
+    }
 
 
 def _own_entry(folder: Folder, path: Path, entry: FileEntry, rebuilt: set[str]) -> bool:
@@ -545,9 +557,10 @@ PART_ROWS = 1 << 20  # a ledger's rows written to the cache as one part while it
 class _Assembly:
     """Each ledger assembled on a background thread as soon as its files are read (while the next
     ledger's files are read), and kept in the cache when every file of it was usable: a warm run must
-    find an unusable file unusable again. Its rows are written to the cache by `PART_ROWS` or more as
-    they are read (cache.EarlyParts, on a writer thread), so that little is left to write once the last
-    file is read. The results land in `assembled` when the block ends."""
+    find an unusable file unusable again. With the cache, its rows are written as they are read, by
+    `PART_ROWS` or more (cache.EarlyParts, on a writer thread), so that little is left to write once the
+    last file is read, and only the columns the command holds stay in memory. The results land in
+    `assembled` when the block ends."""
 
     def __init__(self, as_of: dt.date, store, folder: Folder, assembled: dict[str, Assembled], needs: Needs):
         self.as_of, self.store, self.folder, self.needs = as_of, store, folder, needs
@@ -556,26 +569,36 @@ class _Assembly:
         self.writer = ThreadPoolExecutor(max_workers=1)
         self.jobs: dict = {}
         self.early: dict[str, _Early] = {}
+        self.held = held_columns(needs)
 
-    def read_one(self, name: str, index: int, validated: ValidatedFile) -> None:
-        if self.store is None or index >= 2**15:  # past that, file indices are wider: see EarlyParts.settle
-            return
+    def read_one(self, name: str, index: int, validated: ValidatedFile) -> ValidatedFile:
+        """Hand a ledger's table to the cache writer; the table to hold until the ledger is assembled."""
+        if self.store is None:
+            return validated
         if name not in self.early:
             parts = self.store.early_parts()
             if parts is None:
-                return
+                return validated
             self.early[name] = _Early(parts, index)
         early = self.early[name]
+        if index >= 2**15:  # a ledger of so many tables has wider file indices: it is not kept
+            early.parts.failed = True
         early.pending.append(with_file_index(validated.table, index))
         if sum(t.num_rows for t in early.pending) >= PART_ROWS:
             early.hand_over(self.writer)
+        if self.held is None:
+            return validated
+        held = set(self.held[name])
+        return replace(
+            validated, table=validated.table.select([c for c in validated.table.column_names if c in held])
+        )
 
     def ready(self, name: str, tables: list[ValidatedFile], notices: list[dict], unusable: list[dict]):
         ledger = schema.LEDGERS[name]
         if ledger.optional and not tables and not self.folder.named[name] and not ledger.shown_when_absent:
             return  # an optional ledger that is not there: its metrics are left out, not shown as 0
         bad = {u["file"] for u in unusable}
-        if name in self.early and self.early[name].writes:  # parts written early: the rest while assembling
+        if name in self.early:  # the rest is written while the ledger is assembled
             self.early[name].hand_over(self.writer)
         self.jobs[name] = self.background.submit(self._finish, name, tables, notices, bad)
 
@@ -588,14 +611,12 @@ class _Assembly:
         paths = self.folder.of(name)
         usable = not any(p.name in bad for p in paths)
         early = self.early[name].written() if name in self.early else None
-        if self.store and whole.late == 0 and usable:
+        if self.store and whole.late == 0 and usable and not (early and early.failed):
             if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
                 whole.earliest = earliest_certificates(whole.table)
             stamp = self.store.ledger_stamp(paths)
             tail = _tail(self.store, paths, tables, stamp)
-            self.store.put_ledger(
-                schema.LEDGERS[name], stamp, whole, tail, early if early and early.spans else None
-            )
+            self.store.put_ledger(schema.LEDGERS[name], stamp, whole, tail, early)
         if early is not None:
             early.discard()  # there only when the entry was not written
         if self.needs.columns is None:
