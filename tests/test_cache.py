@@ -175,7 +175,7 @@ def test_warm_runs_answer_exactly_as_uncached_runs(tmp_path, command):
     """On the shipped sample: the cache (and its index of each holder's earliest certificate, which
     decides 持证就业率 and subsidy rule 2) gives the same output as reading every file."""
     folder = tmp_path / "data"
-    shutil.copytree(ROOT / "data", folder)
+    shutil.copytree(ROOT / "data", folder, ignore=shutil.ignore_patterns(".jishu-cache"))
     args = [*command, "--format", "json", "--data", str(folder), "--targets", str(TARGETS)]
     uncached = run([*args, "--no-cache"])
     building, warm = run(args), run(args)
@@ -196,7 +196,7 @@ def test_a_cache_built_by_one_command_serves_every_other(tmp_path, monkeypatch, 
 
     monkeypatch.setattr(jishu.load, "PART_ROWS", part_rows)
     folder = tmp_path / "data"
-    shutil.copytree(ROOT / "data", folder)
+    shutil.copytree(ROOT / "data", folder, ignore=shutil.ignore_patterns(".jishu-cache"))
     common = ["--data", str(folder), "--targets", str(TARGETS), "--as-of", "2023-12-31", "--format", "json"]
     assert run(["progress", "--year", "2022", *common]).exit_code == 0  # builds the cache
     for command in (
@@ -208,3 +208,40 @@ def test_a_cache_built_by_one_command_serves_every_other(tmp_path, monkeypatch, 
         warm, uncached = run([*command, *common]), run([*command, *common, "--no-cache"])
         assert warm.exit_code == uncached.exit_code and warm.stdout == uncached.stdout, command
         assert len(warm.stdout) > 200
+
+
+def test_a_ledger_whose_part_cannot_be_written_is_not_kept(tmp_path, monkeypatch):
+    """The cache is best effort: a part that fails to be written (a full disk) leaves its ledger out of
+    the cache, with nothing left behind, and the run answers as without the cache."""
+    import jishu.cache
+    import jishu.load
+
+    monkeypatch.setattr(jishu.load, "PART_ROWS", 3)
+    write_part = jishu.cache._write_part
+
+    def failing(path, table):
+        if path.name == "rows-1.arrow" and "line" in table.column_names and "class_id" in table.column_names:
+            raise OSError(28, "No space left on device")
+        return write_part(path, table)
+
+    monkeypatch.setattr(jishu.cache, "_write_part", failing)
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder, ignore=shutil.ignore_patterns(".jishu-cache"))
+    args = [
+        "progress",
+        "--year",
+        "2022",
+        "--data",
+        str(folder),
+        "--targets",
+        str(TARGETS),
+        "--format",
+        "json",
+    ]
+    building = run(args)
+    cache = folder / ".jishu-cache"
+    assert not list(cache.glob("ledger-trainings-*")) and list(cache.glob("ledger-certificates-*"))
+    assert not [p for p in cache.iterdir() if p.name.startswith(".jishu-tmp")]
+    monkeypatch.setattr(jishu.cache, "_write_part", write_part)
+    assert building.stdout == run([*args, "--no-cache"]).stdout == run(args).stdout
+    assert list(cache.glob("ledger-trainings-*"))

@@ -6,10 +6,11 @@ folder. One entry per ledger file, named after the file's path (Arrow IPC files 
 hash): it is used only when the file's stamp (size, modification and change time, inode), jishu's
 version, the cache schema and --encoding all match, so a changed or added file rebuilds only its own
 entry. Each ledger as assembled from all its files (duplicates settled) is kept as well, with, for
-certificates, each holder's earliest issue date; that is all a warm run reads. A large ledger's rows
-are written as its files are read (EarlyParts), and the entry is put in place once it is assembled. A ledger whose last file only grew (an append: its bytes cached
-before are unchanged, by an xxh3 content hash) is read from its entry and the new tail, and the append
-is kept as one more part of the entry (issue 16). An entry is a folder written under a temporary name
+certificates, each holder's earliest issue date; that is all a warm run reads. A ledger's rows are
+written as its files are read (EarlyParts), and its entry is put in place once it is assembled. A
+ledger whose last file only grew (an append: its bytes cached before are unchanged, by an xxh3
+content hash) is read from its entry and the new tail, and the append is kept as one more part of the
+entry (issue 16). An entry is a folder written under a temporary name
 and renamed into place (atomic); anything unreadable, damaged or inconsistent is treated as missing
 and rebuilt. The cache is best effort: a failure to read or write it never fails a command.
 
@@ -497,7 +498,7 @@ class Cache:
         try:
             if tmp is None:
                 tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
-            seals = dict(meta.get("seal", {}))  # of parts written before (`folder`)
+            seals = dict(meta["seal"]) if folder is not None else {}  # of the parts written before
             for part, source in (linked or {}).items():
                 os.link(source, tmp / f"{part}.arrow")
                 seals[part] = meta["seal"][part]
@@ -541,7 +542,7 @@ class EarlyParts:
             table = pa.concat_tables(tables)
             seal = _write_part(self.folder / f"rows-{len(self.spans)}.arrow", table)
             self.spans.append((first, first + len(tables), table.num_rows, seal))
-        except Exception:  # noqa: BLE001 - best effort: the ledger is then written whole
+        except Exception:  # noqa: BLE001 - best effort: the ledger is then not kept
             self.failed = True
 
     def settle(self, table: pa.Table) -> tuple[dict[int, pa.Table], dict]:
