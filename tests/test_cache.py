@@ -245,3 +245,17 @@ def test_a_ledger_whose_part_cannot_be_written_is_not_kept(tmp_path, monkeypatch
     monkeypatch.setattr(jishu.cache, "_write_part", write_part)
     assert building.stdout == run([*args, "--no-cache"]).stdout == run(args).stdout
     assert list(cache.glob("ledger-trainings-*"))
+
+
+@pytest.mark.parametrize("columns", [["a"], []])
+def test_a_part_is_read_through_its_ranges_of_rows_kept(columns):
+    """A part written before assembling dropped some of its rows is read through the ranges kept, also
+    when a command reads none of its columns (its rows still count)."""
+    from jishu.cache import _kept
+
+    part = pa.table({"a": list(range(10))}).select(columns)
+    assert _kept(part, [[0, 3], [4, 10]]).num_rows == 9
+    assert _kept(part, []).num_rows == 0
+    assert _kept(part, None).num_rows == 10
+    if columns:
+        assert _kept(part, [[0, 3], [4, 10]])["a"].to_pylist() == [0, 1, 2, 4, 5, 6, 7, 8, 9]

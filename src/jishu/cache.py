@@ -102,6 +102,8 @@ def _kept(table: pa.Table, ranges: list[list[int]] | None) -> pa.Table:
     of rows kept, as slices (no copy)."""
     if ranges is None:
         return table
+    if table.num_columns == 0:  # Arrow's concatenation of tables without columns loses their rows
+        return table.slice(0, sum(stop - start for start, stop in ranges))
     return pa.concat_tables(
         [table.slice(start, stop - start) for start, stop in ranges] or [table.slice(0, 0)]
     )
