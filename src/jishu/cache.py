@@ -97,16 +97,22 @@ def _read_part(path: Path, seal: dict, columns: list[str] | None = None) -> pa.T
     return table
 
 
+def _joined(tables: list[pa.Table]) -> pa.Table:
+    """Tables of one schema one after the other (no copy), also tables without columns: Arrow's
+    concatenation of those loses their rows."""
+    if len(tables) == 1:
+        return tables[0]
+    if tables[0].num_columns == 0:
+        return pa.table({"rows": pa.nulls(sum(t.num_rows for t in tables))}).drop_columns(["rows"])
+    return pa.concat_tables(tables)
+
+
 def _kept(table: pa.Table, ranges: list[list[int]] | None) -> pa.Table:
     """A part's rows without those assembling dropped after it was written (EarlyParts): its ranges
     of rows kept, as slices (no copy)."""
     if ranges is None:
         return table
-    if table.num_columns == 0:  # Arrow's concatenation of tables without columns loses their rows
-        return table.slice(0, sum(stop - start for start, stop in ranges))
-    return pa.concat_tables(
-        [table.slice(start, stop - start) for start, stop in ranges] or [table.slice(0, 0)]
-    )
+    return _joined([table.slice(start, stop - start) for start, stop in ranges] or [table.slice(0, 0)])
 
 
 MAX_PARTS = 32  # appends kept as parts of a ledger's entry; then it is written whole again
@@ -321,7 +327,7 @@ class Cache:
         if any(t is None for t in tables):
             return None
         tables = [_kept(t, meta["seal"][f"rows-{i}"].get("keep")) for i, t in enumerate(tables)]
-        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        table = _joined(tables)
         if table.num_rows != meta["counts"]["accepted"]:
             return None
         problems = None
