@@ -584,7 +584,7 @@ class EarlyParts:
             if stop - start == rows:  # rows are only ever dropped: none was
                 seals[f"rows-{i}"] = seal
                 continue
-            keep = self._kept(written, table.slice(start, stop - start))
+            keep = self._rows_kept(written, table.slice(start, stop - start))
             if rows - (stop - start) <= MAX_GAPS:
                 edges = np.flatnonzero(np.diff(np.concatenate([[False], keep, [False]]).astype(np.int8)))
                 seals[f"rows-{i}"] = seal | {"keep": edges.reshape(-1, 2).tolist()}
@@ -594,7 +594,7 @@ class EarlyParts:
         return to_write, seals
 
     @staticmethod
-    def _kept(written: pa.Table, ledger: pa.Table):
+    def _rows_kept(written: pa.Table, ledger: pa.Table):
         """Which rows of a part the ledger kept (its rows of the part's tables: `ledger`), by file and line."""
         import numpy as np
 
