@@ -161,3 +161,75 @@ def test_which_runs_parse_ahead(tmp_path, monkeypatch, args, env, parsed):
     keys = {prefetch.identity(p.stat()) for p in data.glob("*.xlsx")}
     assert (keys <= set(prefetch._ahead)) is parsed
     settled(data)
+
+
+def test_the_command_line_waits_for_the_first_workbook_measured_not_for_its_parse(tmp_path, monkeypatch):
+    """The extent scan holds the GIL: the command line is imported once the first workbook's sheets are
+    measured, while calamine parses them (and not later: the parse is held back here)."""
+    monkeypatch.setattr(prefetch, "_first_scanned", threading.Event())
+    monkeypatch.setattr(prefetch, "FIRST_SCAN_SECONDS", 60)
+    workbook(tmp_path / "a.xlsx", [["身份证号"], ["1"]])
+    gate = threading.Event()
+    measured = []
+
+    class Held(prefetch._Measured):
+        def refusal(self, name):
+            measured.append(name)
+            gate.wait(60)  # the parse does not begin until the test lets it
+            return super().refusal(name)
+
+    monkeypatch.setattr(prefetch, "_Measured", Held)
+    started = time.monotonic()
+    prefetch.from_arguments(["check", "--no-cache", "--data", str(tmp_path)])
+    assert time.monotonic() - started < 30 and prefetch._first_scanned.is_set()
+    gate.set()
+    settled(tmp_path)
+    assert measured == ["Sheet"]
+
+
+@pytest.mark.parametrize("content", ["none", "csv only"])
+def test_the_command_line_waits_for_no_scan_where_there_is_none(tmp_path, monkeypatch, content):
+    monkeypatch.setattr(prefetch, "_first_scanned", threading.Event())
+    monkeypatch.setattr(prefetch, "FIRST_SCAN_SECONDS", 60)
+    if content == "csv only":
+        (tmp_path / "trainings.csv").write_text("身份证号\n1\n", encoding="utf-8")
+    started = time.monotonic()
+    prefetch.from_arguments(["check", "--no-cache", "--data", str(tmp_path)])
+    assert time.monotonic() - started < 30 and not prefetch._first_scanned.is_set()
+
+
+def test_an_old_workbook_tried_in_a_child_is_not_waited_for(tmp_path, monkeypatch):
+    """An .xls is tried in a child process (no scan holding this one's GIL): the command line goes on
+    while the trial runs."""
+    monkeypatch.setattr(prefetch, "_first_scanned", threading.Event())
+    monkeypatch.setattr(prefetch, "FIRST_SCAN_SECONDS", 60)
+    (tmp_path / "a.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(600))
+    trial = threading.Event()
+    monkeypatch.setattr(prefetch.bounds, "aborts_calamine", lambda data: trial.wait(60) and False)
+    started = time.monotonic()
+    prefetch.from_arguments(["check", "--no-cache", "--data", str(tmp_path)])
+    assert time.monotonic() - started < 30
+    trial.set()
+    settled(tmp_path)
+
+
+def test_the_reader_does_the_command_lines_work_while_it_waits_on_a_parse(tmp_path, monkeypatch):
+    """Work handed over (`meanwhile`: the output's imports) is done by the reader while a parse ahead is
+    not done, once; a reader that does not wait does not do it."""
+    monkeypatch.setattr(prefetch, "_meanwhile", [])
+    path = workbook(tmp_path / "a.xlsx", [["身份证号"], ["1"]])
+    gate = threading.Event()
+    parse = prefetch.parse
+    monkeypatch.setattr(prefetch, "parse", lambda data: gate.wait(60) and parse(data))
+    prefetch.start(tmp_path)
+    done = []
+    prefetch.meanwhile(lambda: done.append("imports") or gate.set())  # the parse ends only after it
+    (sheet,) = open_workbook(path).tables
+    assert done == ["imports"] and sheet.rows == [["身份证号"], ["1"]]
+
+    prefetch.meanwhile(lambda: done.append("again"))
+    workbook(tmp_path / "b.xlsx", [["身份证号"], ["2"]])
+    prefetch.start(tmp_path)
+    settled(tmp_path)
+    open_workbook(tmp_path / "b.xlsx")
+    assert done == ["imports"]  # the parse was done: nothing to do meanwhile

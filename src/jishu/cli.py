@@ -240,12 +240,15 @@ def warner(words):
     return warn
 
 
-def output_checked(output: Path | None, words) -> None:
-    """Refuse an -o file jishu cannot write in its extension's format, before any work is done."""
-    from jishu.render import FILE_WRITERS
+def output_checked(output: Path | None, words, fmt: str) -> None:
+    """Refuse an -o file jishu cannot write in its extension's format, before any work is done. Output
+    to stdout: its renderer is imported while a workbook's parse is awaited (fast/prefetch.py)."""
+    from jishu.render import FILE_WRITERS, imported
 
     if output is not None and output.suffix.lower() not in FILE_WRITERS:
         usage(words, "output_format", value=output)
+    if output is None:
+        prefetch.meanwhile(lambda: imported(fmt))
 
 
 def emit(report, fmt: str, words, output: Path | None = None, data: Path | None = None) -> None:
@@ -284,7 +287,7 @@ def progress(
 ) -> None:
     """How far each target is against the time elapsed (序时进度)."""
     words = _words(lang)
-    output_checked(output, words)
+    output_checked(output, words, format.value)
     day, encoding = prepare(data, as_of, encoding, words)
     the_period = _period(year, period, words)
     plan = load_targets(targets, words)
@@ -327,7 +330,7 @@ def check(
 ) -> None:
     """Validate the targets file and every ledger; list every problem (exit 1 when there are errors)."""
     words = _words(lang)
-    output_checked(output, words)
+    output_checked(output, words, format.value)
     day, encoding = prepare(data, as_of, encoding, words)
     from jishu.checking import check as run
 
@@ -362,7 +365,7 @@ def subsidy(
         usage(words, "employer_and_agency")
     if full_ids and export is None:
         usage(words, "full_ids_alone")
-    output_checked(output, words)
+    output_checked(output, words, format.value)
     if export is not None and export.suffix.lower() not in (".csv", ".xlsx"):
         usage(words, "export_format", value=export)
     day, encoding = prepare(data, as_of, encoding, words)
@@ -458,7 +461,7 @@ def audit(
 ) -> None:
     """Payouts the subsidy rules do not support (SPEC §4.1); exit 1 when there are findings."""
     words = _words(lang)
-    output_checked(output, words)
+    output_checked(output, words, format.value)
     day, encoding = prepare(data, as_of, encoding, words)
     plan = load_targets(targets, words)
     from jishu.rules import audit as rules

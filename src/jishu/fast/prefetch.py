@@ -20,6 +20,7 @@ import io
 import os
 import stat
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -48,7 +49,8 @@ def from_arguments(args: list[str]) -> None:
     JISHU_DATA names it. Nothing depends on this reading of the arguments: a parse is used only for the
     very file a command then reads, so a wrong guess costs only a parse not taken. `jishu` calls this
     first thing (jishu/__main__.py), and the command line again (for other callers of cli.main): a
-    file already being parsed ahead is not parsed twice."""
+    file already being parsed ahead is not parsed twice. Returns once the first workbook is measured
+    (FIRST_SCAN_SECONDS, below)."""
     if not args or args[0] not in READING_COMMANDS or {"-h", "--help"} & set(args):
         return
     data = os.environ.get("JISHU_DATA") or DEFAULT_DATA
@@ -57,8 +59,18 @@ def from_arguments(args: list[str]) -> None:
             data = args[i + 1]
         elif arg.startswith("--data="):
             data = arg.removeprefix("--data=")
-    if "--no-cache" in args or not _cache_has_entries(Path(data)):
-        start(Path(data))
+    cold = "--no-cache" in args or not _cache_has_entries(Path(data))
+    if cold and start(Path(data)):
+        _first_scanned.wait(FIRST_SCAN_SECONDS)
+
+
+# The extent scan (bounds.py) is regular expressions over a sheet's XML, holding the GIL: run beside the
+# command line's imports it took 0.15-0.2 s instead of 0.1, and calamine's parse of the sheet waits on it.
+# So the process imports the command line once the first workbook's sheets are measured (or it has none
+# to measure, or after this long); calamine's parse then runs beside the imports (bench/README.md,
+# "Workbooks"). calamine parses the first sheet while the next ones are measured.
+FIRST_SCAN_SECONDS = 0.5
+_first_scanned = threading.Event()
 
 
 def _cache_has_entries(data: Path) -> bool:
@@ -73,9 +85,9 @@ def _cache_has_entries(data: Path) -> bool:
         return False
 
 
-def start(folder: Path) -> None:
+def start(folder: Path) -> bool:
     """Parse the folder's workbooks (in name order, as they are read) on a background thread; those
-    already being parsed ahead are left to that parse."""
+    already being parsed ahead are left to that parse. Whether any parse was started."""
     try:
         with os.scandir(folder) as entries:
             found = sorted(
@@ -87,16 +99,17 @@ def start(folder: Path) -> None:
                 and identity(entry.stat(follow_symlinks=False)) not in _ahead
             )
     except OSError:
-        return
+        return False
     work = [
         (os.path.join(folder, name), key, Future()) for name, key in found if key[2] <= MAX_WORKBOOK_BYTES
     ]
     if not work:
-        return
+        return False
     room = threading.Semaphore(AHEAD)
     for _, key, future in work:
         _ahead[key] = (future, room)
     threading.Thread(target=_parse_all, args=(work, room), name="jishu-workbooks-ahead", daemon=True).start()
+    return True
 
 
 def _parse_all(work: list[tuple[str, tuple, Future]], room: threading.Semaphore) -> None:
@@ -104,6 +117,7 @@ def _parse_all(work: list[tuple[str, tuple, Future]], room: threading.Semaphore)
         room.acquire()
         if not future.set_running_or_notify_cancel():  # the file was read before its turn came
             room.release()
+            _first_scanned.set()
             continue
         try:
             future.set_result(_parse(path, key))
@@ -114,6 +128,8 @@ def _parse_all(work: list[tuple[str, tuple, Future]], room: threading.Semaphore)
                 future.set_exception(exc)
             else:
                 future.set_result(None)
+        finally:
+            _first_scanned.set()
 
 
 def calamine_failed(exc: BaseException) -> bool:
@@ -141,8 +157,10 @@ def parse(data: bytes) -> tuple:
     file is raised. The reader calls this too, for a file not parsed ahead."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
-    if bounds.tried_first(data) and bounds.aborts_calamine(data):
-        raise bounds.WouldAbort
+    if bounds.tried_first(data):
+        _first_scanned.set()  # not scanned: tried in a child process, which holds no GIL of this one
+        if bounds.aborts_calamine(data):
+            raise bounds.WouldAbort
     measured = _Measured(data)
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     del data
@@ -182,6 +200,7 @@ class _Measured:
             with self._changed:
                 self._done = True
                 self._changed.notify_all()
+            _first_scanned.set()
 
     def refusal(self, name: str) -> Exception | None:
         """Why the sheet is not given to calamine, once it is measured (None: it may be; also for a sheet
@@ -189,6 +208,16 @@ class _Measured:
         with self._changed:
             self._changed.wait_for(lambda: name in self._refusals or self._done)
             return bounds.verdict(self._refusals, name)
+
+
+_meanwhile: list[Callable[[], object]] = []
+
+
+def meanwhile(work: Callable[[], object]) -> None:
+    """Work for the reader while it waits on a parse ahead not yet done: the command line hands over
+    the imports of its output (rich for a table: 0.03 s, otherwise paid after the reading). Done once,
+    the first time the reader waits; never if it does not."""
+    _meanwhile.append(work)
 
 
 def taken(handle) -> tuple | None:
@@ -200,6 +229,8 @@ def taken(handle) -> tuple | None:
     if future is None or future.cancel():
         return None
     try:
+        while _meanwhile and not future.done():
+            _meanwhile.pop(0)()
         return future.result()  # calamine's refusal of the file is raised here, as if parsed here
     finally:
         room.release()

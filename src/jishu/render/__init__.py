@@ -38,12 +38,16 @@ def _module(name: str) -> Callable[[BaseModel, Words, Style], str]:
     return render
 
 
+_MODULES = {"table": "text", "json": "json", "csv": "csv", "markdown": "markdown"}
 RENDERERS: dict[str, Callable[[BaseModel, Words, Style], str]] = {
-    "table": _module("text"),
-    "json": _module("json"),
-    "csv": _module("csv"),
-    "markdown": _module("markdown"),
+    fmt: _module(name) for fmt, name in _MODULES.items()
 }
+
+
+def imported(fmt: str) -> None:
+    """Import the renderer of a format (and rich, for tables) ahead of its first use."""
+    if fmt in _MODULES:
+        importlib.import_module(f"jishu.render.{_MODULES[fmt]}")
 
 
 def _sheets_as(writer: str) -> Callable[[BaseModel, Words], bytes]:
