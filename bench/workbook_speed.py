@@ -133,12 +133,10 @@ def main() -> None:
                 runs["openpyxl"].append(run_measured([sys.executable, "-c", OPENPYXL, str(book)])[0])
             runs["imports"].append(run_measured([sys.executable, "-c", IMPORTS])[0])
             runs["calamine"].append(run_measured([sys.executable, "-c", CALAMINE, str(book)])[0])
-            pairs = [("jishu", data, env, TARGETS)] + (
-                [("compare", data, other, old_targets)] if other else []
-            )
-            for who, folder, e, targets in pairs if i % 2 == 0 else pairs[::-1]:  # alternate who goes first
-                runs[f"{who}_cold"].append(run_measured(jishu(folder, "--no-cache", targets=targets), e)[0])
-                runs[f"{who}_warm"].append(run_measured(jishu(folder, targets=targets), e)[0])
+            pairs = [("jishu", env, TARGETS)] + ([("compare", other, old_targets)] if other else [])
+            for who, e, targets in pairs if i % 2 == 0 else pairs[::-1]:  # alternate who goes first
+                runs[f"{who}_cold"].append(run_measured(jishu(data, "--no-cache", targets=targets), e)[0])
+                runs[f"{who}_warm"].append(run_measured(jishu(data, targets=targets), e)[0])
             runs["csv_cold"].append(run_measured(jishu(twin, "--no-cache"), twin_env)[0])
             runs["csv_warm"].append(run_measured(jishu(twin), twin_env)[0])
         median = {k: statistics.median(v) for k, v in runs.items()}
