@@ -7,7 +7,9 @@ For each size, the generated ledgers (bench/generate.py, bench/out/<size>) are p
 (the last trainings file copied, since the appends go there; the others hard-linked). Then, in one run,
 whole processes each time:
   build    progress with an empty cache (it validates everything and writes the cache)
-  no-cache progress --no-cache
+  no-cache progress --no-cache (the build first in even rounds, this first in odd ones: the first run
+           after the cache is removed pays more for fresh memory on a virtual machine; the ratio of each
+           round is printed by which went first)
   warm     progress again, nothing changed
   append   PERCENT % of the ledger's rows appended to the last trainings file (rows of the file itself
            with new class ids: new keys), then progress: the ledger is read from the cache and the new tail
@@ -75,6 +77,7 @@ def main() -> None:
         "DuckDB s | rows appended |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
+    orders: list[str] = []  # build / no-cache in each round, by which of the two ran first
     for size in args.sizes:
         source = HERE / "out" / size
         if not source.is_dir():
@@ -94,20 +97,32 @@ def main() -> None:
                 env = dict(os.environ, JISHU_CACHE=str(compared), PYTHONPATH=str(args.compare / "src"))
                 checkouts["compared"] = (compared, env, args.compare / "targets.yaml")
             times = {(name, kind): [] for name in checkouts for kind in ("build", "nocache", "warm")}
+            ratios = {(name, first): [] for name in checkouts for first in ("build", "nocache")}
             for i in range(args.repeat):
+                # which of the build and the --no-cache run goes first after the cache is removed alternates
+                # by round: the first run after gigabytes are freed pays more for its memory on this machine
+                first = ("build", "nocache") if i % 2 == 0 else ("nocache", "build")
                 for name in sorted(checkouts, reverse=i % 2 == 1):
                     folder, env, targets = checkouts[name]
                     # each run starts with nothing left for the kernel to write back (the copy, the last
                     # cache): otherwise a run pays for the one before it
                     shutil.rmtree(folder, ignore_errors=True)
                     subprocess.run(["sync"], check=False)
-                    times[name, "build"].append(run_measured(jishu_cmd(data, targets=targets), env)[0])
-                    subprocess.run(["sync"], check=False)
-                    times[name, "nocache"].append(
-                        run_measured(jishu_cmd(data, "--no-cache", targets=targets), env)[0]
-                    )
+                    for kind in first:
+                        extra = ("--no-cache",) if kind == "nocache" else ()
+                        times[name, kind].append(
+                            run_measured(jishu_cmd(data, *extra, targets=targets), env)[0]
+                        )
+                        subprocess.run(["sync"], check=False)
                     times[name, "warm"].append(run_measured(jishu_cmd(data, targets=targets), env)[0])
+                    ratios[name, first[0]].append(times[name, "build"][-1] / times[name, "nocache"][-1])
             builds, nocache = times["this", "build"], times["this", "nocache"]
+            for (name, first), found in ratios.items():
+                if found:
+                    orders.append(
+                        f"{size}, {name}, {'the build' if first == 'build' else '--no-cache'} first: build / "
+                        f"no-cache {', '.join(f'{r:.2f}' for r in found)}"
+                    )
             if args.compare is not None:
                 m = {
                     kind: statistics.median(times["compared", kind]) for kind in ("build", "nocache", "warm")
@@ -143,6 +158,7 @@ def main() -> None:
             )
             sys.stdout.flush()
             subprocess.run(["sync"], check=False)
+    print("\n" + "\n".join(f"- {line}" for line in orders))
 
 
 if __name__ == "__main__":
