@@ -65,7 +65,7 @@ def from_arguments(args: list[str]) -> None:
 
 
 # The extent scan (bounds.py) is regular expressions over a sheet's XML, holding the GIL: run beside the
-# command line's imports it took 0.15-0.2 s instead of 0.1, and calamine's parse of the sheet waits on it.
+# command line's imports it took 0.17-0.21 s instead of 0.14, and calamine's parse of the sheet waits on it.
 # So the process imports the command line once the first workbook's sheets are measured (or it has none
 # to measure, or after this long); calamine's parse then runs beside the imports (bench/README.md,
 # "Workbooks"). calamine parses the first sheet while the next ones are measured.
