@@ -25,7 +25,7 @@ from clerk_workbooks import (
     typed_cells_workbook,
 )
 from conftest import FIXTURES, TARGETS, ledger_folder, run
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_oracle_progress import scenario, write_scenario
 
@@ -501,6 +501,45 @@ def test_every_spelling_of_a_far_cell_reference_is_measured(tmp_path, far):
     with_sheet_xml(clerk_book(), data / "trainings.xlsx", with_far_cell)
     for message in refused_both_ways(data):
         assert "五千万" in message
+
+
+# What a sheet's XML is made of near a reference, and what could fool a search for one: every spelling
+# calamine accepts, Python's whitespace (\v and \f too), case, digits, quotes, UTF-8 and stray bytes;
+# and references themselves, spelled every way, near and far, whole and broken.
+_SPACE = st.lists(st.sampled_from([b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c", b"\xa0"]), max_size=2).map(
+    b"".join
+)
+_REFERENCE = st.tuples(
+    st.sampled_from([b"r", b"R", b"<c r", b"xr"]),
+    _SPACE,
+    st.sampled_from([b"=", b"", b"=="]),
+    _SPACE,
+    st.sampled_from([b'"', b"'", b"", b"`"]),
+    st.text(alphabet="AZazr", max_size=3).map(str.encode),  # the column
+    st.text(alphabet="0189", max_size=9).map(str.encode),  # the row
+    st.sampled_from([b"", b'"', b" ", b"A"]),
+).map(b"".join)
+_XML_BITS = st.one_of(
+    _REFERENCE,
+    st.sampled_from(
+        [b"r", b"=", b'"', b"A", b"1", b"123456", b"<row ", b"/>", b"\xe4\xb8\xad", b"\xff", b' s="1"']
+    ),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_XML_BITS, max_size=30))
+@example([b'<row r="999999"'])  # the edges: six digits are near, seven far
+@example([b'<c r="A1000000"'])
+@example([b"<c r='Z999999'"])
+def test_the_quick_search_for_a_far_reference_finds_one_wherever_the_exact_one_does(bits):
+    """The extent scan first asks RE2 whether a piece of XML holds any far reference, and reads the
+    piece with the exact (slower) expression only then: the two must agree on every input, or a far
+    cell would go unmeasured and calamine would abort the process."""
+    from jishu import bounds
+
+    xml = b"".join(bits)
+    assert (bounds._QUICK.search(xml) is not None) == (bounds._FAR.search(xml) is not None)
 
 
 def test_a_far_cell_is_measured_in_a_workbook_stored_without_compression(tmp_path):
