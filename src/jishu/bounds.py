@@ -27,8 +27,10 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 
-import re2
-
+try:
+    import re2
+except ImportError:  # no wheel for this machine: re alone reads every piece
+    re2 = None
 try:  # ISA-L's inflate (python-isal): a 60,000-row sheet's 22 MB in 0.02 s, where zlib takes 0.05 s
     from isal import isal_zlib as _deflate
 except ImportError:  # no wheel for this machine: zlib's own
@@ -48,10 +50,12 @@ _ANY = re.compile(rb'r\s*=\s*["\']([A-Za-z]*)(\d*)')
 # run by RE2 (google-re2), which scans a 60,000-row sheet's 22 MB in 0.02 s where re takes 0.1 s, and
 # lets the other threads run meanwhile (re holds the GIL: the command line's imports waited on it). Only a
 # piece where it matches is read by _FAR (rare: a sheet wider than column Z or longer than 999,999 rows).
-_BYTES = re2.Options()
-_BYTES.encoding = re2.Options.Encoding.LATIN1  # a byte is a character, as for re's bytes patterns
-_BYTES.never_capture = True
-_QUICK = re2.compile(rb"r[ \t\n\r\f\v]*=[ \t\n\r\f\v]*[\"'](?:[A-Za-z]{2}|[A-Za-z]?[0-9]{7})", _BYTES)
+_QUICK = _FAR
+if re2 is not None:
+    _BYTES = re2.Options()
+    _BYTES.encoding = re2.Options.Encoding.LATIN1  # a byte is a character, as for re's bytes patterns
+    _BYTES.never_capture = True
+    _QUICK = re2.compile(rb"r[ \t\n\r\f\v]*=[ \t\n\r\f\v]*[\"'](?:[A-Za-z]{2}|[A-Za-z]?[0-9]{7})", _BYTES)
 _NEAR_ROWS, _NEAR_COLUMNS = 999_999, 26  # what a reference that _FAR does not match can reach
 _PIECE = 16 << 20  # the XML is scanned this much at a time
 # a sheet's XML unpacked: a million rows of 50 cells is about 3 GB; beyond this it is not measured (a few
