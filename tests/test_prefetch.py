@@ -219,8 +219,8 @@ def test_the_reader_does_the_command_lines_work_while_it_waits_on_a_parse(tmp_pa
     monkeypatch.setattr(prefetch, "_meanwhile", [])
     path = workbook(tmp_path / "a.xlsx", [["身份证号"], ["1"]])
     gate = threading.Event()
-    parse = prefetch.parse
-    monkeypatch.setattr(prefetch, "parse", lambda data: gate.wait(60) and parse(data))
+    parse = prefetch._parse_sheets
+    monkeypatch.setattr(prefetch, "_parse_sheets", lambda data, opened: gate.wait(60) and parse(data, opened))
     prefetch.start(tmp_path)
     done = []
     prefetch.meanwhile(lambda: done.append("imports") or gate.set())  # the parse ends only after it
@@ -233,3 +233,30 @@ def test_the_reader_does_the_command_lines_work_while_it_waits_on_a_parse(tmp_pa
     settled(tmp_path)
     open_workbook(tmp_path / "b.xlsx")
     assert done == ["imports"]  # the parse was done: nothing to do meanwhile
+
+
+def test_a_sheet_is_read_while_calamine_parses_the_next(tmp_path, monkeypatch):
+    """The reader gets a workbook parsed ahead as soon as it is open, and each sheet as soon as it is
+    parsed: it takes the first sheet's rows while the second is still being parsed."""
+    book = openpyxl.Workbook()
+    book.active.append(["身份证号"])
+    book.active.append(["1"])
+    book.create_sheet("第二张").append(["身份证号"])
+    book.save(tmp_path / "a.xlsx")
+    order, gate = [], threading.Event()
+    put = prefetch.Sheets.put
+
+    def second_sheet_held(sheets, index, sheet):
+        if index == 1:
+            gate.wait(5)
+            order.append("second parsed")
+        put(sheets, index, sheet)
+
+    monkeypatch.setattr(prefetch.Sheets, "put", second_sheet_held)
+    prefetch.start(tmp_path)
+    first, second = open_workbook(tmp_path / "a.xlsx").tables
+    assert first.rows == [["身份证号"], ["1"]]
+    order.append("first read")
+    gate.set()
+    assert second.rows == [["身份证号"]]
+    assert order == ["first read", "second parsed"]

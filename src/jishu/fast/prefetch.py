@@ -120,11 +120,18 @@ def _parse_all(work: list[tuple[str, tuple, Future]], room: threading.Semaphore)
             _first_scanned.set()
             continue
         try:
-            future.set_result(_parse(path, key))
+            # the workbook is handed to the reader once it is open, and each sheet as it is parsed: the
+            # reader takes a sheet's rows while calamine parses the next sheet (it releases the GIL)
+            _parse(path, key, future.set_result)
+            if not future.done():  # not the file that was looked at: the reader reads it
+                future.set_result(None)
         except BaseException as exc:  # noqa: BLE001 - never raised on this thread
             # what calamine says of these bytes is handed to the reader as its own (parsing again would
             # only say it again, and a panic prints Rust's note twice); anything else: read again there
-            if calamine_failed(exc) or isinstance(exc, bounds.WouldAbort):
+            # (after the hand-over, a sheet not parsed is told by its Sheets)
+            if future.done():
+                pass
+            elif calamine_failed(exc) or isinstance(exc, bounds.WouldAbort):
                 future.set_exception(exc)
             else:
                 future.set_result(None)
@@ -140,21 +147,28 @@ def calamine_failed(exc: BaseException) -> bool:
     return isinstance(exc, CalamineError) or type(exc).__name__ == "PanicException"
 
 
-def _parse(path: str, key: tuple):
+def _parse(path: str, key: tuple, opened: Callable[[tuple], object]) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as handle:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode) or identity(status) != key:
-            return None
+            return
         data = handle.read(MAX_WORKBOOK_BYTES + 1)
-    return parse(data) if len(data) == key[2] else None
+    if len(data) == key[2]:
+        _parse_sheets(data, opened)
 
 
 def parse(data: bytes) -> tuple:
-    """A workbook's bytes as calamine parses them, after the checks of bounds.py: (the workbook, {sheet
-    index: its parsed sheet, or why it is not given to calamine, or calamine's refusal of it}). Tried in
-    a child process first where bounds.tried_first says so (WouldAbort); calamine's refusal of the whole
-    file is raised. The reader calls this too, for a file not parsed ahead."""
+    """A workbook's bytes as calamine parses them, after the checks of bounds.py: (the workbook, its
+    Sheets: by index, each parsed sheet, or why it is not given to calamine, or calamine's refusal of
+    it). Tried in a child process first where bounds.tried_first says so (WouldAbort); calamine's
+    refusal of the whole file is raised. The reader calls this for a file not parsed ahead."""
+    return _parse_sheets(data, None)
+
+
+def _parse_sheets(data: bytes, opened: Callable[[tuple], object] | None) -> tuple:
+    """parse(), handing (the workbook, its Sheets) to `opened` as soon as the workbook is open, before
+    its sheets are parsed (one by one, on this thread)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     if bounds.tried_first(data):
@@ -164,19 +178,60 @@ def parse(data: bytes) -> tuple:
     measured = _Measured(data)
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     del data
-    sheets = {}
-    for index, meta in enumerate(book.sheets_metadata):
-        refused = measured.refusal(meta.name)
-        if refused is not None:
-            sheets[index] = refused
-        elif meta.typ == SheetTypeEnum.WorkSheet:
-            try:
-                sheets[index] = book.get_sheet_by_index(index)
-            except BaseException as exc:  # a damaged sheet: said of that sheet when it is read
-                if not calamine_failed(exc):
-                    raise
-                sheets[index] = exc
+    sheets = Sheets()
+    if opened is not None:
+        opened((book, sheets))
+    try:
+        for index, meta in enumerate(book.sheets_metadata):
+            refused = measured.refusal(meta.name)
+            if refused is not None:
+                sheets.put(index, refused)
+            elif meta.typ == SheetTypeEnum.WorkSheet:
+                try:
+                    sheets.put(index, book.get_sheet_by_index(index))
+                except BaseException as exc:  # a damaged sheet: said of that sheet when it is read
+                    if not calamine_failed(exc):
+                        raise
+                    sheets.put(index, exc)
+    except BaseException as exc:
+        sheets.end(exc)  # not calamine's: a fault, said as one by the reader of a sheet not parsed
+        raise
+    sheets.end()
     return book, sheets
+
+
+class Sheets:
+    """A workbook's sheets by index, as they are parsed: each parsed sheet, or why it is not (an
+    exception); `get` waits for a sheet not parsed yet, doing the command line's work meanwhile."""
+
+    def __init__(self):
+        self._parsed: dict[int, object] = {}
+        self._ended = False
+        self._fault: BaseException | None = None
+        self._changed = threading.Condition()
+
+    def put(self, index: int, sheet: object) -> None:
+        with self._changed:
+            self._parsed[index] = sheet
+            self._changed.notify_all()
+
+    def end(self, fault: BaseException | None = None) -> None:
+        with self._changed:
+            self._ended, self._fault = True, fault
+            self._changed.notify_all()
+
+    def _has(self, index: int) -> bool:
+        return index in self._parsed or self._ended
+
+    def get(self, index: int) -> object:
+        """The sheet (or why it is not given, an exception), once it is parsed; None for a sheet that
+        is not a worksheet."""
+        _while_waiting(lambda: self._has(index))
+        with self._changed:
+            self._changed.wait_for(lambda: self._has(index))
+            if index not in self._parsed and self._fault is not None:
+                return self._fault
+            return self._parsed.get(index)
 
 
 class _Measured:
@@ -214,9 +269,9 @@ _meanwhile: list[Callable[[], object]] = []
 
 
 def meanwhile(work: Callable[[], object]) -> None:
-    """Work for the reader while it waits on a parse ahead not yet done: the command line hands over
-    the imports of its output (rich for a table: 0.03 s, otherwise paid after the reading). Done once,
-    the first time the reader waits; never if it does not."""
+    """Work for the reader while it waits on a parse ahead not yet done (a workbook or a sheet): the
+    command line hands over the imports of its output (rich for a table: 0.03 s, otherwise paid after
+    the reading). Done once, the first time the reader waits; never if it does not."""
     _meanwhile.append(work)
 
 
@@ -229,8 +284,13 @@ def taken(handle) -> tuple | None:
     if future is None or future.cancel():
         return None
     try:
-        while _meanwhile and not future.done():
-            _meanwhile.pop(0)()
+        _while_waiting(future.done)
         return future.result()  # calamine's refusal of the file is raised here, as if parsed here
     finally:
         room.release()
+
+
+def _while_waiting(done: Callable[[], bool]) -> None:
+    """The work handed over by `meanwhile`, done while the reader would wait for a parse."""
+    while _meanwhile and not done():
+        _meanwhile.pop(0)()

@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 
@@ -63,7 +65,7 @@ def open_workbook(path: Path) -> Opened | Unusable:
                 index,
                 meta.visible != SheetVisibleEnum.Visible,
                 hidden_columns=hidden_columns.get(meta.name, set()),
-                parsed=parsed.get(index),
+                parsed=partial(parsed.get, index),
             )
         )
     return opened
@@ -72,18 +74,19 @@ def open_workbook(path: Path) -> Opened | Unusable:
 @dataclass
 class SheetTable(Table):
     hidden_columns: set = field(default_factory=set)
-    parsed: object = (
-        None  # the sheet as calamine parsed it (prefetch.parse), or why not, until its rows are taken
-    )
+    # the sheet as calamine parsed it (prefetch.Sheets.get: waits for its parse), or why not, until its
+    # rows are taken
+    parsed: Callable[[], object] | None = None
     _rows: list | None = None
 
     @property
     def rows(self) -> list[list]:
         """Every row of the sheet, typed cells, row i being Excel's row i + 1 (empty rows kept)."""
         if self._rows is None:
-            if isinstance(self.parsed, BaseException):  # not given to calamine, or refused by it: said here
-                raise self.parsed
-            self._rows, self.parsed = self.parsed.to_python(skip_empty_area=False), None
+            parsed = self.parsed()
+            if isinstance(parsed, BaseException):  # not given to calamine, or refused by it: said here
+                raise parsed
+            self._rows, self.parsed = parsed.to_python(skip_empty_area=False), None
         return self._rows
 
     def head(self) -> list[tuple[int, list[str]]] | Unusable:
