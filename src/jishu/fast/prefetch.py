@@ -159,16 +159,17 @@ def _parse(path: str, key: tuple, opened: Callable[[tuple], object]) -> None:
 
 
 def parse(data: bytes) -> tuple:
-    """A workbook's bytes as calamine parses them, after the checks of bounds.py: (the workbook, its
-    Sheets: by index, each parsed sheet, or why it is not given to calamine, or calamine's refusal of
-    it). Tried in a child process first where bounds.tried_first says so (WouldAbort); calamine's
-    refusal of the whole file is raised. The reader calls this for a file not parsed ahead."""
+    """A workbook's bytes as calamine parses them, after the checks of bounds.py: (its sheets'
+    metadata, its Sheets: by index, each parsed sheet, or why it is not given to calamine, or
+    calamine's refusal of it). Tried in a child process first where bounds.tried_first says so
+    (WouldAbort); calamine's refusal of the whole file is raised. The reader calls this for a file not
+    parsed ahead."""
     return _parse_sheets(data, None)
 
 
 def _parse_sheets(data: bytes, opened: Callable[[tuple], object] | None) -> tuple:
-    """parse(), handing (the workbook, its Sheets) to `opened` as soon as the workbook is open, before
-    its sheets are parsed (one by one, on this thread)."""
+    """parse(), handing (the sheets' metadata, its Sheets) to `opened` as soon as the workbook is open,
+    before its sheets are parsed (one by one, on this thread)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     if bounds.tried_first(data):
@@ -178,11 +179,12 @@ def _parse_sheets(data: bytes, opened: Callable[[tuple], object] | None) -> tupl
     measured = _Measured(data)
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     del data
-    sheets = Sheets()
+    # the workbook itself stays on this thread: calamine's objects may not be used by two at once
+    metadata, sheets = book.sheets_metadata, Sheets()
     if opened is not None:
-        opened((book, sheets))
+        opened((metadata, sheets))
     try:
-        for index, meta in enumerate(book.sheets_metadata):
+        for index, meta in enumerate(metadata):
             refused = measured.refusal(meta.name)
             if refused is not None:
                 sheets.put(index, refused)
@@ -197,7 +199,7 @@ def _parse_sheets(data: bytes, opened: Callable[[tuple], object] | None) -> tupl
         sheets.end(exc)  # not calamine's: a fault, said as one by the reader of a sheet not parsed
         raise
     sheets.end()
-    return book, sheets
+    return metadata, sheets
 
 
 class Sheets:

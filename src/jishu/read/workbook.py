@@ -41,7 +41,7 @@ def open_workbook(path: Path) -> Opened | Unusable:
 
     try:
         with open(path, "rb") as handle:
-            book, parsed = prefetch.taken(handle) or prefetch.parse(handle.read(bounds.MAX_WORKBOOK_BYTES))
+            sheets, parsed = prefetch.taken(handle) or prefetch.parse(handle.read(bounds.MAX_WORKBOOK_BYTES))
     except PasswordError:
         return Unusable("file_unreadable", reason="workbook_password")
     except (CalamineError, bounds.WouldAbort):
@@ -54,7 +54,7 @@ def open_workbook(path: Path) -> Opened | Unusable:
         return Unusable("file_unreadable", reason="not_a_workbook", detail=path.suffix)
     opened = Opened()
     hidden_columns = _hidden_columns(path)
-    for index, meta in enumerate(book.sheets_metadata):
+    for index, meta in enumerate(sheets):
         if meta.typ != SheetTypeEnum.WorkSheet:  # a chart sheet, a macro sheet: no table
             opened.notices.append(Notice("sheet_not_a_table", sheet=meta.name))
             continue
