@@ -28,7 +28,9 @@ def earliest_certificates(certificates: pa.Table, persons: np.ndarray | None = N
     if persons is not None:
         mine = among(holders, distinct(np.asarray(persons, np.int64)), threads=threads())
         holders, issued = holders[mine], issued[mine]
-    order = np.argsort(holders, kind="stable")  # then each holder's earliest date: twice as fast as a lexsort
+    # holders in order, then each holder's earliest date (a minimum: the order within a holder does not
+    # matter, so numpy's quicksort, vectorised: 1.3-1.5 s for 12 million against 3.1-3.5 s stable)
+    order = np.argsort(holders)
     holders, issued = holders[order], issued[order]
     starts = (
         np.flatnonzero(np.r_[True, holders[1:] != holders[:-1]]) if len(holders) else np.zeros(0, np.int64)
@@ -87,8 +89,8 @@ def held_at(ledgers: Ledgers, person: np.ndarray, dates: np.ndarray) -> np.ndarr
         return np.zeros(len(person), dtype=bool)
     holders = earliest["person_id"].to_numpy()
     first_issued = earliest["issue_date"].to_numpy().astype("datetime64[D]", copy=False)
-    # searching in ascending order keeps to nearby memory: 4x faster
-    order = np.argsort(person, kind="stable")
+    # searching in ascending order keeps to nearby memory: 4x faster (any order among equal persons)
+    order = np.argsort(person)
     pos = np.empty(len(person), dtype=np.int64)
     pos[order] = np.searchsorted(holders, person[order])
     pos = np.minimum(pos, len(holders) - 1)
