@@ -260,3 +260,29 @@ def test_a_sheet_is_read_while_calamine_parses_the_next(tmp_path, monkeypatch):
     gate.set()
     assert second.rows == [["身份证号"]]
     assert order == ["first read", "second parsed"]
+
+
+def test_a_fault_after_the_hand_over_reaches_the_reader_of_the_sheets_not_parsed(tmp_path, monkeypatch):
+    """A fault on the parse thread once the workbook was handed over (not calamine's: a bug) is raised to
+    the reader of each sheet not parsed, which never waits for it for ever; the sheets parsed are read."""
+    book = openpyxl.Workbook()
+    book.active.append(["身份证号"])
+    book.create_sheet("第二张").append(["身份证号"])
+    book.save(tmp_path / "a.xlsx")
+    put = prefetch.Sheets.put
+
+    def fault_on_the_second(sheets, index, sheet):
+        if index == 1:
+            raise RuntimeError("a fault")
+        put(sheets, index, sheet)
+
+    monkeypatch.setattr(prefetch.Sheets, "put", fault_on_the_second)
+    prefetch.start(tmp_path)
+    ((future, _room),) = (
+        v for k, v in prefetch._ahead.items() if k == prefetch.identity(os.stat(tmp_path / "a.xlsx"))
+    )
+    future.result(timeout=30)  # handed over: the parse ahead is the one read
+    first, second = open_workbook(tmp_path / "a.xlsx").tables
+    assert first.rows == [["身份证号"]]
+    with pytest.raises(RuntimeError, match="a fault"):
+        second.rows  # noqa: B018 - the property is the read

@@ -126,12 +126,12 @@ def _parse_all(work: list[tuple[str, tuple, Future]], room: threading.Semaphore)
             if not future.done():  # not the file that was looked at: the reader reads it
                 future.set_result(None)
         except BaseException as exc:  # noqa: BLE001 - never raised on this thread
-            # what calamine says of these bytes is handed to the reader as its own (parsing again would
-            # only say it again, and a panic prints Rust's note twice); anything else: read again there
-            # (after the hand-over, a sheet not parsed is told by its Sheets)
+            # before the hand-over (after it, the sheets not parsed tell it): what calamine says of these
+            # bytes is handed to the reader as its own (parsing again would only say it again, and a panic
+            # prints Rust's note twice); anything else: read again there
             if future.done():
-                pass
-            elif calamine_failed(exc) or isinstance(exc, bounds.WouldAbort):
+                continue
+            if calamine_failed(exc) or isinstance(exc, bounds.WouldAbort):
                 future.set_exception(exc)
             else:
                 future.set_result(None)
