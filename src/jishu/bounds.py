@@ -17,6 +17,7 @@ pyarrow is loaded.
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import re
@@ -27,16 +28,6 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 
-try:
-    import re2
-except ImportError:  # no wheel for this machine: re alone reads every piece
-    re2 = None
-try:  # ISA-L's inflate (python-isal): a 60,000-row sheet's 22 MB in 0.02 s, where zlib takes 0.05 s
-    from isal import isal_zlib as _deflate
-except ImportError:  # no wheel for this machine: zlib's own
-    _deflate = zlib
-_INFLATE_FAILS = (zlib.error, _deflate.error)
-
 MAX_WORKBOOK_BYTES = 200 << 20  # a workbook is unpacked whole: the bound per file
 # rows × columns from a sheet's first to its last cell: 50 million cells are about 1.6 GB in calamine
 # and several GB more as Python values; a county's ledger of 60,000 rows and 30 columns is 1.8 million
@@ -46,16 +37,6 @@ MAX_SHEET_CELLS = 50_000_000
 # sheet may be wider than column Z or longer than 999,999 rows. Only these are measured on the first pass.
 _FAR = re.compile(rb'r\s*=\s*["\']([A-Za-z]{2,}|[A-Za-z]?(?=\d{7}))(\d*)')
 _ANY = re.compile(rb'r\s*=\s*["\']([A-Za-z]*)(\d*)')
-# Whether _FAR matches anywhere: the same pattern (\s spelled out as Python reads it; RE2 has no lookahead)
-# run by RE2 (google-re2), which scans a 60,000-row sheet's 22 MB in 0.02 s where re takes 0.1 s, and
-# lets the other threads run meanwhile (re holds the GIL: the command line's imports waited on it). Only a
-# piece where it matches is read by _FAR (rare: a sheet wider than column Z or longer than 999,999 rows).
-_QUICK = _FAR
-if re2 is not None:
-    _BYTES = re2.Options()
-    _BYTES.encoding = re2.Options.Encoding.LATIN1  # a byte is a character, as for re's bytes patterns
-    _BYTES.never_capture = True
-    _QUICK = re2.compile(rb"r[ \t\n\r\f\v]*=[ \t\n\r\f\v]*[\"'](?:[A-Za-z]{2}|[A-Za-z]?[0-9]{7})", _BYTES)
 _NEAR_ROWS, _NEAR_COLUMNS = 999_999, 26  # what a reference that _FAR does not match can reach
 _PIECE = 16 << 20  # the XML is scanned this much at a time
 # a sheet's XML unpacked: a million rows of 50 cells is about 3 GB; beyond this it is not measured (a few
@@ -110,6 +91,35 @@ def sheet_parts(book: zipfile.ZipFile, named: dict | None = None) -> list[tuple[
     return parts
 
 
+@functools.cache
+def quick():
+    """Whether _FAR matches anywhere (`.search`): the same pattern (\\s spelled out as Python reads it; RE2
+    has no lookahead) run by RE2 (google-re2), which scans a 60,000-row sheet's 22 MB in 0.02 s where re
+    takes 0.1 s, and lets the other threads run meanwhile (re holds the GIL: the command line's imports
+    waited on it). Only a piece where it matches is read by _FAR (rare: a sheet wider than column Z or
+    longer than 999,999 rows). _FAR itself where google-re2 has no wheel. Imported when first asked (5 ms:
+    not on every start-up)."""
+    try:
+        import re2
+    except ImportError:
+        return _FAR
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1  # a byte is a character, as for re's bytes patterns
+    options.never_capture = True
+    return re2.compile(rb"r[ \t\n\r\f\v]*=[ \t\n\r\f\v]*[\"'](?:[A-Za-z]{2}|[A-Za-z]?[0-9]{7})", options)
+
+
+@functools.cache
+def _inflater():
+    """ISA-L's inflate (python-isal): a 60,000-row sheet's 22 MB in 0.02 s, where zlib takes 0.05 s;
+    zlib's own where python-isal has no wheel."""
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return zlib
+    return isal_zlib
+
+
 def _column_number(letters: bytes) -> int:
     number = 0
     for letter in letters.upper():
@@ -144,7 +154,16 @@ def refusals(source) -> Iterator[tuple[str | None, Exception | None]]:
                 yield name, told[-1]
             others = (_refusal(lambda m=m: _sheet_xml(book, m)) for m in unclaimed if _holds_cells(book, m))
             yield None, _worst([*told, *others])
-    except (KeyError, ValueError, OSError, zipfile.BadZipFile, RuntimeError, EOFError, *_INFLATE_FAILS):
+    except (
+        KeyError,
+        ValueError,
+        OSError,
+        zipfile.BadZipFile,
+        RuntimeError,
+        EOFError,
+        zlib.error,
+        _inflater().error,
+    ):
         return
 
 
@@ -193,7 +212,7 @@ class _Inflated:
     """Raw deflate data as a stream of its inflated bytes (read(n): at most n at a time)."""
 
     def __init__(self, deflated: bytes):
-        self._inflate = _deflate.decompressobj(-zlib.MAX_WBITS)
+        self._inflate = _inflater().decompressobj(-zlib.MAX_WBITS)
         self._left = deflated
 
     def read(self, size: int) -> bytes:
@@ -214,7 +233,7 @@ def _span(opened) -> int:
     reach past column Z or row 999,999 are read; when those can make the sheet too large, every
     reference is (a second pass: rare, a sheet over 50 columns)."""
     with opened() as xml:
-        far = [found for piece in _pieces(xml) if _QUICK.search(piece) for found in _FAR.findall(piece)]
+        far = [found for piece in _pieces(xml) if quick().search(piece) for found in _FAR.findall(piece)]
     rows = max((_row_number(digits) for _, digits in far if digits), default=0)
     columns = max((_column_number(letters) for letters in {letters for letters, _ in far}), default=0)
     bound = max(rows, _NEAR_ROWS) * max(columns, _NEAR_COLUMNS)
