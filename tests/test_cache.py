@@ -217,14 +217,14 @@ def test_a_ledger_whose_part_cannot_be_written_is_not_kept(tmp_path, monkeypatch
     import jishu.load
 
     monkeypatch.setattr(jishu.load, "PART_ROWS", 3)
-    write_part = jishu.cache._write_part
+    written = jishu.cache._written
 
     def failing(path, table):
         if path.name == "rows-1.arrow" and "line" in table.column_names and "class_id" in table.column_names:
             raise OSError(28, "No space left on device")
-        return write_part(path, table)
+        return written(path, table)
 
-    monkeypatch.setattr(jishu.cache, "_write_part", failing)
+    monkeypatch.setattr(jishu.cache, "_written", failing)
     folder = tmp_path / "data"
     shutil.copytree(ROOT / "data", folder, ignore=shutil.ignore_patterns(".jishu-cache"))
     args = [
@@ -242,9 +242,48 @@ def test_a_ledger_whose_part_cannot_be_written_is_not_kept(tmp_path, monkeypatch
     cache = folder / ".jishu-cache"
     assert not list(cache.glob("ledger-trainings-*")) and list(cache.glob("ledger-certificates-*"))
     assert not [p for p in cache.iterdir() if p.name.startswith(".jishu-tmp")]
-    monkeypatch.setattr(jishu.cache, "_write_part", write_part)
+    monkeypatch.setattr(jishu.cache, "_written", written)
     assert building.stdout == run([*args, "--no-cache"]).stdout == run(args).stdout
     assert list(cache.glob("ledger-trainings-*"))
+
+
+def test_a_written_part_is_held_as_written_not_in_memory(tmp_path):
+    """Once a part is in the cache, the run holds its tables as the file maps them: the process's own
+    copy is let go (on a virtual machine, fresh memory is what the build pays most for), and what is
+    held is the same rows and columns, with the columns the command holds only."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from jishu.assemble import with_file_index
+    from jishu.cache import EarlyParts
+    from jishu.validate import ValidatedFile
+
+    def table(rows: int, times: int) -> pa.Table:  # in Arrow's memory, as a file's validated table is
+        return pa.table(
+            {
+                "line": pa.array(np.arange(2, rows + 2, dtype=np.int32)),
+                "x": pc.multiply(pa.array(np.arange(rows)), times),
+            }
+        )
+
+    before = pa.total_allocated_bytes()
+    first, second = table(500_000, 3), table(1_000, 7)
+    early = ledgers._Early(EarlyParts(tmp_path / "entry"), 0)
+    (tmp_path / "entry").mkdir()
+    for index, table in enumerate([first, second]):
+        early.pending.append(with_file_index(table, index))
+        early.held.append(ValidatedFile(f"t{index}.csv", table.select(["x"]), pa.table({}), table.num_rows))
+    held = early.held
+    with ThreadPoolExecutor(1) as writer:
+        early.hand_over(writer)
+        early.written()
+    assert [h.table.column_names for h in held] == [["x"], ["x"]]
+    assert held[0].table["x"].to_pylist() == first["x"].to_pylist()
+    assert held[1].table["x"].to_pylist() == second["x"].to_pylist()
+    del first, second
+    assert pa.total_allocated_bytes() - before < 100_000  # 4 MB of x was the process's own
 
 
 @pytest.mark.parametrize("columns", [["a"], []])

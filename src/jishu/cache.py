@@ -65,14 +65,20 @@ def _digest(column: pa.ChunkedArray) -> str:
 def _write_part(path: Path, table: pa.Table) -> dict:
     """Write a table as an Arrow IPC file; its seal: size and a digest per column, taken from the file
     as written (so that what is read back can be checked column by column)."""
+    return _written(path, table)[0]
+
+
+def _written(path: Path, table: pa.Table) -> tuple[dict, pa.Table]:
+    """_write_part, and the table as written, memory-mapped."""
     with pa.ipc.new_file(str(path), table.schema) as writer:
         writer.write_table(table)
     written = _map(path)
-    return {
+    seal = {
         "size": os.path.getsize(path),
         "rows": written.num_rows,
         "columns": {name: _digest(written[name]) for name in written.column_names},
     }
+    return seal, written
 
 
 def _map(path: Path) -> pa.Table:
@@ -542,16 +548,19 @@ class EarlyParts:
         self.spans: list[tuple[int, int, int, dict]] = []  # first table, end table, rows, seal
         self.failed = False
 
-    def write(self, first: int, tables: list[pa.Table]) -> None:
-        """Write tables `first`… of the ledger as its next part (on the writer thread)."""
+    def write(self, first: int, tables: list[pa.Table]) -> pa.Table | None:
+        """Write tables `first`… of the ledger as its next part (on the writer thread); the part as
+        written, memory-mapped (None when it could not be written)."""
         if self.failed:
-            return
+            return None
         try:
             table = pa.concat_tables(tables)
-            seal = _write_part(self.folder / f"rows-{len(self.spans)}.arrow", table)
+            seal, written = _written(self.folder / f"rows-{len(self.spans)}.arrow", table)
             self.spans.append((first, first + len(tables), table.num_rows, seal))
+            return written
         except Exception:  # noqa: BLE001 - best effort: the ledger is then not kept
             self.failed = True
+            return None
 
     def settle(self, table: pa.Table) -> tuple[dict[int, pa.Table], dict]:
         """The ledger's entry from the parts written early, once it is assembled (`table`: its rows in

@@ -559,8 +559,8 @@ class _Assembly:
     ledger's files are read), and kept in the cache when every file of it was usable: a warm run must
     find an unusable file unusable again. With the cache, its rows are written as they are read, by
     `PART_ROWS` or more (cache.EarlyParts, on a writer thread), so that little is left to write once the
-    last file is read, and only the columns the command holds stay in memory. The results land in
-    `assembled` when the block ends."""
+    last file is read, and only the columns the command holds are kept meanwhile, as written (mapped from
+    the part's file) once the part is. The results land in `assembled` when the block ends."""
 
     def __init__(self, as_of: dt.date, store, folder: Folder, assembled: dict[str, Assembled], needs: Needs):
         self.as_of, self.store, self.folder, self.needs = as_of, store, folder, needs
@@ -584,14 +584,14 @@ class _Assembly:
         if index >= 2**15:  # a ledger of so many tables has wider file indices: it is not kept
             early.parts.failed = True
         early.pending.append(with_file_index(validated.table, index))
+        columns = validated.table.column_names
+        if self.held is not None:
+            columns = [c for c in columns if c in set(self.held[name])]
+        held = replace(validated, table=validated.table.select(columns))  # its own: _Early._write swaps it
+        early.held.append(held)
         if sum(t.num_rows for t in early.pending) >= PART_ROWS:
             early.hand_over(self.writer)
-        if self.held is None:
-            return validated
-        held = set(self.held[name])
-        return replace(
-            validated, table=validated.table.select([c for c in validated.table.column_names if c in held])
-        )
+        return held
 
     def ready(self, name: str, tables: list[ValidatedFile], notices: list[dict], unusable: list[dict]):
         ledger = schema.LEDGERS[name]
@@ -605,12 +605,12 @@ class _Assembly:
     def _finish(
         self, name: str, tables: list[ValidatedFile], notices: list[dict], bad: set[str]
     ) -> Assembled:
+        early = self.early[name].written() if name in self.early else None  # its tables then as written
         whole = assemble(schema.LEDGERS[name], tables, self.as_of)
         named = {p.name for p in self.folder.named[name]}
         whole.notices = [n for n in notices if n.get("file") in named]
         paths = self.folder.of(name)
         usable = not any(p.name in bad for p in paths)
-        early = self.early[name].written() if name in self.early else None
         if self.store and whole.late == 0 and usable and not (early and early.failed):
             if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
                 whole.earliest = earliest_certificates(whole.table)
@@ -645,12 +645,26 @@ class _Early:
     parts: EarlyParts
     first: int  # the ledger's first table not handed to the writer yet
     pending: list[pa.Table] = field(default_factory=list)
+    held: list[ValidatedFile] = field(default_factory=list)  # what the run holds of the tables pending
     writes: list[Future] = field(default_factory=list)
 
     def hand_over(self, writer: ThreadPoolExecutor) -> None:
         if self.pending:
-            self.writes.append(writer.submit(self.parts.write, self.first, self.pending))
-            self.first, self.pending = self.first + len(self.pending), []
+            self.writes.append(writer.submit(self._write, self.first, self.pending, self.held))
+            self.first, self.pending, self.held = self.first + len(self.pending), [], []
+
+    def _write(self, first: int, tables: list[pa.Table], held: list[ValidatedFile]) -> None:
+        """Write a part; then hold its tables as written (mapped from the cache file, in pages the
+        system keeps anyway) instead of in the process's memory, which goes to the next files read:
+        on a virtual machine, memory touched for the first time is what writing the cache costs most."""
+        written = self.parts.write(first, tables)
+        if written is None:
+            return
+        start = 0
+        for table in held:
+            rows = table.table.num_rows
+            table.table = written.slice(start, rows).select(table.table.column_names)
+            start += rows
 
     def written(self) -> EarlyParts:
         for write in self.writes:
