@@ -3,6 +3,8 @@ found by sorting hashes (ledgers.first_occurrences). Checked against the formula
 
 from __future__ import annotations
 
+import itertools
+
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -52,7 +54,12 @@ def test_among_is_membership(values, extra, take, bits):
 
     values = np.array(values, dtype=np.int64)
     wanted = np.unique(np.array(values[:take].tolist() + extra, dtype=np.int64))
-    assert among(values, wanted, threads=2, bits=bits).tolist() == np.isin(values, wanted).tolist()
+    expected = np.isin(values, wanted).tolist()
+    assert among(values, wanted, threads=2, bits=bits).tolist() == expected
+    # the same values as a column's chunks (some empty), as the cache maps them
+    cuts = sorted({0, len(values), *(v % (len(values) + 1) for v in extra)})
+    chunks = [values[a:b] for a, b in itertools.pairwise(cuts)] + [values[:0]]
+    assert among(chunks, wanted, threads=2, bits=bits).tolist() == expected
 
 
 def test_among_over_many_blocks():
@@ -64,3 +71,5 @@ def test_among_over_many_blocks():
     values = rng.integers(10**16, 10**17, 400_000)  # four blocks
     wanted = np.unique(np.concatenate([values[::97], rng.integers(10**16, 10**17, 5000)]))
     assert (among(values, wanted, threads=2) == np.isin(values, wanted)).all()
+    chunks = [values[:150_000], values[150_000:150_001], values[150_001:]]  # blocks across chunks
+    assert (among(chunks, wanted, threads=2) == np.isin(values, wanted)).all()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TARGETS, credit_code, resident_id, run
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -108,6 +108,30 @@ def test_an_append_is_read_as_a_tail_and_agrees_with_no_cache(tmp_path):
         (p["code"], p["line"]) for p in json.loads(result.stdout)["problems"] if p["file"] == "trainings.csv"
     }
     assert ("duplicate", 22) in lines and ("id_checksum", 25) in lines  # line numbers go on
+    # the file as it ends now is hashed from the hash of what was cached and the bytes appended: the
+    # next append is an increment again
+    with open(tmp_path / "trainings.csv", "a", encoding="utf-8") as f:
+        f.write(training(42, 1))
+    assert answer(tmp_path, True) == answer(tmp_path, False)
+    assert parts(tmp_path, "trainings") == 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=300), cut=st.integers(0, 300), block=st.sampled_from([1, 7, 64, 1 << 22]))
+def test_a_files_hash_goes_on_from_the_hash_of_its_first_bytes(tmp_path_factory, data, cut, block):
+    """What an append's run records of the file (hash, line feeds, last byte), hashing only the bytes
+    appended, is what hashing the whole file gives, wherever the blocks fall."""
+    from jishu.cache import _content
+
+    path = tmp_path_factory.mktemp("content") / "f.csv"
+    path.write_bytes(data)
+    cut = min(cut, len(data))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jishu.cache, "_BLOCK", block)
+        first, lines, _ = _content(path, cut)
+        digest, count, last = _content(path, len(data), since=(first, cut, lines))
+        whole = _content(path, len(data))
+    assert (digest.hexdigest(), count, last) == (whole[0].hexdigest(), whole[1], whole[2])
 
 
 def test_an_edit_that_keeps_size_and_time_is_no_append(tmp_path):

@@ -245,13 +245,19 @@ def append(ledger: schema.Ledger, old: Assembled, tail: ValidatedFile, as_of: dt
     )
     # The old rows whose key hash is among the new rows' (a scan of the old hashes against a small
     # table of the new ones, fast.hashing.among), then each new row's first old row of the same hash.
+    # The old hashes are scanned chunk by chunk as the cache maps them (joined, a province's would be
+    # copied into 160 MB of fresh memory).
     new_hash = rows["key_hash"].to_numpy()
-    old_hash = old.table["key_hash"].to_numpy()
+    old_hashes = old.table["key_hash"]
     hits = np.flatnonzero(
-        among(old_hash.view(np.int64), np.unique(new_hash.view(np.int64)), threads=threads())
+        among(
+            [c.to_numpy().view(np.int64) for c in old_hashes.chunks],
+            np.unique(new_hash.view(np.int64)),
+            threads=threads(),
+        )
     )
     first_of: dict[int, int] = {}
-    for row, h in zip(hits.tolist(), old_hash[hits].tolist()):
+    for row, h in zip(hits.tolist(), old_hashes.take(pa.array(hits, pa.int64())).to_pylist()):
         first_of.setdefault(h, row)
     problems = [tail.problems]
     keep = np.ones(rows.num_rows, dtype=bool)
@@ -270,8 +276,8 @@ def append(ledger: schema.Ledger, old: Assembled, tail: ValidatedFile, as_of: dt
                 ledger,
                 rows,
                 dup,
-                old.table["file"].to_numpy()[first],
-                old.table["line"].to_numpy()[first],
+                old.table["file"].take(pa.array(first)).to_numpy(),
+                old.table["line"].take(pa.array(first)).to_numpy(),
                 names,
             )
         )

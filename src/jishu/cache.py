@@ -125,41 +125,45 @@ MAX_PARTS = 32  # appends kept as parts of a ledger's entry; then it is written 
 _BLOCK = 1 << 22
 
 
-def _content(path: Path, size: int, lines: bool = True) -> tuple[str, int, bytes]:
-    """The first `size` bytes of a file: their xxh3-128 hash, their line feeds (when `lines`), their last
-    byte; over a memory map, a block at a time (xxh3 and numpy: a few GB a second)."""
+def _content(path: Path, size: int, lines: bool = True, since: tuple | None = None) -> tuple:
+    """The first `size` bytes of a file: their xxh3-128 hash (a hasher: its hexdigest), their line feeds
+    (when `lines`), their last byte; over a memory map, a block at a time (xxh3 and numpy: a few GB a
+    second). `since`: the hasher of the file's first bytes, their number and their line feeds, when
+    those are known (an append: only the bytes after them are read)."""
     import mmap
 
     import numpy as np
     import xxhash
 
-    digest, count = xxhash.xxh3_128(), 0
+    digest, start, count = (since[0].copy(), since[1], since[2]) if since else (xxhash.xxh3_128(), 0, 0)
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size < size:
             raise OSError("the file is shorter than cached")
         if size == 0:
-            return digest.hexdigest(), 0, b""
+            return digest, 0, b""
         with mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) as mapped:
             data = np.frombuffer(mapped, np.uint8, count=size)
-            for start in range(0, size, _BLOCK):
-                block = data[start : start + _BLOCK]
+            for at in range(start, size, _BLOCK):
+                block = data[at : min(at + _BLOCK, size)]
                 digest.update(block)
                 if lines:
                     count += int(np.count_nonzero(block == 10))
             last = data[-1:].tobytes()
-            del data, block  # no view of the map may outlive it
-    return digest.hexdigest(), count, last
+            del data
+            block = None  # no view of the map may outlive it
+    return digest, count, last
 
 
 @dataclass
 class Growth:
     """A cached ledger whose last file grew: its entry's meta, the ledger as cached, the files' stamps now,
-    and how the last file ended when cached (its size, hash and lines)."""
+    how the last file ended when cached (its size, hash and lines), and the hash of those bytes."""
 
     meta: dict
     old: Assembled
     stamp: list[dict]
     tail: dict
+    prefix: object = None  # the hasher of the bytes cached (xxh3-128), to hash only what was appended
 
 
 class Unsafe(Exception):
@@ -423,16 +427,18 @@ class Cache:
 
     # ---- appends (issue 16): a ledger whose last file only grew is read from its cache and the new tail
 
-    def tail_of(self, path: Path, size: int) -> dict | None:
+    def tail_of(self, path: Path, size: int, grown: Growth | None = None) -> dict | None:
         """How a CSV file ends, to tell an append from any other change later: its size, a content hash
-        of those bytes, its lines; None when its last line is not complete (an append could change it)."""
+        of those bytes, its lines; None when its last line is not complete (an append could change it).
+        `grown`: the file grew from what was cached, whose bytes are then not read again."""
+        since = (grown.prefix, grown.tail["size"], grown.tail["lines"]) if grown and grown.prefix else None
         try:
-            digest, lines, last = _content(path, size)
+            digest, lines, last = _content(path, size, since=since)
         except OSError:
             return None
         if last != b"\n":
             return None
-        return {"path": str(path.resolve()), "size": size, "hash": digest, "lines": lines}
+        return {"path": str(path.resolve()), "size": size, "hash": digest.hexdigest(), "lines": lines}
 
     def grown_ledger(
         self,
@@ -458,13 +464,14 @@ class Cache:
                 grown[k] != before[-1][k] for k in ("version", "schema", "encoding", "file")
             ):
                 return None
-            if _content(paths[-1], tail["size"], lines=False)[0] != tail["hash"]:
+            prefix = _content(paths[-1], tail["size"], lines=False)[0]
+            if prefix.hexdigest() != tail["hash"]:
                 return None
             wanted = None if columns is None else sorted({*columns, *ledger.key, "key_hash", "line", "file"})
             old = self._read_ledger(ledger, meta, wanted, problems_too, holders, hashes=True)
             if old is None or "key_hash" not in old.table.column_names:
                 return None
-            return Growth(meta, old, now, tail)
+            return Growth(meta, old, now, tail, prefix)
         except Exception:  # noqa: BLE001 - anything unexpected: the whole ledger is read again
             return None
 

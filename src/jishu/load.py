@@ -742,7 +742,7 @@ def _grown(store, ledger: schema.Ledger, paths: list[Path], as_of: dt.date, need
         added.counts,
         added.latest_birth,
         earliest,
-        store.tail_of(path, growth.stamp[-1]["size"]),
+        store.tail_of(path, growth.stamp[-1]["size"], growth),
     )
     old = growth.old
     table = pa.concat_tables([old.table, added.rows.select(old.table.column_names).cast(old.table.schema)])
