@@ -142,15 +142,14 @@ def _content(path: Path, size: int, lines: bool = True, since: tuple | None = No
         if size == 0:
             return digest, 0, b""
         with mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) as mapped:
-            data = np.frombuffer(mapped, np.uint8, count=size)
+            data, block = np.frombuffer(mapped, np.uint8, count=size), None
             for at in range(start, size, _BLOCK):
                 block = data[at : min(at + _BLOCK, size)]
                 digest.update(block)
                 if lines:
                     count += int(np.count_nonzero(block == 10))
             last = data[-1:].tobytes()
-            del data
-            block = None  # no view of the map may outlive it
+            del data, block  # no view of the map may outlive it
     return digest, count, last
 
 
@@ -163,7 +162,7 @@ class Growth:
     old: Assembled
     stamp: list[dict]
     tail: dict
-    prefix: object = None  # the hasher of the bytes cached (xxh3-128), to hash only what was appended
+    prefix: object  # the hasher of the bytes cached (xxh3-128), to hash only what was appended
 
 
 class Unsafe(Exception):
@@ -431,7 +430,7 @@ class Cache:
         """How a CSV file ends, to tell an append from any other change later: its size, a content hash
         of those bytes, its lines; None when its last line is not complete (an append could change it).
         `grown`: the file grew from what was cached, whose bytes are then not read again."""
-        since = (grown.prefix, grown.tail["size"], grown.tail["lines"]) if grown and grown.prefix else None
+        since = (grown.prefix, grown.tail["size"], grown.tail["lines"]) if grown else None
         try:
             digest, lines, last = _content(path, size, since=since)
         except OSError:
