@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from jishu import schema
+from jishu.fast.arrays import pick
 from jishu.fast.hashing import among
 from jishu.fast.lazy import pc
 from jishu.fast.runtime import threads
@@ -245,8 +246,9 @@ def append(ledger: schema.Ledger, old: Assembled, tail: ValidatedFile, as_of: dt
     )
     # The old rows whose key hash is among the new rows' (a scan of the old hashes against a small
     # table of the new ones, fast.hashing.among), then each new row's first old row of the same hash.
-    # The old hashes are scanned chunk by chunk as the cache maps them (joined, a province's would be
-    # copied into 160 MB of fresh memory).
+    # The old hashes are scanned chunk by chunk as the cache maps them, and the old rows are picked from
+    # their chunks (joined, a province's hashes would be copied into 160 MB of fresh memory, its keys
+    # into more).
     new_hash = rows["key_hash"].to_numpy()
     old_hashes = old.table["key_hash"]
     hits = np.flatnonzero(
@@ -257,7 +259,7 @@ def append(ledger: schema.Ledger, old: Assembled, tail: ValidatedFile, as_of: dt
         )
     )
     first_of: dict[int, int] = {}
-    for row, h in zip(hits.tolist(), old_hashes.take(pa.array(hits, pa.int64())).to_pylist()):
+    for row, h in zip(hits.tolist(), pick(old_hashes, hits).to_pylist()):
         first_of.setdefault(h, row)
     problems = [tail.problems]
     keep = np.ones(rows.num_rows, dtype=bool)
@@ -268,7 +270,7 @@ def append(ledger: schema.Ledger, old: Assembled, tail: ValidatedFile, as_of: dt
             column
         ) in ledger.key:  # equal hashes: compare the keys themselves (a collision is not a duplicate)
             mine = rows[column].take(pa.array(dup)).to_pylist()
-            theirs = old.table[column].take(pa.array(first)).to_pylist()
+            theirs = pick(old.table[column], first).to_pylist()
             if mine != theirs:
                 return None
         problems.append(
@@ -276,8 +278,8 @@ def append(ledger: schema.Ledger, old: Assembled, tail: ValidatedFile, as_of: dt
                 ledger,
                 rows,
                 dup,
-                old.table["file"].take(pa.array(first)).to_numpy(),
-                old.table["line"].take(pa.array(first)).to_numpy(),
+                pick(old.table["file"], first).to_numpy(),
+                pick(old.table["line"], first).to_numpy(),
                 names,
             )
         )

@@ -693,15 +693,17 @@ def _tail(store, paths: list[Path], validated: list[ValidatedFile], stamp: list[
 
 @dataclass
 class _Tail(Table):
-    """The records a CSV file gained past a byte (read/csv.read_tail), as a table to validate."""
+    """The records a CSV file gained past a byte up to the size it was stamped with (read/csv.read_tail;
+    what a clerk adds while the run goes on is for the next run), as a table to validate."""
 
     start: int = 0
     lines: int = 0
+    end: int | None = None
 
     def read(self, header_row, header, select):
         from jishu.read.csv import read_tail
 
-        raw = read_tail(self.path, self.start, header or [], self.lines, select)
+        raw = read_tail(self.path, self.start, header or [], self.lines, select, self.end)
         return raw if raw is not None else Unusable("file_unreadable", reason="tail")
 
 
@@ -724,7 +726,7 @@ def _grown(store, ledger: schema.Ledger, paths: list[Path], as_of: dt.date, need
     if not isinstance(found, tuple) or found[0] is not ledger or found[1] is None:
         return None
     header = found[1]
-    tail = _Tail(path, start=growth.tail["size"], lines=growth.tail["lines"])
+    tail = _Tail(path, start=growth.tail["size"], lines=growth.tail["lines"], end=growth.stamp[-1]["size"])
     validated = validate_file(tail, ledger, header)
     if not isinstance(validated, ValidatedFile) or validated.footer:
         return None
