@@ -8,6 +8,7 @@ terminal tests run the real command line on a pseudo-terminal of 80 columns.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import fcntl
 import io
 import os
@@ -22,7 +23,7 @@ import time
 import openpyxl
 import pytest
 import yaml
-from conftest import ROOT, TARGETS, run
+from conftest import ROOT, TARGETS, resident_id, run
 from rich.cells import cell_len
 
 SAMPLE = ROOT / "data"
@@ -284,3 +285,38 @@ def test_completion_is_offered():
 def test_no_progress_display_on_a_pipe(tmp_path):
     result = run(["progress", "--year", "2022", "--format", "json", *STD])
     assert "正在读取" not in result.stderr
+
+
+def test_data_through_is_the_latest_date_on_or_before_the_as_of_date():
+    """A training still running on the as-of date has its end date after it: that date is not how far the
+    ledger goes."""
+    import jishu
+
+    ledgers = jishu.ledgers_from_rows(
+        "2022-06-30",
+        trainings=[
+            {
+                "person_id": resident_id(seq=1),
+                "class_id": "C1",
+                "start_date": "2022-03-01",
+                "end_date": "2022-03-05",
+                "subsidized": "是",
+            },
+            {
+                "person_id": resident_id(seq=2),
+                "class_id": "C2",
+                "start_date": "2022-06-01",
+                "end_date": "2022-07-20",
+                "subsidized": "否",
+            },
+        ],
+        certificates=[],
+        hires=[],
+    )
+    assert ledgers["trainings"].num_rows == 2
+    assert ledgers.data_through() == {
+        "trainings": dt.date(2022, 3, 5),
+        "certificates": None,
+        "hires": None,
+        "payouts": None,
+    }

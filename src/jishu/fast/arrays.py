@@ -102,8 +102,15 @@ def is_true(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def at_most(column: pa.ChunkedArray, limit: int) -> np.ndarray:
-    """True where the number is given and at most `limit` (missing values come as NaN: False)."""
-    return column.to_numpy() <= limit
+    """True where the number is given and at most `limit`. Chunk by chunk on the numbers as stored (the
+    whole column with missing values in it came as float64 NaN, eight bytes a row of fresh memory)."""
+    parts = [np.zeros(0, dtype=bool)]
+    for chunk in column.chunks:
+        if chunk.null_count:
+            parts.append((chunk.fill_null(0).to_numpy() <= limit) & is_given(chunk))
+        else:
+            parts.append(chunk.to_numpy() <= limit)
+    return np.concatenate(parts)
 
 
 def is_given(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
