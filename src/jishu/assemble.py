@@ -136,7 +136,7 @@ def _key_text(ledger: schema.Ledger, table: pa.Table, idx: np.ndarray) -> list[s
     """The key of some rows as shown in a duplicate report (IDs masked)."""
     pieces = []
     for column in ledger.key:
-        values = table[column].take(pa.array(idx))
+        values = pick(table[column], idx)
         if ledger.column(column).type == schema.RESIDENT_ID:
             pieces.append(masked_ids(values.to_numpy()))
         else:
@@ -163,7 +163,7 @@ def first_occurrences(table: pa.Table, columns: list[str]) -> dict[int, int]:
     if len(repeated) == 0:
         return {}
     candidates = np.flatnonzero(np.isin(table["key_hash"].to_numpy(), repeated))
-    keys = zip(*[table[c].take(pa.array(candidates)).to_pylist() for c in columns])
+    keys = zip(*[pick(table[c], candidates).to_pylist() for c in columns])
     seen: dict[tuple, int] = {}
     later: dict[int, int] = {}
     for row, key in zip(candidates.tolist(), keys):

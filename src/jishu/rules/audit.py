@@ -21,6 +21,7 @@ from jishu.fast.arrays import (
     earlier_in_group,
     first_in_group,
     order_by,
+    pick,
     rank_codes,
     running_sum_in_group,
 )
@@ -215,7 +216,7 @@ def findings(examined: Examined) -> list[Finding]:
         payees,
         masked_ids(payouts.person[rows]),
         payouts.paid_day[rows].astype(object).tolist(),
-        payouts.table["batch"].take(pa.array(rows)).to_pylist(),
+        pick(payouts.table["batch"], rows).to_pylist(),
         [yuan(f) for f in payouts.fen[rows].tolist()],
         codes,
         reasons,

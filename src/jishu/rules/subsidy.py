@@ -24,6 +24,7 @@ from jishu.fast.arrays import (
     earlier_in_group,
     is_given,
     order_by,
+    pick,
     rank_codes,
     running_count_in_group,
 )
@@ -293,7 +294,7 @@ class Book:
         order = given[order_by(self.code[given], self.day[given].astype(np.int64))]
         last = np.r_[self.code[order][1:] != self.code[order][:-1], True]
         rows = order[last]
-        values = names.take(pa.array(rows)).to_pylist()
+        values = pick(names, rows).to_pylist()
         return {self.payees[c]: v for c, v in zip(self.code[rows].tolist(), values)}
 
     def in_year(self, year: int | None) -> np.ndarray:
@@ -356,7 +357,7 @@ class Book:
     def lines(self, idx: np.ndarray) -> list[HireLine]:
         if len(idx) == 0:
             return []
-        t = self.ev.hires.table.take(pa.array(idx, pa.int64()))
+        t = pick(self.ev.hires.table, idx)
         cols = {
             c: t[c].to_pylist() for c in ("name", "hire_date", "employer_id", "employer_name", "agency_id")
         }
@@ -382,7 +383,7 @@ class Book:
         """The payout list: eligible hires not yet paid, oldest first, within each payee's remaining cap."""
         idx = self.listed(payee, year)
         idx = idx[self.ev.eligible[idx] & ~self.paid[idx]]
-        t = self.ev.hires.table.take(pa.array(idx, pa.int64()))
+        t = pick(self.ev.hires.table, idx)
         names, hired = t["name"].to_pylist(), t["hire_date"].to_pylist()
         out = []
         left: dict[str, int | None] = {}

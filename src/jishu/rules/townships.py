@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from jishu.fast.arrays import pick
 from jishu.model import NO_TOWNSHIP, UNRECOGNISED, problem_table
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def unknown_townships(ledgers: Ledgers, targets: Targets) -> pa.Table:
         bad = np.flatnonzero(groups == UNRECOGNISED)
         if len(bad) == 0:
             continue
-        values = table["township"].take(pa.array(bad)).to_pylist()
+        values = pick(table["township"], bad).to_pylist()
         files = table["file"].to_numpy()[bad] if "file" in table.column_names else np.zeros(len(bad), int)
         lines = table["line"].to_numpy()[bad]
         matches = {v: "、".join(close_matches(v, targets)) for v in set(values)}
