@@ -28,22 +28,70 @@ def earliest_certificates(certificates: pa.Table, persons: np.ndarray | None = N
     if persons is not None:
         mine = among(holders, distinct(np.asarray(persons, np.int64)), threads=threads())
         holders, issued = holders[mine], issued[mine]
-    # holders in order, then each holder's earliest date (a minimum: the order within a holder does not
-    # matter, so numpy's quicksort, vectorised: 1.3-1.5 s for 12 million against 3.1-3.5 s stable)
-    order = np.argsort(holders)
-    holders, issued = holders[order], issued[order]
-    starts = (
-        np.flatnonzero(np.r_[True, holders[1:] != holders[:-1]]) if len(holders) else np.zeros(0, np.int64)
-    )
-    earliest = np.minimum.reduceat(issued, starts) if len(starts) else issued[:0]
+    found = _by_packed_keys(holders, issued)
+    if found is None:
+        # holders in order, then each holder's earliest date (a minimum: the order within a holder does
+        # not matter, so numpy's quicksort)
+        order = np.argsort(holders)
+        holders, issued = holders[order], issued[order]
+        starts = (
+            np.flatnonzero(np.r_[True, holders[1:] != holders[:-1]])
+            if len(holders)
+            else np.zeros(0, np.int64)
+        )
+        earliest = np.minimum.reduceat(issued, starts) if len(starts) else issued[:0]
+        found = holders[starts], earliest
+    holders, earliest = found
     return pa.table(
         {
-            "person_id": holders[starts],
+            "person_id": holders,
             "issue_date": pa.Array.from_buffers(
-                pa.date32(), len(starts), [None, pa.py_buffer(np.ascontiguousarray(earliest))]
+                pa.date32(), len(holders), [None, pa.py_buffer(np.ascontiguousarray(earliest))]
             ),
         }
     )
+
+
+_CHUNK = 1 << 20
+
+
+def _by_packed_keys(holders: np.ndarray, issued: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each holder once, ascending, with their earliest issue date, by sorting numbers instead of an
+    argsort of the holders and two gathers by it (12 million certificates: 0.8 s against 1.5-2.2 s,
+    x86-simd-sort). A resident ID's 17 digits (region, birth date, sequence) and an issue date are packed
+    into one int64 that sorts as (holder, date) does: region 20 bits, birth date 17 (days of a 372-day
+    year from 1900: order kept, no calendar), sequence 10, date 16 (days from the earliest). Sorted,
+    the keys run holder by holder, earliest date first, in the order of the holders sorted. None when
+    some value does not fit (then the argsort)."""
+    if len(holders) == 0:
+        return None
+    first, last = int(issued.min()), int(issued.max())
+    if last - first >= 1 << 16:
+        return None
+    keys = np.empty(len(holders), np.int64)
+    for at in range(0, len(holders), _CHUNK):
+        person = holders[at : at + _CHUNK]
+        if person.min() < 0 or person.max() >= 10**17:
+            return None
+        region, rest = np.divmod(person, 10**11)
+        birth, sequence = np.divmod(rest, 1000)
+        year, month_day = np.divmod(birth, 10000)
+        month, day = np.divmod(month_day, 100)
+        if not (
+            ((year >= 1900) & (year < 2250) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)).all()
+        ):
+            return None
+        key = region << 17
+        key += (year - 1900) * 372 + (month - 1) * 31 + (day - 1)  # < 350 * 372 < 2**17
+        key <<= 10
+        key += sequence
+        key <<= 16
+        key += issued[at : at + _CHUNK] - first
+        keys[at : at + _CHUNK] = key
+    keys.sort()
+    ordered = np.sort(holders)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], ((keys[starts] & 0xFFFF) + first).astype(np.int32)
 
 
 def with_certificates(earliest: pa.Table, certificates: pa.Table) -> pa.Table:
