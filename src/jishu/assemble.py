@@ -19,7 +19,7 @@ from jishu.fast.arrays import pick
 from jishu.fast.hashing import among
 from jishu.fast.lazy import pc
 from jishu.fast.runtime import threads
-from jishu.model import PROBLEM_SCHEMA, Counts, problem_table
+from jishu.model import PROBLEM_SCHEMA, Counts, problem_table, severity_of
 from jishu.validate import TYPES, ValidatedFile
 from jishu.values import birth_yyyymmdd, masked_ids
 
@@ -204,26 +204,35 @@ def duplicate_problems(
     names: list[list[str]],
 ) -> pa.Table:
     """A `duplicate` problem for each of some rows of a table, naming the file and line of the row it
-    repeats."""
-    file_idx = table["file"].to_numpy()
-    line = table["line"].to_numpy()
-    shown = _key_text(ledger, table, dup_rows)
-    rows = [
-        {
-            "file": names[file_idx[d]][0],
-            "sheet": names[file_idx[d]][1],
-            "line": int(line[d]),
-            "column": "+".join(ledger.key),
-            "value": s,
-            "code": "duplicate",
-            "ref_file": names[f][0],
-            "ref_sheet": names[f][1],
-            "ref_line": int(ref),
-            "ledger": ledger.name,
-        }
-        for d, f, ref, s in zip(dup_rows.tolist(), first_file.tolist(), first_line.tolist(), shown)
-    ]
-    return problem_table(rows)
+    repeats. Column by column (a day's appends can repeat thousands of rows: made row by row as dicts,
+    39,000 of them took 0.25 s)."""
+    n = len(dup_rows)
+    files = pa.array([name for name, _ in names], pa.string())
+    sheets = pa.array([sheet or "" for _, sheet in names], pa.string())
+    where = pa.array(pick(table["file"], dup_rows).to_numpy().astype(np.int64))
+    first = pa.array(np.asarray(first_file, np.int64))
+
+    def same(text: str) -> pa.Array:
+        return pa.repeat(pa.scalar(text, pa.string()), n)
+
+    columns = {
+        "file": files.take(where),
+        "sheet": sheets.take(where),
+        "line": pick(table["line"], dup_rows).cast(pa.int64()),
+        "column": same("+".join(ledger.key)),
+        "letter": same(""),
+        "header": same(""),
+        "value": pa.array(_key_text(ledger, table, dup_rows), pa.string()),
+        "code": same("duplicate"),
+        "severity": same(severity_of("duplicate")),
+        "detail": same(""),
+        "reason": same(""),
+        "ref_file": files.take(first),
+        "ref_sheet": sheets.take(first),
+        "ref_line": pa.array(np.asarray(first_line, np.int64)),
+        "ledger": same(ledger.name),
+    }
+    return pa.Table.from_arrays([columns[f.name] for f in PROBLEM_SCHEMA], schema=PROBLEM_SCHEMA)
 
 
 def append(ledger: schema.Ledger, old: Assembled, tail: ValidatedFile, as_of: dt.date) -> Appended | None:
