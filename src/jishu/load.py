@@ -419,11 +419,25 @@ def load(
     assembled: dict[str, Assembled] = {}
     to_read: list[str] = []  # the ledgers not taken whole from the cache
     tails = 0  # files of which only what was appended was read
-    for name, ledger in schema.LEDGERS.items():
-        cached = store.get_ledger(ledger, folder.of(name), needs) if store else None
-        if cached is None and store and encoding is None:
+
+    def from_cache(name: str) -> tuple[Assembled | None, bool]:
+        """The ledger as cached, or as cached and grown by an append (then True), or None."""
+        ledger = schema.LEDGERS[name]
+        cached = store.get_ledger(ledger, folder.of(name), needs)
+        if cached is None and encoding is None:
             cached = _grown(store, ledger, folder.of(name), as_of, needs)
-            tails += cached is not None
+            return cached, cached is not None
+        return cached, False
+
+    # the ledgers' entries are checked (their seals hashed) and their appends read two at a time: xxhash,
+    # numpy and pyarrow let go of the GIL (city, a day's appends to three ledgers: 0.33 s of 0.7)
+    found = dict.fromkeys(schema.LEDGERS, (None, False))
+    if store:
+        with ThreadPoolExecutor(max_workers=threads()) as pool:
+            found = dict(zip(schema.LEDGERS, pool.map(from_cache, schema.LEDGERS), strict=True))
+    for name in schema.LEDGERS:
+        cached, grown = found[name]
+        tails += grown
         if cached is not None and as_of_number(as_of) >= cached.latest_birth:
             assembled[name] = cached
             notices += cached.notices  # of its files, not read this time
