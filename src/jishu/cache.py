@@ -127,29 +127,34 @@ _BLOCK = 1 << 22
 
 def _content(path: Path, size: int, lines: bool = True, since: tuple | None = None) -> tuple:
     """The first `size` bytes of a file: their xxh3-128 hash (a hasher: its hexdigest), their line feeds
-    (when `lines`), their last byte; over a memory map, a block at a time (xxh3 and numpy: a few GB a
-    second). `since`: the hasher of the file's first bytes, their number and their line feeds, when
-    those are known (an append: only the bytes after them are read)."""
-    import mmap
-
+    (when `lines`), their last byte; read a block at a time into one buffer (xxh3 and numpy: a few GB a
+    second; not through a memory map, where a file cut short meanwhile kills the process). `since`: the
+    hasher of the file's first bytes, their number and their line feeds, when those are known (an
+    append: only the bytes after them are read)."""
     import numpy as np
     import xxhash
 
     digest, start, count = (since[0].copy(), since[1], since[2]) if since else (xxhash.xxh3_128(), 0, 0)
+    block, last = bytearray(_BLOCK), b""
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size < size:
             raise OSError("the file is shorter than cached")
-        if size == 0:
-            return digest, 0, b""
-        with mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) as mapped:
-            data, block = np.frombuffer(mapped, np.uint8, count=size), None
-            for at in range(start, size, _BLOCK):
-                block = data[at : min(at + _BLOCK, size)]
-                digest.update(block)
-                if lines:
-                    count += int(np.count_nonzero(block == 10))
-            last = data[-1:].tobytes()
-            del data, block  # no view of the map may outlive it
+        handle.seek(start)
+        view = memoryview(block)
+        while start < size:
+            got = handle.readinto(view[: min(_BLOCK, size - start)])
+            if not got:
+                raise OSError("the file is shorter than cached")
+            digest.update(view[:got])
+            if lines:
+                count += int(np.count_nonzero(np.frombuffer(block, np.uint8, got) == 10))
+            last = bytes(view[got - 1 : got])
+            start += got
+        view.release()
+    if size and not last:  # nothing read past `since`: the last byte cached
+        with open(path, "rb") as handle:
+            handle.seek(size - 1)
+            last = handle.read(1)
     return digest, count, last
 
 
