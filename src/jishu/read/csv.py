@@ -89,11 +89,11 @@ def _looks_utf16(data: bytes) -> bool:
     return max(odd, len(nul) - odd) >= 0.9 * len(nul) and len(nul) >= len(head) // 20
 
 
-def _is_utf8(data: bytes | pa.Buffer) -> bool:
+def _is_utf8(data: bytes | bytearray) -> bool:
     """Strict UTF-8 validation without making a str of the whole file (pyarrow validates in C)."""
-    if isinstance(data, bytes) and data.isascii():
+    if data.isascii():
         return True
-    buf = data if isinstance(data, pa.Buffer) else pa.py_buffer(data)
+    buf = pa.py_buffer(data)
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
     raw = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, buf])
     try:
@@ -258,32 +258,30 @@ def read_tail(
                 return None
     except (OSError, ValueError):
         return None
-    tail = pa.py_buffer(data)
-    bytes_ = np.frombuffer(tail, np.uint8)
-    if bool((bytes_ == 0).any()) or not _is_utf8(tail):
+    if data.find(0) >= 0 or not _is_utf8(data):
         return None
-    newlines, quotes = _count_in(tail)
+    newlines, quotes = _count_in(data)
     if quotes % 2:
         return None
+    tail = pa.py_buffer(data)
     source = _Source(
         lambda: pa.BufferReader(tail),
         lambda: (newlines, quotes),
-        first + tail[: 1 << 16].to_pybytes(),
+        first + bytes(data[: 1 << 16]),
         _trailing_blank_lines(pa.BufferReader(tail), len(tail)),
-        bool(bytes_[-1] == 10),
+        data.endswith(b"\n"),
         lines_before=1,
     )
-    del bytes_
     # Its quotes are balanced (counted above), and a tail no longer than the bound holds no record
     # longer: the byte scan of the records (layout) is then needed only where pyarrow's one-line read
     # gives up.
     table = _one_line_records(source, select, "utf-8", str(path), 1) if len(tail) <= MAX_RECORD else None
     if table is None:
-        data = first + tail.to_pybytes()
-        shape = layout(data)
+        whole = first + bytes(data)
+        shape = layout(whole)
         if not shape.balanced or shape.max_record > MAX_RECORD:
             return None
-        fast = _read_fast(memoryview(data), header, shape, 0)
+        fast = _read_fast(memoryview(whole), header, shape, 0)
         if fast is None:
             return None
         table = RawTable(header, fast, shape.lines[1:], "utf-8", str(path))
