@@ -455,6 +455,10 @@ def targets_bytes(draw) -> bytes:
 
 # ------------------------------------------------------------------------------------------- options
 
+# Text for a command-line argument: anything but NUL, which no argument can hold (execve ends it there;
+# subprocess refuses it before jishu would see it).
+ARG_TEXT = st.text(st.characters(exclude_characters="\x00"), max_size=12)
+
 DATES = st.one_of(
     st.sampled_from(
         [
@@ -479,7 +483,7 @@ DATES = st.one_of(
         ]
     ),
     st.dates().map(str),
-    st.text(max_size=12),
+    ARG_TEXT,
 )
 YEARS = st.one_of(
     st.sampled_from(
@@ -586,7 +590,7 @@ def command_line(
         payee = st.one_of(
             st.sampled_from([EMPLOYER, AGENCY, EMPLOYER_NAME, AGENCY_NAME, EMPLOYER.lower(), "", "绿博"]),
             _id_cells(),
-            st.text(max_size=10),
+            ARG_TEXT,
         )
         maybe(draw(st.sampled_from(["--employer", "--agency"])), payee, 0.6)
         maybe("--year", YEARS, 0.3)
