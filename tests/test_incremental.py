@@ -179,6 +179,40 @@ def test_an_edit_that_keeps_size_and_time_is_no_append(tmp_path):
     assert answer(tmp_path, True) == answer(tmp_path, False)
 
 
+@pytest.mark.parametrize("appended_before", [False, True])
+@pytest.mark.parametrize("change", ["append", "edit"])
+def test_a_file_changed_while_it_is_read_is_not_kept_as_read(tmp_path, monkeypatch, change, appended_before):
+    """A clerk saves the ledger while the nightly run reads it (the whole file, or the rows appended
+    since the last run): what that run read is of neither version, so it must not be kept in the cache
+    as the file's; the next run reads the file as it is now."""
+    base_folder(tmp_path)
+    path = tmp_path / "trainings.csv"
+    if appended_before:
+        answer(tmp_path, True)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(training(40, 2) + training(41, 3))
+    validate_file, changed = jishu.load.validate_file, []
+
+    def validate_then_change(table, *args, **kwargs):
+        validated = validate_file(table, *args, **kwargs)
+        if getattr(table, "path", None) == path and not changed:
+            changed.append(True)
+            if change == "append":
+                with open(path, "a", encoding="utf-8") as f:
+                    f.write(training(42, 4))
+            else:  # a town corrected (in the rows appended, when there are some), and a row added
+                text = path.read_text(encoding="utf-8")
+                at = text.rindex("白沙镇") if appended_before else text.index("白沙镇")
+                path.write_text(text[:at] + "韩寺镇" + text[at + 3 :] + training(42, 4), encoding="utf-8")
+        return validated
+
+    monkeypatch.setattr(jishu.load, "validate_file", validate_then_change)
+    load(tmp_path, AS_OF, use_cache=True)
+    assert changed
+    monkeypatch.setattr(jishu.load, "validate_file", validate_file)
+    assert answer(tmp_path, True) == answer(tmp_path, False)
+
+
 @pytest.mark.parametrize("gaps", [64, 0])
 def test_a_ledger_written_part_by_part_agrees_with_no_cache(tmp_path, monkeypatch, gaps):
     """A large ledger's rows go to the cache while its later files are read (load.PART_ROWS, made small

@@ -5,7 +5,8 @@ read-only, the user cache folder ($XDG_CACHE_HOME/jishu or ~/.cache/jishu), one 
 folder. One entry per ledger file, named after the file's path (Arrow IPC files sealed by a content
 hash): it is used only when the file's stamp (size, modification and change time, inode), jishu's
 version, the cache schema and --encoding all match, so a changed or added file rebuilds only its own
-entry. Each ledger as assembled from all its files (duplicates settled) is kept as well, with, for
+entry. Stamps are taken before a file is read, and a ledger is kept only if its files still have them
+once it is ready to be written (a file saved while it was read is read again next time). Each ledger as assembled from all its files (duplicates settled) is kept as well, with, for
 certificates, each holder's earliest issue date; that is all a warm run reads. A ledger's rows are
 written as its files are read (EarlyParts), and its entry is put in place once it is assembled. A
 ledger whose last file only grew (an append: its bytes cached before are unchanged, by an xxh3
@@ -235,13 +236,29 @@ class Cache:
             "file": path.name,
         }
 
-    def get(self, path: Path) -> FileEntry | None:
+    def stamp_before_reading(self, path: Path) -> dict | None:
+        """The file's stamp, None when it cannot be taken (it is then not kept: reading it says why)."""
+        try:
+            return self.stamp(path)
+        except OSError:
+            return None
+
+    def unchanged(self, paths: list[Path], stamp: list[dict]) -> bool:
+        """Whether the files are still as stamped before they were read (nothing is kept otherwise: what
+        was read may be of neither version)."""
+        try:
+            return self.ledger_stamp(paths) == stamp
+        except OSError:
+            return False
+
+    def get(self, path: Path, stamp: dict) -> FileEntry | None:
         """Every table of a file (a CSV file has one, a workbook one per sheet), validated, and what was
-        said about the file; None when the file changed or the entry is damaged."""
+        said about the file; None when the file changed from the entry's stamp (`stamp`: the file's now)
+        or the entry is damaged."""
         entry = self._entry(path)
         try:
             meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("stamp") != self.stamp(path):
+            if meta.get("stamp") != stamp:
                 return None
             tables = []
             for i, part in enumerate(meta["tables"]):
@@ -302,8 +319,9 @@ class Cache:
         """Whether the ledger has an entry, current or stale."""
         return (self._ledger_entry(ledger) / "meta.json").is_file()
 
-    def ledger_stamp(self, paths: list[Path]) -> list[dict]:
-        return [self.stamp(p) | {"path": str(p.resolve())} for p in paths]
+    def ledger_stamp(self, paths: list[Path], stamps: list[dict] | None = None) -> list[dict]:
+        """The stamps of a ledger's files (taken now, or `stamps` taken before), with their full paths."""
+        return [s | {"path": str(p.resolve())} for p, s in zip(paths, stamps or map(self.stamp, paths), strict=True)]
 
     def get_ledger(self, ledger: schema.Ledger, paths: list[Path], needs) -> Assembled | None:
         """The assembled ledger if every file is unchanged, with only what `needs` (load.Needs) asks

@@ -446,7 +446,7 @@ def load(
     rebuilt = {name for name in to_read if store and store.had_ledger(schema.LEDGERS[name])}
     with _Assembly(as_of, store, folder, assembled, needs) as assembly:
         tables, file_notices, read, hits = _read_files(
-            folder, to_read, encoding, store, needs, unusable, rebuilt, assembly.ready, assembly.read_one
+            folder, to_read, encoding, store, needs, unusable, rebuilt, assembly
         )
     notices += file_notices
     for name in to_read:
@@ -488,15 +488,15 @@ def _read_files(
     needs: Needs,
     unusable: list[dict],
     rebuilt: set[str],
-    ready: Callable[[str, list[ValidatedFile], list[dict], list[dict]], None],
-    read_one: Callable[[str, int, ValidatedFile], ValidatedFile] = lambda _name, _index, table: table,
+    assembly: _Assembly,
 ) -> tuple[dict[str, int], list[dict], int, int]:
     """Read (or take from the cache) every file that may hold a table of the ledgers to read; the
     notices of files whose headers tell their ledger are wanted in any case (they may be no ledger).
-    `rebuilt`: the ledgers whose entry in the cache was there but stale (see _own_entry). `ready(name,
-    tables, notices, unusable)` hears of each ledger as soon as its last file is read, so that it is
-    assembled while the next files are read; `read_one(name, index, table)` of each table as it comes
-    (it returns the table to hold).
+    `rebuilt`: the ledgers whose entry in the cache was there but stale (see _own_entry). The assembly
+    hears of each ledger as soon as its last file is read (`ready(name, tables, notices, unusable)`), so
+    that it is assembled while the next files are read, of each table as it comes (`read_one(name,
+    index, table)`, which returns the table to hold), and of each file's stamp taken before it was read
+    (`stamps`).
     Returns how many tables each ledger has, the notices, and how many files were read and taken from
     the cache."""
     # Without the cache (which keeps every column for any later command), only the columns held are
@@ -516,24 +516,25 @@ def _read_files(
         for name in to_read:
             if last[name] == done:  # handed over whole: held here no longer (a province's peak memory)
                 found[name] = len(tables[name])
-                ready(name, tables.pop(name), list(notices), list(unusable))
+                assembly.ready(name, tables.pop(name), list(notices), list(unusable))
 
     tell(None)
     for path in paths:
-        entry = store.get(path) if store else None
+        stamp = store.stamp_before_reading(path) if store else None
+        assembly.stamps[path] = stamp
+        entry = store.get(path, stamp) if stamp else None
         if entry is None:
-            stamp = store.stamp(path) if store else None
             entry, bad = read_file(path, encoding, keep)
             unusable += bad
             read += 1
-            if store and not bad and _own_entry(folder, path, entry, rebuilt):
+            if stamp and not bad and _own_entry(folder, path, entry, rebuilt):
                 store.put(path, entry, stamp)
         else:
             hits += 1
         notices += entry.notices
         for name, validated in entry.tables:
             if name in tables:
-                tables[name].append(read_one(name, len(tables[name]), validated))
+                tables[name].append(assembly.read_one(name, len(tables[name]), validated))
         tell(path)
     return found, notices, read, hits
 
@@ -587,6 +588,7 @@ class _Assembly:
         self.writer = ThreadPoolExecutor(max_workers=1)
         self.jobs: dict = {}
         self.early: dict[str, _Early] = {}
+        self.stamps: dict[Path, dict | None] = {}  # of each file, taken before it was read
         self.held = held_columns(needs)
 
     def read_one(self, name: str, index: int, validated: ValidatedFile) -> ValidatedFile:
@@ -629,12 +631,14 @@ class _Assembly:
         whole.notices = [n for n in notices if n.get("file") in named]
         paths = self.folder.of(name)
         usable = not any(p.name in bad for p in paths)
-        if self.store and whole.late == 0 and usable and not (early and early.failed):
+        before = [self.stamps.get(p) for p in paths]
+        if self.store and whole.late == 0 and usable and not (early and early.failed) and all(before):
             if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
                 whole.earliest = earliest_certificates(whole.table)
-            stamp = self.store.ledger_stamp(paths)
+            stamp = self.store.ledger_stamp(paths, before)
             tail = _tail(self.store, paths, tables, stamp)
-            self.store.put_ledger(schema.LEDGERS[name], stamp, whole, tail, early)
+            if self.store.unchanged(paths, stamp):  # else a clerk saved a file while it was read
+                self.store.put_ledger(schema.LEDGERS[name], stamp, whole, tail, early)
         if early is not None:
             early.discard()  # there only when the entry was not written
         if self.needs.columns is None:
@@ -754,16 +758,11 @@ def _grown(store, ledger: schema.Ledger, paths: list[Path], as_of: dt.date, need
     earliest = None
     if ledger.name == "certificates" and growth.old.earliest is not None:
         earliest = with_certificates(growth.old.earliest, added.rows)
-    store.append_ledger(
-        ledger,
-        growth,
-        added.rows,
-        added.problems,
-        added.counts,
-        added.latest_birth,
-        earliest,
-        store.tail_of(path, growth.stamp[-1]["size"], growth),
-    )
+    ends = store.tail_of(path, growth.stamp[-1]["size"], growth)
+    if store.unchanged(paths, growth.stamp):  # else a clerk saved the file while its tail was read
+        store.append_ledger(
+            ledger, growth, added.rows, added.problems, added.counts, added.latest_birth, earliest, ends
+        )
     old = growth.old
     table = pa.concat_tables([old.table, added.rows.select(old.table.column_names).cast(old.table.schema)])
     problems = pa.concat_tables([old.problems, added.problems]) if needs.problems else None
