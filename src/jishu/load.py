@@ -521,7 +521,7 @@ def _read_files(
     tell(None)
     for path in paths:
         stamp = store.stamp_before_reading(path) if store else None
-        assembly.stamps[path] = stamp
+        assembly.stamped(path, stamp, ends_a_ledger=any(last[name] == path for name in to_read))
         entry = store.get(path, stamp) if stamp else None
         if entry is None:
             entry, bad = read_file(path, encoding, keep)
@@ -589,7 +589,18 @@ class _Assembly:
         self.jobs: dict = {}
         self.early: dict[str, _Early] = {}
         self.stamps: dict[Path, dict | None] = {}  # of each file, taken before it was read
+        self.hasher = ThreadPoolExecutor(max_workers=1)
+        self.ends: dict[Path, Future] = {}  # how a ledger's last file ends (_tail), hashed while it is read
         self.held = held_columns(needs)
+
+    def stamped(self, path: Path, stamp: dict | None, ends_a_ledger: bool) -> None:
+        """A file is about to be read: its stamp; a CSV file that ends a ledger is hashed meanwhile, up to
+        the size stamped (from the page cache, on a thread of its own: once the file is read, only its
+        ledger's assembly is left before the entry is written). Nothing is kept unless the file is still
+        as stamped once its ledger's entry is ready (Cache.unchanged)."""
+        self.stamps[path] = stamp
+        if self.store and stamp and ends_a_ledger and path.suffix.lower() == ".csv":
+            self.ends[path] = self.hasher.submit(self.store.tail_of, path, stamp["size"])
 
     def read_one(self, name: str, index: int, validated: ValidatedFile) -> ValidatedFile:
         """Hand a ledger's table to the cache writer; the table to hold until the ledger is assembled."""
@@ -636,7 +647,7 @@ class _Assembly:
             if name == "certificates":  # kept with the ledger so that warm runs need not sort every holder
                 whole.earliest = earliest_certificates(whole.table)
             stamp = self.store.ledger_stamp(paths, before)
-            tail = _tail(self.store, paths, tables, stamp)
+            tail = _tail(self.store, paths, tables, stamp, self.ends)
             if self.store.unchanged(paths, stamp):  # else a clerk saved a file while it was read
                 self.store.put_ledger(schema.LEDGERS[name], stamp, whole, tail, early)
         if early is not None:
@@ -652,7 +663,7 @@ class _Assembly:
         return self
 
     def __exit__(self, failed, *_) -> None:
-        with self.writer, self.background:  # every thread joined, whatever happened (SPEC §6)
+        with self.writer, self.background, self.hasher:  # every thread joined, whatever happened (SPEC §6)
             if failed is None:
                 for name in sorted(self.jobs, key=list(schema.LEDGERS).index):
                     self.assembled[name] = self.jobs[name].result()
@@ -697,9 +708,12 @@ class _Early:
 # ---------------------------------------------------------------- appends (issue 16)
 
 
-def _tail(store, paths: list[Path], validated: list[ValidatedFile], stamp: list[dict]) -> dict | None:
+def _tail(
+    store, paths: list[Path], validated: list[ValidatedFile], stamp: list[dict], hashed: dict[Path, Future]
+) -> dict | None:
     """How the ledger's last file ends, when rows appended to it could later be read on their own: a
-    UTF-8 CSV file, read as such, without footer rows (rows after a 合计 row would be no append)."""
+    UTF-8 CSV file, read as such, without footer rows (rows after a 合计 row would be no append).
+    `hashed`: Cache.tail_of of files up to the size stamped, begun while they were read."""
     if not paths or not validated or paths[-1].suffix.lower() != ".csv":
         return None
     last = validated[-1]
@@ -710,7 +724,8 @@ def _tail(store, paths: list[Path], validated: list[ValidatedFile], stamp: list[
         or last.encoding not in ("utf-8", "utf-8-sig")
     ):
         return None
-    return store.tail_of(paths[-1], stamp[-1]["size"])
+    ends = hashed.get(paths[-1])
+    return ends.result() if ends is not None else store.tail_of(paths[-1], stamp[-1]["size"])
 
 
 @dataclass
