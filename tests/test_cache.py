@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jishu import load as ledgers
 from tests.conftest import FIXTURES, ROOT, TARGETS, TRAINING_HEADER, resident_id, run, write_csv
@@ -298,3 +300,24 @@ def test_a_part_is_read_through_its_ranges_of_rows_kept(columns):
     assert _kept(part, None).num_rows == 10
     if columns:
         assert _kept(part, [[0, 3], [4, 10]])["a"].to_pylist() == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    chunks=st.lists(st.lists(st.integers(0, 5), max_size=20), max_size=6),
+    tables=st.integers(1, 6),
+)
+def test_rows_by_file_counts_each_tables_rows_chunk_by_chunk(chunks, tables):
+    """A ledger's rows per table (EarlyParts.settle), counted chunk by chunk, as numpy's bincount of the
+    whole column counts them; an index out of range is refused (the parts are then not kept)."""
+    import numpy as np
+
+    from jishu.cache import _rows_by_file
+
+    files = pa.chunked_array([pa.array(c, pa.int16()) for c in chunks], pa.int16())
+    flat = np.concatenate([np.asarray(c, np.int64) for c in chunks] + [np.zeros(0, np.int64)])
+    if len(flat) and flat.max() >= tables:
+        with pytest.raises(ValueError):
+            _rows_by_file(files, tables)
+    else:
+        assert _rows_by_file(files, tables).tolist() == np.bincount(flat, minlength=tables).tolist()
