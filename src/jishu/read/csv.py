@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from jishu.read import DATES, Opened, RawTable, Table, Unusable
+from jishu.read import DATES, Opened, RawTable, Table, Unusable, blocks
 
 _CHUNK = 1 << 26  # bytes scanned at a time, so temporaries stay small on multi-GB files
 # The longest record jishu reads (SPEC §6: a bound per reader). A ledger's record is well under 1 KB;
@@ -329,24 +329,14 @@ def _read_direct(path: Path, select, header_line: int | None = None) -> RawTable
     return _one_line_records(source, select, used, str(path), header_line)
 
 
-_WINDOW = 1 << 28  # bytes mapped at a time when looking for a NUL (the address space stays small)
-
-
 def _first_nul(path: Path, start: int, size: int) -> int:
-    """The offset of the first NUL byte at or after `start`, -1 if none: memchr over a memory map,
-    a window at a time (the pages are the ones pyarrow reads next, so this costs little)."""
-    import mmap
-
+    """The offset of the first NUL byte at or after `start` (up to `size`), -1 if none: memchr over
+    the file read a block at a time (the pages are the ones pyarrow reads next, so this costs little)."""
     try:
-        with open(path, "rb") as handle:
-            offset = start - start % mmap.ALLOCATIONGRANULARITY
-            while offset < size:
-                length = min(_WINDOW, size - offset)
-                with mmap.mmap(handle.fileno(), length, access=mmap.ACCESS_READ, offset=offset) as window:
-                    found = window.find(b"\x00", max(start - offset, 0))
-                if found >= 0:
-                    return offset + found
-                offset += length
+        for offset, buffer, got in blocks(path, start, size):
+            found = buffer.find(b"\x00", 0, got)
+            if found >= 0:
+                return offset + found
     except (OSError, ValueError):
         return -1
     return -1
@@ -520,26 +510,15 @@ def _pyarrow_read(
 
 
 def _count_bytes(path: Path) -> tuple[int, int]:
-    """Line feeds and quote characters in a file, over a memory map; pages already counted are let
-    go (where the system allows it) so that they do not add to the process's memory."""
-    import mmap
-
-    with open(path, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
-            return 0, 0
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    try:
-
-        def release(start: int, length: int) -> None:
-            if hasattr(mmap, "MADV_DONTNEED"):
-                mapped.madvise(mmap.MADV_DONTNEED, start, length)
-
-        return _count_in(mapped, release)
-    finally:
-        mapped.close()
+    """Line feeds and quote characters in a file, read a block at a time (read/blocks)."""
+    newlines = quotes = 0
+    for _, buffer, got in blocks(path, size=1 << 20):
+        counted = _count_in(memoryview(buffer)[:got])
+        newlines, quotes = newlines + counted[0], quotes + counted[1]
+    return newlines, quotes
 
 
-def _count_in(data, release=None, step: int = 1 << 22) -> tuple[int, int]:
+def _count_in(data, step: int = 1 << 22) -> tuple[int, int]:
     """Line feeds and quote characters in a buffer, counted with numpy 4 MB at a time."""
     array = np.frombuffer(data, np.uint8)
     newlines = quotes = 0
@@ -547,9 +526,6 @@ def _count_in(data, release=None, step: int = 1 << 22) -> tuple[int, int]:
         block = array[start : start + step]
         newlines += int(np.count_nonzero(block == 10))
         quotes += int(np.count_nonzero(block == 34))
-        if release is not None:
-            release(start, len(block))
-    del array, block
     return newlines, quotes
 
 
