@@ -39,6 +39,7 @@ from jishu.assemble import Assembled
 from jishu.fast.lazy import pc
 from jishu.files import TEMP_PREFIX, cache_root, remove_own_temporaries
 from jishu.load import FileEntry
+from jishu.read import blocks
 from jishu.model import PROBLEM_SCHEMA, Counts
 from jishu.validate import ValidatedFile
 
@@ -124,7 +125,7 @@ def _kept(table: pa.Table, ranges: list[list[int]] | None) -> pa.Table:
 
 
 MAX_PARTS = 32  # appends kept as parts of a ledger's entry; then it is written whole again
-_BLOCK = 1 << 22
+_BLOCK = 1 << 20  # bytes hashed at a time (read.blocks)
 
 
 def _content(path: Path, size: int, lines: bool = True, since: tuple | None = None) -> tuple:
@@ -137,22 +138,16 @@ def _content(path: Path, size: int, lines: bool = True, since: tuple | None = No
     import xxhash
 
     digest, start, count = (since[0].copy(), since[1], since[2]) if since else (xxhash.xxh3_128(), 0, 0)
-    block, last = bytearray(_BLOCK), b""
-    with open(path, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size < size:
-            raise OSError("the file is shorter than cached")
-        handle.seek(start)
-        view = memoryview(block)
-        while start < size:
-            got = handle.readinto(view[: min(_BLOCK, size - start)])
-            if not got:
-                raise OSError("the file is shorter than cached")
-            digest.update(view[:got])
-            if lines:
-                count += int(np.count_nonzero(np.frombuffer(block, np.uint8, got) == 10))
-            last = bytes(view[got - 1 : got])
-            start += got
+    last, read_to = b"", start
+    for offset, buffer, got in blocks(path, start, size, _BLOCK):
+        view = memoryview(buffer)[:got]
+        digest.update(view)
+        if lines:
+            count += int(np.count_nonzero(np.frombuffer(view, np.uint8) == 10))
+        last, read_to = bytes(view[-1:]), offset + got
         view.release()
+    if read_to < size:
+        raise OSError("the file is shorter than cached")
     if size and not last:  # nothing read past `since`: the last byte cached
         with open(path, "rb") as handle:
             handle.seek(size - 1)
