@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -302,3 +303,26 @@ def test_iso_dates_read_as_dates_give_what_the_distinct_value_check_gives(tmp_pa
     )
     assert as_dates == by_value
     assert '"date_invalid"' in as_dates[1] and '"date_order"' in as_dates[1]
+
+
+def test_blocks_never_wait_on_a_fifo(tmp_path):
+    """read.blocks (the NUL scan, a quoted file's counts, the cache's hashes, on a thread of its own while
+    the file is read) opens without waiting: a FIFO swapped in for a ledger raises OSError at once."""
+    import threading
+
+    from jishu.read import blocks
+
+    fifo = tmp_path / "trainings.csv"
+    os.mkfifo(fifo)
+    outcome = []
+
+    def scan():
+        try:
+            list(blocks(fifo))
+        except OSError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=scan, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and len(outcome) == 1
