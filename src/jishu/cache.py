@@ -6,8 +6,9 @@ folder. One entry per ledger file, named after the file's path (Arrow IPC files 
 hash): it is used only when the file's stamp (size, modification and change time, inode), jishu's
 version, the cache schema and --encoding all match, so a changed or added file rebuilds only its own
 entry. Stamps are taken before a file is read, and a ledger is kept only if its files still have them
-once it is ready to be written (a file saved while it was read is read again next time). Each ledger as assembled from all its files (duplicates settled) is kept as well, with, for
-certificates, each holder's earliest issue date; that is all a warm run reads. A ledger's rows are
+once it is ready to be written (a file saved while it was read is read again next time). Each ledger
+as assembled from all its files (duplicates settled) is kept as well, with, for certificates, each
+holder's earliest issue date; that is all a warm run reads. A ledger's rows are
 written as its files are read (EarlyParts), and its entry is put in place once it is assembled. A
 ledger whose last file only grew (an append: its bytes cached before are unchanged, by an xxh3
 content hash) is read from its entry and the new tail, and the append is kept as one more part of the
@@ -39,8 +40,8 @@ from jishu.assemble import Assembled
 from jishu.fast.lazy import pc
 from jishu.files import TEMP_PREFIX, cache_root, remove_own_temporaries
 from jishu.load import FileEntry
-from jishu.read import blocks
 from jishu.model import PROBLEM_SCHEMA, Counts
+from jishu.read import blocks
 from jishu.validate import ValidatedFile
 
 # 3: SplitMix64 key hashes, index of earliest certificates; 4: int32 lines, int16 files;
@@ -317,7 +318,10 @@ class Cache:
 
     def ledger_stamp(self, paths: list[Path], stamps: list[dict] | None = None) -> list[dict]:
         """The stamps of a ledger's files (taken now, or `stamps` taken before), with their full paths."""
-        return [s | {"path": str(p.resolve())} for p, s in zip(paths, stamps or map(self.stamp, paths), strict=True)]
+        return [
+            s | {"path": str(p.resolve())}
+            for p, s in zip(paths, stamps or map(self.stamp, paths), strict=True)
+        ]
 
     def get_ledger(self, ledger: schema.Ledger, paths: list[Path], needs) -> Assembled | None:
         """The assembled ledger if every file is unchanged, with only what `needs` (load.Needs) asks
