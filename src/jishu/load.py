@@ -495,8 +495,8 @@ def _read_files(
     `rebuilt`: the ledgers whose entry in the cache was there but stale (see _own_entry). The assembly
     hears of each ledger as soon as its last file is read (`ready(name, tables, notices, unusable)`), so
     that it is assembled while the next files are read, of each table as it comes (`read_one(name,
-    index, table)`, which returns the table to hold), and of each file's stamp taken before it was read
-    (`stamps`).
+    index, table)`, which returns the table to hold), and of each file's stamp, taken before it is read
+    (`stamped(path, stamp, ends_a_ledger)`).
     Returns how many tables each ledger has, the notices, and how many files were read and taken from
     the cache."""
     # Without the cache (which keeps every column for any later command), only the columns held are
