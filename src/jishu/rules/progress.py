@@ -19,7 +19,7 @@ from jishu.fast.arrays import at_most, between, count_distinct, days, first_in_g
 from jishu.fast.lazy import pc
 from jishu.model import NO_TOWNSHIP, UNRECOGNISED, Group, Metric, Period, PeriodOut, ProgressReport
 from jishu.rules.holders import held_at
-from jishu.rules.townships import township_of
+from jishu.rules.townships import township_codes
 from jishu.schema import COMPETITION_LEVEL_ORDER, HIGH_SKILLED_LEVEL, NO_AWARD
 
 if TYPE_CHECKING:
@@ -264,15 +264,22 @@ def progress(ledgers: Ledgers, targets: Targets, period: Period, by: str | None 
 # ---------------------------------------------------------------- breakdowns (--by)
 
 
-def _group_keys(table: pa.Table, by: str, date_column: str, targets: Targets) -> np.ndarray:
-    """The group of each row: its township (named as targets.yaml lists them: rules/townships.py), or
-    the month or quarter of its date."""
+def _group_keys(
+    table: pa.Table, by: str, date_column: str, targets: Targets
+) -> tuple[np.ndarray, np.ndarray]:
+    """The group of each row, as (an index into the groups' labels, the labels, each once): its
+    township (named as targets.yaml lists them: rules/townships.py), or the month or quarter of its
+    date. Groups are counted by their indices: labels sorted as Python strings row by row took 4.6 s
+    of a province's `--by township`."""
     if by == "township":
-        return township_of(table["township"], targets)
+        return township_codes(table["township"], targets)
     months = days(table[date_column]).astype("datetime64[M]").astype(np.int64)
+    periods, codes = np.unique(months if by == "month" else months // 3, return_inverse=True)
     if by == "month":
-        return np.array([f"{1970 + m // 12}-{m % 12 + 1:02d}" for m in months], dtype=object)
-    return np.array([f"{1970 + m // 12}-Q{(m % 12) // 3 + 1}" for m in months], dtype=object)
+        labels = [f"{1970 + m // 12}-{m % 12 + 1:02d}" for m in periods.tolist()]
+    else:
+        labels = [f"{1970 + q // 4}-Q{q % 4 + 1}" for q in periods.tolist()]
+    return codes.reshape(-1), np.array(labels, dtype=object)
 
 
 def _attributed(found: Counted, ledgers: Ledgers, column: str) -> pa.Table:
@@ -299,22 +306,24 @@ def _groups(
     for key, f in found.items():
         if isinstance(f, Share):
             table = ledgers[f.ledger].filter(pa.array(f.rows))
-            shares[key] = (_group_keys(table, by, f.date, targets), f.held[f.rows])
-            for label in np.unique(shares[key][0]).tolist():
+            codes, labels = _group_keys(table, by, f.date, targets)
+            shares[key] = (codes, {label: i for i, label in enumerate(labels.tolist())}, f.held[f.rows])
+            for label in labels[np.unique(codes)].tolist():
                 counts.setdefault(label, {})
             continue
         counted = _attributed(f, ledgers, "township" if by == "township" else f.date)
-        labels, n = np.unique(_group_keys(counted, by, f.date, targets), return_counts=True)
-        for label, count in zip(labels.tolist(), n.tolist()):
-            counts.setdefault(label, {})[key] = count
+        codes, labels = _group_keys(counted, by, f.date, targets)
+        for label, count in zip(labels.tolist(), np.bincount(codes, minlength=len(labels)).tolist()):
+            if count:
+                counts.setdefault(label, {})[key] = count
     if by == "township":  # every listed township is shown, also one with nothing yet
         for name in targets.township_names:
             counts.setdefault(name, {})
     groups = []
     for label in sorted(counts):
         values = {k: counts[label].get(k, 0) for k in found if k not in shares}
-        for key, (keys, held) in shares.items():
-            mine = held[keys == label]
+        for key, (codes, code_of, held) in shares.items():
+            mine = held[codes == code_of[label]] if label in code_of else held[:0]
             values[key] = round(float(mine.mean()), 4) if len(mine) else None
         metrics = [
             metric(

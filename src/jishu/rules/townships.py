@@ -22,15 +22,35 @@ if TYPE_CHECKING:
 def township_of(values: pa.Array | pa.ChunkedArray, targets: Targets) -> np.ndarray:
     """Each row's township as reports name it: through the aliases to a listed name; UNRECOGNISED
     when the list does not have it; NO_TOWNSHIP when the cell is empty. Without a list, as written."""
-    written = values.to_pylist() if len(values) else []
-    if not targets.township_names:
-        return np.array([NO_TOWNSHIP if v is None else v for v in written], dtype=object)
+    codes, names = township_codes(values, targets)
+    return names[codes]
+
+
+def township_codes(values: pa.Array | pa.ChunkedArray, targets: Targets) -> tuple[np.ndarray, np.ndarray]:
+    """township_of as (each row's group, as an index into the names; the groups' names, each once),
+    worked out per distinct value of each chunk: a province's 35 million cells were Python strings
+    one by one (2.9 s of a 12 s `--by township`)."""
     known = dict.fromkeys(targets.township_names)
-    mapped = {}
-    for value in set(written):
-        name = targets.township_aliases.get(value, value) if value is not None else None
-        mapped[value] = NO_TOWNSHIP if value is None else (name if name in known else UNRECOGNISED)
-    return np.array([mapped[v] for v in written], dtype=object)
+
+    def name(value: str | None) -> str:
+        if value is None:
+            return NO_TOWNSHIP
+        if not known:
+            return value
+        value = targets.township_aliases.get(value, value)
+        return value if value in known else UNRECOGNISED
+
+    groups: dict[str, int] = {}
+    codes = np.empty(len(values), dtype=np.int64)
+    at = 0
+    for chunk in values.chunks if isinstance(values, pa.ChunkedArray) else [values]:
+        if pa.types.is_dictionary(chunk.type):
+            chunk = chunk.dictionary_decode()
+        encoded = chunk.dictionary_encode(null_encoding="encode")
+        mapped = [groups.setdefault(name(v), len(groups)) for v in encoded.dictionary.to_pylist()]
+        codes[at : at + len(chunk)] = np.array(mapped, dtype=np.int64)[encoded.indices.to_numpy()]
+        at += len(chunk)
+    return codes, np.array(list(groups), dtype=object)
 
 
 def close_matches(value: str, targets: Targets) -> list[str]:
