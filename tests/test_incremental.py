@@ -364,15 +364,34 @@ LedgersWrittenEarly.TestCase.settings = Ledgers.TestCase.settings
 test_appends_to_a_ledger_written_early_agree_with_no_cache = LedgersWrittenEarly.TestCase
 
 
-@pytest.mark.parametrize("ledger", ["trainings"])
-def test_many_appends_are_compacted(tmp_path, ledger):
-    base_folder(tmp_path)
-    answer(tmp_path, True)
+@pytest.mark.parametrize("early", [False, True])
+def test_many_appends_are_compacted(tmp_path, monkeypatch, early):
+    """After MAX_PARTS appends the ledger's entry is written whole again from its parts and the day's
+    append: the file is never read in full again (only each day's tail), parts written early (with
+    rows dropped from them: `keep` ranges) included, and every answer is --no-cache's."""
     from jishu.cache import MAX_PARTS
 
+    base_folder(tmp_path)
+    if early:
+        monkeypatch.setattr(jishu.load, "PART_ROWS", 4)
+        rows = (tmp_path / "trainings.csv").read_text(encoding="utf-8").splitlines(keepends=True)[1:]
+        (tmp_path / "trainings.csv").unlink()
+        (tmp_path / "trainings_1.csv").write_text(HEAD + "".join(rows[:10]), encoding="utf-8")
+        (tmp_path / "trainings_2.csv").write_text(HEAD + "".join(rows[10:] + rows[2:4]), encoding="utf-8")
+    last = tmp_path / ("trainings_2.csv" if early else "trainings.csv")
+    answer(tmp_path, True)
+    read_file, read = jishu.load.read_file, []
+    monkeypatch.setattr(
+        jishu.load, "read_file", lambda path, *a: read.append(path.name) or read_file(path, *a)
+    )
     for i in range(MAX_PARTS + 2):
-        with open(tmp_path / "trainings.csv", "a", encoding="utf-8") as f:
-            f.write(training(200 + i, i))
+        with open(last, "a", encoding="utf-8") as f:
+            f.write(training(200 + i, i) + training(3, 3))  # a new row and a duplicate of an old one
         load(tmp_path, AS_OF)
-    assert parts(tmp_path, "trainings") <= MAX_PARTS
+        meta = json.loads(
+            (next((tmp_path / ".jishu-cache").glob("ledger-trainings-*")) / "meta.json").read_text()
+        )
+        assert meta["parts"] - meta["base"] <= MAX_PARTS
+    assert not [name for name in read if name.startswith("trainings")]
+    assert parts(tmp_path, "trainings") == 2  # written whole after MAX_PARTS appends, then one more
     assert answer(tmp_path, True) == answer(tmp_path, False)

@@ -125,7 +125,7 @@ def _kept(table: pa.Table, ranges: list[list[int]] | None) -> pa.Table:
     return _joined([table.slice(start, stop - start) for start, stop in ranges] or [table.slice(0, 0)])
 
 
-MAX_PARTS = 32  # appends kept as parts of a ledger's entry; then it is written whole again
+MAX_PARTS = 32  # appends kept as parts of a ledger's entry; then it is written whole again, from its parts
 _BLOCK = 1 << 20  # bytes hashed at a time (read.blocks)
 
 
@@ -475,7 +475,7 @@ class Cache:
         try:
             meta = self._ledger_meta(ledger)
             tail = meta.get("tail") if meta else None
-            if tail is None or meta["parts"] - meta.get("base", 1) >= MAX_PARTS or not paths:
+            if tail is None or not paths:
                 return None
             now = self.ledger_stamp(paths)
             before = meta["stamp"]
@@ -508,7 +508,9 @@ class Cache:
         earliest: pa.Table | None,
         tail: dict | None,
     ) -> None:
-        """Keep an append as one more part of the ledger's entry (the parts before are linked, not copied)."""
+        """Keep an append as one more part of the ledger's entry (the parts before are linked, not copied);
+        after MAX_PARTS appends, the entry is written whole again from its parts and the append (the
+        rows as cached: nothing is read or checked again)."""
         entry = self._ledger_entry(ledger)
         n = growth.meta["parts"]
         base = pa.ipc.open_file(pa.memory_map(str(entry / "rows-0.arrow"))).schema  # every part as the first
@@ -522,10 +524,20 @@ class Cache:
             "tail": tail,
         }
         parts = {f"rows-{n}": rows, f"problems-{n}": problems}
+        kept = [f"rows-{i}" for i in range(n)] + [f"problems-{i}" for i in range(n)]
+        if n + 1 - growth.meta.get("base", 1) > MAX_PARTS:
+            whole = self._read_ledger(ledger, growth.meta, None, True, False, hashes=True)
+            if whole is None:
+                return
+            parts = {
+                "rows-0": _joined([whole.table, rows]),
+                "problems-0": pa.concat_tables([whole.problems, problems]),
+            }
+            meta |= {"parts": 1, "base": 1}
+            kept = []
         if earliest is not None:
             meta["earliest"] = earliest.num_rows
             parts["earliest"] = earliest
-        kept = [f"rows-{i}" for i in range(n)] + [f"problems-{i}" for i in range(n)]
         self._write_entry(entry, parts, meta, linked={part: entry / f"{part}.arrow" for part in kept})
 
     def _write_entry(
