@@ -366,9 +366,9 @@ test_appends_to_a_ledger_written_early_agree_with_no_cache = LedgersWrittenEarly
 
 @pytest.mark.parametrize("early", [False, True])
 def test_many_appends_are_compacted(tmp_path, monkeypatch, early):
-    """After MAX_PARTS appends the ledger's entry is written whole again from its parts and the day's
-    append: the file is never read in full again (only each day's tail), parts written early (with
-    rows dropped from them: `keep` ranges) included, and every answer is --no-cache's."""
+    """After MAX_PARTS appends they are joined, with the day's append, into one part (the ledger's parts
+    before them kept as they are): the file is never read in full again (only each day's tail), parts
+    written early (with rows dropped from them: `keep` ranges) included, and every answer is --no-cache's."""
     from jishu.cache import MAX_PARTS
 
     base_folder(tmp_path)
@@ -380,6 +380,12 @@ def test_many_appends_are_compacted(tmp_path, monkeypatch, early):
         (tmp_path / "trainings_2.csv").write_text(HEAD + "".join(rows[10:] + rows[2:4]), encoding="utf-8")
     last = tmp_path / ("trainings_2.csv" if early else "trainings.csv")
     answer(tmp_path, True)
+
+    def meta() -> dict:
+        entry = next((tmp_path / ".jishu-cache").glob("ledger-trainings-*"))
+        return json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+
+    built = meta()["base"]  # the parts of the ledger as first written (2 when written early)
     read_file, read = jishu.load.read_file, []
     monkeypatch.setattr(
         jishu.load, "read_file", lambda path, *a: read.append(path.name) or read_file(path, *a)
@@ -388,10 +394,8 @@ def test_many_appends_are_compacted(tmp_path, monkeypatch, early):
         with open(last, "a", encoding="utf-8") as f:
             f.write(training(200 + i, i) + training(3, 3))  # a new row and a duplicate of an old one
         load(tmp_path, AS_OF)
-        meta = json.loads(
-            (next((tmp_path / ".jishu-cache").glob("ledger-trainings-*")) / "meta.json").read_text()
-        )
-        assert meta["parts"] - meta["base"] <= MAX_PARTS
+        assert meta()["parts"] - meta()["base"] <= MAX_PARTS
     assert not [name for name in read if name.startswith("trainings")]
-    assert parts(tmp_path, "trainings") == 2  # written whole after MAX_PARTS appends, then one more
+    # the first MAX_PARTS + 1 appends joined into one part, then one more append
+    assert (meta()["base"], meta()["parts"]) == (built + 1, built + 2)
     assert answer(tmp_path, True) == answer(tmp_path, False)

@@ -107,6 +107,30 @@ def _read_part(path: Path, seal: dict, columns: list[str] | None = None) -> pa.T
     return table
 
 
+def _rows_of_parts(
+    entry: Path, meta: dict, numbers: range, columns: list[str] | None, hashes: bool
+) -> list[pa.Table] | None:
+    """Some parts' rows of a ledger's entry (only `columns`, when given; the key hashes only with
+    `hashes`), each without the rows assembling dropped; None when one is damaged."""
+    tables = []
+    for i in numbers:
+        seal = meta["seal"][f"rows-{i}"]
+        wanted = [c for c in seal["columns"] if hashes or c != "key_hash"] if columns is None else columns
+        table = _read_part(entry / f"rows-{i}.arrow", seal, wanted)
+        if table is None:
+            return None
+        tables.append(_kept(table, seal.get("keep")))
+    return tables
+
+
+def _problems_of_parts(entry: Path, meta: dict, numbers: range) -> list[pa.Table] | None:
+    """Some parts' problems of a ledger's entry; None when one is damaged."""
+    parts = [_read_part(entry / f"problems-{i}.arrow", meta["seal"][f"problems-{i}"]) for i in numbers]
+    if any(p is None or not p.schema.equals(PROBLEM_SCHEMA) for p in parts):
+        return None
+    return parts
+
+
 def _joined(tables: list[pa.Table]) -> pa.Table:
     """Tables of one schema one after the other (no copy), also tables without columns: Arrow's
     concatenation of those loses their rows."""
@@ -125,7 +149,7 @@ def _kept(table: pa.Table, ranges: list[list[int]] | None) -> pa.Table:
     return _joined([table.slice(start, stop - start) for start, stop in ranges] or [table.slice(0, 0)])
 
 
-MAX_PARTS = 32  # appends kept as parts of a ledger's entry; then it is written whole again, from its parts
+MAX_PARTS = 32  # appends kept as parts of a ledger's entry; then they are joined into one part
 _BLOCK = 1 << 20  # bytes hashed at a time (read.blocks)
 
 
@@ -351,27 +375,19 @@ class Cache:
         """A ledger entry's parts (the whole ledger, then each append), read and put together; the key
         hashes only when asked for (`hashes`: for an append)."""
         entry = self._ledger_entry(ledger)
-        tables = []
-        for i in range(meta["parts"]):
-            seal = meta["seal"][f"rows-{i}"]
-            wanted = [c for c in seal["columns"] if hashes or c != "key_hash"] if columns is None else columns
-            tables.append(_read_part(entry / f"rows-{i}.arrow", seal, wanted))
-        if any(t is None for t in tables):
+        tables = _rows_of_parts(entry, meta, range(meta["parts"]), columns, hashes)
+        if tables is None:
             return None
-        tables = [_kept(t, meta["seal"][f"rows-{i}"].get("keep")) for i, t in enumerate(tables)]
         table = _joined(tables)
         if table.num_rows != meta["counts"]["accepted"]:
             return None
         problems = None
         if problems_too:
-            parts = [
-                _read_part(entry / f"problems-{i}.arrow", meta["seal"][f"problems-{i}"])
-                for i in range(meta["parts"])
-            ]
-            if any(p is None for p in parts):
+            parts = _problems_of_parts(entry, meta, range(meta["parts"]))
+            if parts is None:
                 return None
             problems = pa.concat_tables(parts)
-            if problems.num_rows != meta["problems"] or not problems.schema.equals(PROBLEM_SCHEMA):
+            if problems.num_rows != meta["problems"]:
                 return None
         earliest = None
         if holders and "earliest" in meta["seal"]:
@@ -509,8 +525,9 @@ class Cache:
         tail: dict | None,
     ) -> None:
         """Keep an append as one more part of the ledger's entry (the parts before are linked, not copied);
-        after MAX_PARTS appends, the entry is written whole again from its parts and the append (the
-        rows as cached: nothing is read or checked again)."""
+        after MAX_PARTS appends, those appends and this one are joined into one part (the rows as cached:
+        nothing is read or checked again; the parts before them stay linked), which counts as the
+        ledger's from then on."""
         entry = self._ledger_entry(ledger)
         n = growth.meta["parts"]
         base = pa.ipc.open_file(pa.memory_map(str(entry / "rows-0.arrow"))).schema  # every part as the first
@@ -525,16 +542,19 @@ class Cache:
         }
         parts = {f"rows-{n}": rows, f"problems-{n}": problems}
         kept = [f"rows-{i}" for i in range(n)] + [f"problems-{i}" for i in range(n)]
-        if n + 1 - growth.meta.get("base", 1) > MAX_PARTS:
-            whole = self._read_ledger(ledger, growth.meta, None, True, False, hashes=True)
-            if whole is None:
+        first = growth.meta.get("base", 1)  # the first append kept as a part of its own
+        if n + 1 - first > MAX_PARTS:
+            appended = range(first, n)
+            tables = _rows_of_parts(entry, growth.meta, appended, None, hashes=True)
+            found = _problems_of_parts(entry, growth.meta, appended)
+            if tables is None or found is None:
                 return
             parts = {
-                "rows-0": _joined([whole.table, rows]),
-                "problems-0": pa.concat_tables([whole.problems, problems]),
+                f"rows-{first}": _joined([*tables, rows]),
+                f"problems-{first}": pa.concat_tables([*found, problems]),
             }
-            meta |= {"parts": 1, "base": 1}
-            kept = []
+            meta |= {"parts": first + 1, "base": first + 1}
+            kept = [f"rows-{i}" for i in range(first)] + [f"problems-{i}" for i in range(first)]
         if earliest is not None:
             meta["earliest"] = earliest.num_rows
             parts["earliest"] = earliest
