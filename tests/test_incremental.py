@@ -246,11 +246,14 @@ class Ledgers(RuleBasedStateMachine):
     """Random sequences of what clerks and editors do to a ledger file between two nightly runs."""
 
     part_rows: int | None = None  # load.PART_ROWS for this machine's runs
+    max_parts: int | None = None  # cache.MAX_PARTS for this machine's runs
 
     @initialize()
     def start(self):
         if self.part_rows is not None:
             self.kept_part_rows, jishu.load.PART_ROWS = jishu.load.PART_ROWS, self.part_rows
+        if self.max_parts is not None:
+            self.kept_max_parts, jishu.cache.MAX_PARTS = jishu.cache.MAX_PARTS, self.max_parts
         self.folder = Path(tempfile.mkdtemp(prefix="jishu-grow-"))
         base_folder(self.folder)
         self.next = 100
@@ -260,6 +263,8 @@ class Ledgers(RuleBasedStateMachine):
     def teardown(self):
         if hasattr(self, "kept_part_rows"):
             jishu.load.PART_ROWS = self.kept_part_rows
+        if hasattr(self, "kept_max_parts"):
+            jishu.cache.MAX_PARTS = self.kept_max_parts
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _append(self, ledger: str, text: str) -> None:
@@ -355,9 +360,11 @@ test_appends_edits_and_truncations_agree_with_no_cache = Ledgers.TestCase
 
 
 class LedgersWrittenEarly(Ledgers):
-    """The same, with the ledger's rows written to the cache as they are read (a part of every file)."""
+    """The same, with the ledger's rows written to the cache as they are read (a part of every file), and
+    every second append joining the appends before it into one part."""
 
     part_rows = 1
+    max_parts = 2
 
 
 LedgersWrittenEarly.TestCase.settings = Ledgers.TestCase.settings
