@@ -307,10 +307,12 @@ def test_iso_dates_read_as_dates_give_what_the_distinct_value_check_gives(tmp_pa
 
 def test_blocks_never_wait_on_a_fifo(tmp_path):
     """read.blocks (the NUL scan, a quoted file's counts, the cache's hashes, on a thread of its own while
-    the file is read) opens without waiting: a FIFO swapped in for a ledger raises OSError at once."""
+    the file is read) and the read of an append's tail open without waiting: a FIFO swapped in for a
+    ledger raises OSError at once (the tail is then read as nothing: the file is read whole)."""
     import threading
 
     from jishu.read import blocks
+    from jishu.read.csv import read_tail
 
     fifo = tmp_path / "trainings.csv"
     os.mkfifo(fifo)
@@ -321,8 +323,10 @@ def test_blocks_never_wait_on_a_fifo(tmp_path):
             list(blocks(fifo))
         except OSError as error:
             outcome.append(error)
+        outcome.append(read_tail(fifo, 0, ["a"], 1))
 
     thread = threading.Thread(target=scan, daemon=True)
     thread.start()
     thread.join(timeout=10)
-    assert not thread.is_alive() and len(outcome) == 1
+    assert not thread.is_alive() and len(outcome) == 2
+    assert isinstance(outcome[0], OSError) and outcome[1] is None

@@ -174,9 +174,7 @@ def _content(path: Path, size: int, lines: bool = True, since: tuple | None = No
     if read_to < size:
         raise OSError("the file is shorter than cached")
     if size and not last:  # nothing read past `since`: the last byte cached
-        with open(path, "rb") as handle:
-            handle.seek(size - 1)
-            last = handle.read(1)
+        last = b"".join(bytes(buffer[:got]) for _, buffer, got in blocks(path, size - 1, size))
     return digest, count, last
 
 

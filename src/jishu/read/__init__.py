@@ -187,19 +187,28 @@ OTHER_SHEETS = {
 }
 
 
+def open_regular(path: Path, buffering: int = -1):
+    """A file opened for reading without waiting: a FIFO swapped in for a ledger after the folder was
+    scanned is never waited on (SPEC §6); anything but a regular file raises OSError."""
+    handle = open(  # noqa: SIM115 - handed to the caller, who closes it
+        os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb", buffering=buffering
+    )
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        handle.close()
+        raise OSError(f"not a regular file: {path.name}")
+    return handle
+
+
 def blocks(path: Path, start: int = 0, end: int | None = None, size: int = 1 << 18):
     """A file's bytes from `start` up to `end` (or its end), a block at a time in one buffer reused
     for every block: (offset, buffer, bytes in it). Read, never memory-mapped: a file cut short while
     it is read (a clerk saving over it) then ends the reading, whereas a mapped page past the new end
     kills the process (SIGBUS). A buffer of 256 KB stays in the processor's cache: scanning a province's
-    4 GB this way takes what scanning a memory map did (0.55 s). Opened without waiting (a FIFO swapped
-    in for the file is never waited on: SPEC §6); anything but a regular file raises OSError."""
+    4 GB this way takes what scanning a memory map did (0.55 s). Opened by open_regular."""
     buffer = bytearray(size)
     view = memoryview(buffer)
     try:
-        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb", buffering=0) as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise OSError(f"not a regular file: {path.name}")
+        with open_regular(path, buffering=0) as handle:
             handle.seek(start)
             offset = start
             while end is None or offset < end:

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from jishu.read import DATES, Opened, RawTable, Table, Unusable, blocks
+from jishu.read import DATES, Opened, RawTable, Table, Unusable, blocks, open_regular
 
 _CHUNK = 1 << 26  # bytes scanned at a time, so temporaries stay small on multi-GB files
 # The longest record jishu reads (SPEC §6: a bound per reader). A ledger's record is well under 1 KB;
@@ -247,7 +247,7 @@ def read_tail(
     if list(split_header(first, 1)) != list(header):
         return None
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             end = size if end is None else end
             if not start < end <= size:
@@ -344,15 +344,7 @@ def _first_nul(path: Path, start: int, size: int) -> int:
 
 def _count_newlines(path: Path, end: int) -> int:
     """Line feeds in the first `end` bytes of a file."""
-    count = 0
-    with open(path, "rb") as handle:
-        while end > 0:
-            block = handle.read(min(_CHUNK, end))
-            if not block:
-                break
-            count += block.count(b"\n")
-            end -= len(block)
-    return count
+    return sum(buffer.count(b"\n", 0, got) for _, buffer, got in blocks(path, 0, end))
 
 
 @dataclass
